@@ -1,0 +1,188 @@
+/// MailCore: reads mailing-list mail (mbox variants, single messages, Maildir, gzip, stdin,
+/// web-archive text renderings) into messages and threads. Pure: Foundation only.
+///
+/// Pipeline: `InputFormat.detect` -> split into raw messages -> `MessageParser` (headers,
+/// RFC 2047, MIME, transfer encodings, charsets) -> `Threader` (JWZ).
+import Foundation
+
+/// A name and an e-mail address, as found in `From:`, `To:` or `Cc:`.
+public struct Address: Sendable, Equatable, Hashable, Codable {
+    public var name: String
+    public var email: String
+    public init(name: String, email: String) {
+        self.name = name
+        self.email = email
+    }
+}
+
+/// Something odd but survivable in the input, with where it was found.
+public struct Defect: Sendable, Equatable, Hashable, Codable, CustomStringConvertible {
+    /// What kind of oddity this is (a closed set; see `Defect.Kind`).
+    public var kind: Kind
+    /// Byte offset in the input file where the oddity was found (of the message, or finer).
+    public var offset: Int
+    /// A short human explanation.
+    public var detail: String
+
+    public init(kind: Kind, offset: Int, detail: String) {
+        self.kind = kind
+        self.offset = offset
+        self.detail = detail
+    }
+
+    public var description: String { "\(kind.rawValue) at byte \(offset): \(detail)" }
+
+    public enum Kind: String, Sendable, Equatable, Hashable, Codable, CaseIterable {
+        case missingHeaderBodySeparator
+        case malformedHeader
+        case invalidEncodedWord
+        case unknownCharset
+        case invalidCharsetData
+        case unknownTransferEncoding
+        case invalidBase64
+        case invalidQuotedPrintable
+        case missingBoundary
+        case truncatedMultipart
+        case mimeTooDeep
+        case nulByte
+        case rawEightBitHeader
+        case missingMessageId
+        case duplicateMessageId
+        case invalidDate
+        case invalidAddress
+        case invalidReferences
+        case lineTooLong
+        case contentLengthMismatch
+        case truncatedGzip
+        case other
+    }
+}
+
+/// One parsed mail message. Value type; every field is decoded text (UTF-8 `String`).
+public struct Message: Sendable, Equatable, Identifiable {
+    /// Message-ID without angle brackets. Synthesised (and a defect recorded) when missing.
+    public var messageId: String
+    public var id: String { messageId }
+    /// Decoded, unfolded subject (RFC 2047 decoded), as sent (prefixes kept).
+    public var subject: String
+    public var from: Address
+    public var to: [Address]
+    public var cc: [Address]
+    /// The date as an instant, nil when absent or unparseable (a defect is recorded).
+    public var date: Date?
+    /// The `Date:` header text as it was.
+    public var rawDate: String
+    /// In-Reply-To Message-ID (first one found), without angle brackets.
+    public var inReplyTo: String?
+    /// References, oldest first, without angle brackets.
+    public var references: [String]
+    /// All headers, unfolded and decoded, in order. Names keep their original case.
+    public var headers: [Header]
+    /// The readable text of the message: the chosen text/plain part(s) decoded to UTF-8,
+    /// followed by inline patch attachments (text/x-patch, text/x-diff), CRLF normalised to LF.
+    public var body: String
+    /// The MIME parts that were found (flattened, in order), for display and export.
+    public var parts: [BodyPart]
+    /// Oddities found while parsing this message.
+    public var defects: [Defect]
+    /// Byte offset of this message in the input (of its separator line when there is one).
+    public var offset: Int
+    /// Byte length of this message's raw text in the input.
+    public var length: Int
+
+    public init(messageId: String, subject: String, from: Address, to: [Address] = [], cc: [Address] = [],
+                date: Date?, rawDate: String = "", inReplyTo: String? = nil, references: [String] = [],
+                headers: [Header] = [], body: String, parts: [BodyPart] = [], defects: [Defect] = [],
+                offset: Int = 0, length: Int = 0) {
+        self.messageId = messageId
+        self.subject = subject
+        self.from = from
+        self.to = to
+        self.cc = cc
+        self.date = date
+        self.rawDate = rawDate
+        self.inReplyTo = inReplyTo
+        self.references = references
+        self.headers = headers
+        self.body = body
+        self.parts = parts
+        self.defects = defects
+        self.offset = offset
+        self.length = length
+    }
+
+    /// The first header with this name (case-insensitive), decoded.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    }
+}
+
+/// One header field, unfolded and RFC 2047-decoded.
+public struct Header: Sendable, Equatable, Hashable {
+    public var name: String
+    public var value: String
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// A leaf MIME part after decoding.
+public struct BodyPart: Sendable, Equatable {
+    /// e.g. `text/plain`, `text/x-patch`.
+    public var contentType: String
+    public var charset: String?
+    public var filename: String?
+    /// `inline`, `attachment` or nil.
+    public var disposition: String?
+    /// Decoded text (for text parts) or empty for binary parts.
+    public var text: String
+    /// Whether this part contributed to `Message.body`.
+    public var inBody: Bool
+
+    public init(contentType: String, charset: String? = nil, filename: String? = nil,
+                disposition: String? = nil, text: String, inBody: Bool) {
+        self.contentType = contentType
+        self.charset = charset
+        self.filename = filename
+        self.disposition = disposition
+        self.text = text
+        self.inBody = inBody
+    }
+}
+
+/// A node of the JWZ thread tree. `message` is nil for a container standing for a message
+/// that is referenced but absent from the input.
+public struct ThreadNode: Sendable, Equatable {
+    public var messageId: String
+    /// Index into `Mailbox.messages`, nil for a placeholder.
+    public var messageIndex: Int?
+    public var children: [ThreadNode]
+    public init(messageId: String, messageIndex: Int?, children: [ThreadNode] = []) {
+        self.messageId = messageId
+        self.messageIndex = messageIndex
+        self.children = children
+    }
+}
+
+/// The detected shape of an input.
+public enum InputFormat: String, Sendable, Equatable, Codable {
+    case mboxo, mboxrd, mboxcl, mboxcl2, singleMessage, maildir, webArchiveText
+}
+
+/// Everything read from one input: messages in input order (duplicates collapsed), threads,
+/// and input-level defects.
+public struct Mailbox: Sendable, Equatable {
+    public var source: String
+    public var format: InputFormat
+    public var messages: [Message]
+    public var threads: [ThreadNode]
+    public var defects: [Defect]
+    public init(source: String, format: InputFormat, messages: [Message], threads: [ThreadNode], defects: [Defect]) {
+        self.source = source
+        self.format = format
+        self.messages = messages
+        self.threads = threads
+        self.defects = defects
+    }
+}

@@ -1,0 +1,3 @@
+/// TerminalAdapter: the only module that imports the ncursesw shim.
+import CNcursesw
+import TUICore
