@@ -1,0 +1,196 @@
+import Foundation
+
+/// A mail subject taken apart: reply/forward markers, bracketed prefixes, version, `n/m`
+/// marker and the cleaned name. Follows patchwork's `clean_subject`, `split_prefixes`,
+/// `parse_series_marker` and `parse_version` behaviour.
+public struct PatchSubject: Sendable, Equatable, Hashable {
+    /// The subject as given.
+    public var raw: String
+    /// True when a `Re:`/`RE:`/`AW:`/`Sv:` (any case, repeated) marker was found.
+    public var isReply: Bool
+    /// True when a `Fwd:`/`Fw:` marker was found.
+    public var isForward: Bool
+    /// Every token of every bracketed prefix, in order (`PATCH` included).
+    public var tokens: [String]
+    /// Patchwork's prefixes: the tokens without `PATCH` (e.g. `["RFC", "1/2"]`).
+    public var prefixes: [String]
+    /// True when a token says `PATCH` (also `PATCHv2`, `PATCH1/8`) or `RFC`.
+    public var isPatch: Bool
+    public var isRFC: Bool
+    public var isResend: Bool
+    /// The version (1 when not labelled).
+    public var version: Int
+    /// True when the version was written (`v2`, `V6`, `(v2)`).
+    public var versionLabelled: Bool
+    /// `n` of `n/m` or `n of m`.
+    public var index: Int?
+    /// `m` of `n/m`; nil when unnumbered or written `n/n`-style as a letter (`3/n`).
+    public var total: Int?
+    /// The subject without reply markers and bracketed prefixes, spaces normalised.
+    public var name: String
+
+    /// Patchwork's cleaned subject: `[RFC,1/2] name`, or `name` when no prefixes remain.
+    public var cleaned: String { prefixes.isEmpty ? name : "[\(prefixes.joined(separator: ","))] \(name)" }
+
+    /// Parses a subject.
+    /// - Parameters:
+    ///   - subject: the decoded subject text.
+    ///   - dropPrefixes: further prefixes (besides `PATCH`) to leave out of `prefixes`, case-insensitive.
+    public init(_ subject: String, dropPrefixes: [String] = []) {
+        raw = subject
+        var s = Self.normaliseSpace(subject)
+        var reply = false, forward = false
+        var tokens: [String] = []
+        var bracketGroups: [[String]] = []
+        // Alternate: strip reply markers and bracketed groups from the front until neither is left.
+        while true {
+            if let (rest, kind) = Self.stripReplyMarker(s) {
+                if kind == .forward { forward = true } else { reply = true }
+                s = rest
+                continue
+            }
+            if s.hasPrefix("["), let close = s.firstIndex(of: "]") {
+                let inner = String(s[s.index(after: s.startIndex)..<close])
+                let group = Self.splitPrefixes(inner)
+                bracketGroups.append(group)
+                tokens += group
+                s = String(s[s.index(after: close)...]).trimmingCharacters(in: .whitespaces)
+                continue
+            }
+            // Unbracketed `PATCH1/8 name` or `PATCH v2 1/8 name`.
+            if tokens.isEmpty, let (rest, group) = Self.stripBarePatchPrefix(s) {
+                tokens += group
+                bracketGroups.append(group)
+                s = rest
+                continue
+            }
+            break
+        }
+        self.tokens = tokens
+        isReply = reply
+        isForward = forward
+        let drop = Set((dropPrefixes + ["patch"]).map { $0.lowercased() })
+        prefixes = tokens.filter { !drop.contains($0.lowercased()) }
+        name = Self.normaliseSpace(s)
+
+        var isPatch = false, isRFC = false, isResend = false
+        var version: Int?
+        var index: Int?, total: Int?
+        let lower = tokens.map { $0.lowercased() }
+        var i = 0
+        while i < lower.count {
+            let t = lower[i]
+            if t == "rfc" { isRFC = true }
+            if t == "resend" { isResend = true }
+            if t.hasPrefix("patch") || t.hasPrefix("rfc") { isPatch = true }
+            if let v = Self.versionToken(t) { version = version ?? v }
+            if index == nil {
+                if let (n, m) = Self.seriesMarker(t) {
+                    index = n
+                    total = m
+                } else if i + 2 < lower.count, lower[i + 1] == "of", let n = Int(t), let m = Int(lower[i + 2]) {
+                    // hg: `[PATCH 1 of 2]`
+                    index = n
+                    total = m
+                    i += 2
+                }
+            }
+            i += 1
+        }
+        if version == nil, let v = Self.parenthesisedVersion(name) { version = v }
+        self.isPatch = isPatch || isRFC
+        self.isRFC = isRFC
+        self.isResend = isResend
+        self.version = version ?? 1
+        versionLabelled = version != nil
+        self.index = index
+        self.total = total
+    }
+
+    private enum Marker { case reply, forward }
+
+    /// Removes one `Re:`-like marker at the front (`Re:`, `RE:`, `re:`, `Re `, `AW:`, `Sv:`, `Fwd:`, `Fw:`).
+    private static func stripReplyMarker(_ s: String) -> (String, Marker)? {
+        let lower = s.lowercased()
+        let markers: [(String, Marker)] = [("fwd", .forward), ("fw", .forward), ("re", .reply), ("aw", .reply),
+                                           ("sv", .reply), ("antw", .reply), ("vs", .reply)]
+        for (word, kind) in markers where lower.hasPrefix(word) {
+            let after = lower.index(lower.startIndex, offsetBy: word.count)
+            guard after < lower.endIndex else { continue }
+            let c = lower[after]
+            // `Re:` always; `Re ` only for re (patchwork's `(re|fwd?)[:\s]`).
+            if c == ":" || (c == " " && (word == "re" || word == "fwd" || word == "fw")) {
+                let rest = s[s.index(s.startIndex, offsetBy: word.count + 1)...]
+                return (rest.trimmingCharacters(in: .whitespaces), kind)
+            }
+        }
+        return nil
+    }
+
+    /// `PATCH1/8 foo` or `PATCH 1/8 foo` without brackets: the tokens up to the series marker.
+    private static func stripBarePatchPrefix(_ s: String) -> (String, [String])? {
+        guard s.uppercased().hasPrefix("PATCH") else { return nil }
+        let words = s.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        var taken: [String] = []
+        for w in words.prefix(4) {
+            let t = w.hasSuffix(":") ? String(w.dropLast()) : w
+            taken.append(t)
+            if seriesMarker(t.lowercased()) != nil {
+                let rest = words.dropFirst(taken.count).joined(separator: " ")
+                return (rest, taken)
+            }
+        }
+        return nil
+    }
+
+    /// Patchwork's `split_prefixes`: split on commas and whitespace, drop empties.
+    public static func splitPrefixes(_ prefix: String) -> [String] {
+        prefix.split { $0 == "," || $0.isWhitespace }.map(String.init)
+    }
+
+    /// `v2`, `V6`, `v10`, `PATCHv2`, `v2PATCH1/4` -> the version number.
+    static func versionToken(_ t: String) -> Int? {
+        var body = Substring(t)
+        if body.hasPrefix("patch") { body = body.dropFirst(5) }
+        guard body.hasPrefix("v") else { return nil }
+        let digits = body.dropFirst().prefix { $0.isASCII && $0.isNumber }
+        guard !digits.isEmpty, let v = Int(digits) else { return nil }
+        let rest = body.dropFirst(1 + digits.count)
+        if rest.isEmpty || rest.hasPrefix("patch") { return v }
+        return nil
+    }
+
+    /// `1/2`, `00/10`, `PATCH1/8`, `v2PATCH1/4`, `3/n` -> (index, total or nil).
+    static func seriesMarker(_ t: String) -> (Int, Int?)? {
+        var body = Substring(t)
+        if body.hasPrefix("v") {
+            let digits = body.dropFirst().prefix { $0.isASCII && $0.isNumber }
+            if !digits.isEmpty { body = body.dropFirst(1 + digits.count) }
+        }
+        if body.hasPrefix("patch") { body = body.dropFirst(5) }
+        guard let slash = body.firstIndex(of: "/") else { return nil }
+        let a = body[..<slash], b = body[body.index(after: slash)...]
+        guard !a.isEmpty, a.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(a) else { return nil }
+        if let m = Int(b), b.allSatisfy({ $0.isASCII && $0.isNumber }) { return (n, m) }
+        if b == "n" || b == "x" || b == "?" { return (n, nil) }
+        return nil
+    }
+
+    /// `(v2)` anywhere in the subject.
+    static func parenthesisedVersion(_ s: String) -> Int? {
+        var rest = Substring(s)
+        while let open = rest.firstIndex(of: "(") {
+            let after = rest[rest.index(after: open)...]
+            if after.first == "v" || after.first == "V" {
+                let digits = after.dropFirst().prefix { $0.isASCII && $0.isNumber }
+                if !digits.isEmpty, after.dropFirst(1 + digits.count).first == ")", let v = Int(digits) { return v }
+            }
+            rest = after
+        }
+        return nil
+    }
+
+    static func normaliseSpace(_ s: String) -> String {
+        s.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+}
