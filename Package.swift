@@ -22,7 +22,7 @@ let package = Package(
         .target(name: "MailCore"),
         .target(name: "ReviewCore", dependencies: ["MailCore"]),
         .target(name: "UffdModel"),
-        .target(name: "Linking", dependencies: ["ReviewCore", "UffdModel"]),
+        .target(name: "Linking", dependencies: ["ReviewCore", "UffdModel"], resources: [.copy("Resources/link-rules.tsv")]),
         .target(name: "Notes", dependencies: ["MailCore"]),
         .target(name: "TUICore", dependencies: ["MailCore", "ReviewCore", "UffdModel", "Linking", "Notes"]),
 

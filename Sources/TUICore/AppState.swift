@@ -1,0 +1,168 @@
+import Linking
+
+/// The three panes.
+public enum Pane: Int, Sendable, Hashable, CaseIterable {
+    case tree, patch, model
+    var title: String {
+        switch self {
+        case .tree: return "Thread"
+        case .patch: return "Patch"
+        case .model: return "Model"
+        }
+    }
+}
+
+/// A reviewer note, anchored to a line of a message.
+public struct NoteView: Sendable, Hashable {
+    public var messageID: String
+    public var message: Int
+    /// Index into the message's `lines`.
+    public var line: Int
+    public var text: String
+    public init(messageID: String, message: Int, line: Int, text: String) {
+        self.messageID = messageID
+        self.message = message
+        self.line = line
+        self.text = text
+    }
+}
+
+/// Where a note will be attached.
+public struct NoteAnchor: Sendable, Hashable {
+    public var message: Int
+    public var line: Int
+    public init(message: Int, line: Int) {
+        self.message = message
+        self.line = line
+    }
+}
+
+/// One displayed row of the patch pane: a message line or a note line, pre-split into cells.
+public struct DocRow: Sendable, Hashable {
+    public var cells: CellLine
+    /// Index into the message's lines (note rows carry the line they hang under).
+    public var line: Int
+    public var kind: LineKind
+    public var note: Int?
+}
+
+/// A destination a link list entry leads to.
+public enum Destination: Sendable, Hashable {
+    case model(LinkTarget)
+    case line(message: Int, line: Int)
+}
+
+/// One entry of the link list overlay.
+public struct LinkEntry: Sendable, Hashable {
+    public var label: String
+    public var destination: Destination
+    public init(label: String, destination: Destination) {
+        self.label = label
+        self.destination = destination
+    }
+}
+
+/// Modal layers drawn over the panes.
+public enum Overlay: Sendable, Hashable {
+    case help(scroll: Int)
+    case links(title: String, entries: [LinkEntry], cursor: Int)
+    case noteEditor(anchor: NoteAnchor, text: String)
+    case searchPrompt(text: String)
+    case confirmQuit
+}
+
+/// A cursor and scroll offset in a list.
+public struct ListPosition: Sendable, Hashable {
+    public var cursor: Int = 0
+    public var scroll: Int = 0
+    public init(cursor: Int = 0, scroll: Int = 0) {
+        self.cursor = cursor
+        self.scroll = scroll
+    }
+}
+
+/// A row of the model pane.
+public enum ModelRow: Sendable, Hashable {
+    case section(String)
+    case preset
+    case knob(Int)
+    case scenario(Int)
+    case text(String, LineKind)
+    case blank
+}
+
+/// Export formats offered by `x`.
+public enum ExportFormat: String, Sendable, Hashable, CaseIterable { case reply, markdown, json }
+
+/// The whole application state. A value: `reduce` changes it, `render` draws it.
+public struct AppState: Sendable, Equatable {
+    public var review: ReviewView
+    public var size: Size
+    public var focus: Pane = .patch
+    /// Relative column widths of tree, patch and model.
+    public var weights: [Int] = [22, 46, 32]
+    public var zoomed = false
+    public var tree = ListPosition()
+    /// The message shown in the patch pane.
+    public var message: Int?
+    public var document: [DocRow] = []
+    public var patch = ListPosition()
+    public var modelPosition = ListPosition()
+    public var snapshot: ModelSnapshot?
+    /// Scenario ids whose outcome changed at the last re-simulation.
+    public var changed: Set<String> = []
+    public var simulating = false
+    public var notes: [NoteView] = []
+    public var overlay: Overlay?
+    public var searchQuery = ""
+    public var matches: [NoteAnchor] = []
+    public var unsaved = false
+    public var status = ""
+    public var colors = true
+    public var running = true
+    public var exportFormat: ExportFormat = .reply
+
+    public init(review: ReviewView, size: Size, snapshot: ModelSnapshot? = nil) {
+        self.review = review
+        self.size = size
+        self.snapshot = snapshot
+        if let first = review.entries.firstIndex(where: { $0.message != nil }) {
+            tree.cursor = first
+            message = review.entries[first].message
+        }
+        rebuildDocument()
+        status = review.title
+    }
+
+    /// The rows of the model pane for the current snapshot.
+    public var modelRows: [ModelRow] {
+        guard let s = snapshot else {
+            return [.text(simulating ? "simulating…" : "model not available", .text)]
+        }
+        var rows: [ModelRow] = [.section("Design"), .preset]
+        for i in s.knobs.indices { rows.append(.knob(i)) }
+        rows.append(.blank)
+        rows.append(.section("Scenarios"))
+        for i in s.scenarios.indices { rows.append(.scenario(i)) }
+        rows.append(.blank)
+        rows.append(.section("Warnings (\(s.warnings.count))"))
+        if s.warnings.isEmpty { rows.append(.text("none", .text)) }
+        for w in s.warnings {
+            rows.append(.text(w.title, .removed))
+            for l in w.lines { rows.append(.text("  " + l, .text)) }
+        }
+        rows.append(.blank)
+        rows.append(.section("Header"))
+        for l in s.header { rows.append(.text(l, .context)) }
+        return rows
+    }
+
+    /// Rebuilds the patch pane rows for the current message and notes.
+    public mutating func rebuildDocument() {
+        guard let m = message, review.messages.indices.contains(m) else {
+            document = []
+            return
+        }
+        document = DocumentBuilder.rows(for: review.messages[m], message: m, notes: notes)
+    }
+}

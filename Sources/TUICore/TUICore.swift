@@ -1,2 +1,0 @@
-/// TUICore: application state, actions, `reduce`, and a pure `render(state, size) -> Screen`.
-import Foundation
