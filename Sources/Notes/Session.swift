@@ -77,7 +77,8 @@ public struct Session: Sendable, Equatable, Codable {
     public mutating func addNote(_ anchor: NoteAnchor, text: String, evidence: Evidence? = nil, at: Date? = nil) -> String {
         let id = "n\(nextNoteNumber)"
         nextNoteNumber += 1
-        notes.append(Note(id: id, anchor: anchor, text: text, evidence: evidence, created: at, modified: at))
+        let when = wholeSeconds(at)
+        notes.append(Note(id: id, anchor: anchor, text: text, evidence: evidence, created: when, modified: when))
         return id
     }
 
@@ -86,7 +87,7 @@ public struct Session: Sendable, Equatable, Codable {
     public mutating func editNote(id: String, text: String, at: Date? = nil) -> Bool {
         guard let i = notes.firstIndex(where: { $0.id == id }) else { return false }
         notes[i].text = text
-        notes[i].modified = at
+        notes[i].modified = wholeSeconds(at)
         return true
     }
 
@@ -95,7 +96,7 @@ public struct Session: Sendable, Equatable, Codable {
     public mutating func setEvidence(id: String, _ evidence: Evidence?, at: Date? = nil) -> Bool {
         guard let i = notes.firstIndex(where: { $0.id == id }) else { return false }
         notes[i].evidence = evidence
-        notes[i].modified = at
+        notes[i].modified = wholeSeconds(at)
         return true
     }
 
@@ -213,4 +214,9 @@ public enum SeriesInfo {
         while out.last == UInt8(ascii: "-") { out.removeLast() }
         return out.isEmpty ? "review" : String(decoding: out, as: UTF8.self)
     }
+}
+
+/// A time truncated to whole seconds, so it survives an ISO 8601 round trip unchanged.
+func wholeSeconds(_ date: Date?) -> Date? {
+    date.map { Date(timeIntervalSince1970: $0.timeIntervalSince1970.rounded(.down)) }
 }
