@@ -89,11 +89,13 @@ public struct Message: Sendable, Equatable, Identifiable {
     public var offset: Int
     /// Byte length of this message's raw text in the input.
     public var length: Int
+    /// The file this message came from when the input is a directory (Maildir), else nil.
+    public var sourcePath: String?
 
     public init(messageId: String, subject: String, from: Address, to: [Address] = [], cc: [Address] = [],
                 date: Date?, rawDate: String = "", inReplyTo: String? = nil, references: [String] = [],
                 headers: [Header] = [], body: String, parts: [BodyPart] = [], defects: [Defect] = [],
-                offset: Int = 0, length: Int = 0) {
+                offset: Int = 0, length: Int = 0, sourcePath: String? = nil) {
         self.messageId = messageId
         self.subject = subject
         self.from = from
@@ -109,6 +111,7 @@ public struct Message: Sendable, Equatable, Identifiable {
         self.defects = defects
         self.offset = offset
         self.length = length
+        self.sourcePath = sourcePath
     }
 
     /// The first header with this name (case-insensitive), decoded.

@@ -1,0 +1,135 @@
+import Foundation
+
+/// Read-only bytes of an input, viewed in place (mapped file, array or inflated buffer).
+typealias Bytes = UnsafeBufferPointer<UInt8>
+
+/// ASCII byte constants used by the scanners.
+enum ASCII {
+    static let lf: UInt8 = 0x0A
+    static let cr: UInt8 = 0x0D
+    static let space: UInt8 = 0x20
+    static let tab: UInt8 = 0x09
+    static let colon: UInt8 = 0x3A
+    static let greater: UInt8 = 0x3E
+    static let less: UInt8 = 0x3C
+    static let dash: UInt8 = 0x2D
+    static let equals: UInt8 = 0x3D
+    static let question: UInt8 = 0x3F
+    static let quote: UInt8 = 0x22
+    static let backslash: UInt8 = 0x5C
+    static let openParen: UInt8 = 0x28
+    static let closeParen: UInt8 = 0x29
+
+    @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+    @inline(__always) static func isSpace(_ b: UInt8) -> Bool {
+        b == space || b == tab || b == lf || b == cr || b == 0x0B || b == 0x0C
+    }
+    @inline(__always) static func lower(_ b: UInt8) -> UInt8 { (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b }
+    @inline(__always) static func hexValue(_ b: UInt8) -> UInt8? {
+        switch b {
+        case 0x30...0x39: return b - 0x30
+        case 0x41...0x46: return b - 0x41 + 10
+        case 0x61...0x66: return b - 0x61 + 10
+        default: return nil
+        }
+    }
+}
+
+extension UnsafeBufferPointer where Element == UInt8 {
+    /// Index of the next `byte` in `from..<to`, or `to` when absent (memchr speed).
+    @inline(__always)
+    func find(_ byte: UInt8, from: Int, to: Int) -> Int {
+        guard from < to, let base = baseAddress else { return to }
+        guard let hit = memchr(base + from, Int32(byte), to - from) else { return to }
+        return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// End of the line starting at `from` (index just past its `\n`, or `to`).
+    @inline(__always)
+    func lineEnd(from: Int, to: Int) -> Int {
+        let nl = find(ASCII.lf, from: from, to: to)
+        return nl < to ? nl + 1 : to
+    }
+
+    /// Whether the bytes at `at` start with `prefix` (ASCII, exact case), within `to`.
+    @inline(__always)
+    func hasPrefix(_ prefix: StaticString, at: Int, to: Int) -> Bool {
+        let n = prefix.utf8CodeUnitCount
+        guard at + n <= to else { return false }
+        let p = prefix.utf8Start
+        for i in 0..<n where self[at + i] != p[i] { return false }
+        return true
+    }
+
+    /// Index of `needle` in `from..<to`, or nil.
+    func firstRange(of needle: [UInt8], from: Int, to: Int) -> Int? {
+        guard let first = needle.first, needle.count <= to - from else { return nil }
+        var i = from
+        let last = to - needle.count
+        while i <= last {
+            i = find(first, from: i, to: last + 1)
+            if i > last { return nil }
+            var ok = true
+            for k in 1..<needle.count where self[i + k] != needle[k] { ok = false; break }
+            if ok { return i }
+            i += 1
+        }
+        return nil
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Lower-cased ASCII copy.
+    var asciiLowercased: [UInt8] { map(ASCII.lower) }
+}
+
+/// Text helpers shared by the decoders.
+enum Text {
+    /// Decodes bytes as UTF-8 when valid, otherwise as Latin-1; reports whether it fell back.
+    static func utf8OrLatin1<C: Collection>(_ bytes: C) -> (String, Bool) where C.Element == UInt8 {
+        if let s = String(validating: bytes, as: UTF8.self) { return (s, false) }
+        return (String(bytes.map { Character(Unicode.Scalar($0)) }), true)
+    }
+
+    /// Decodes ASCII-only bytes quickly; falls back to `utf8OrLatin1`.
+    static func string(_ bytes: Bytes, _ range: Range<Int>) -> (String, Bool) {
+        utf8OrLatin1(UnsafeBufferPointer(rebasing: bytes[range]))
+    }
+
+    /// Trims ASCII spaces, tabs, CR and LF at both ends.
+    static func trim(_ s: Substring) -> Substring {
+        var a = s.startIndex, b = s.endIndex
+        while a < b, let c = s[a].asciiValue, ASCII.isSpace(c) { a = s.index(after: a) }
+        while b > a, let c = s[s.index(before: b)].asciiValue, ASCII.isSpace(c) { b = s.index(before: b) }
+        return s[a..<b]
+    }
+
+    static func trim(_ s: String) -> String { String(trim(s[...])) }
+
+    /// Collapses runs of whitespace to single spaces and trims.
+    static func collapseSpaces(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        var pendingSpace = false
+        for u in s.unicodeScalars {
+            if u == " " || u == "\t" || u == "\r" || u == "\n" {
+                pendingSpace = !out.isEmpty
+            } else {
+                if pendingSpace { out.append(" "); pendingSpace = false }
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
+
+    /// 64-bit FNV-1a hash of a string's UTF-8, as 16 hex digits (stable across runs).
+    static func fnv1a(_ s: String) -> String {
+        var h: UInt64 = 0xcbf29ce484222325
+        for b in s.utf8 {
+            h ^= UInt64(b)
+            h = h &* 0x100000001b3
+        }
+        let hex = String(h, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}

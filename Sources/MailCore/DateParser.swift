@@ -1,0 +1,158 @@
+import Foundation
+
+/// Parses mail dates in RFC 5322 form, obsolete forms (2-digit years, zone names, missing
+/// weekday or seconds), asctime / mbox envelope form, list-archive form
+/// (`Mon Jun 30 2025 - 06:17:33 EST`) and ISO 8601, to an instant (UTC).
+enum DateParser {
+    private static let months: [String: Int] = [
+        "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
+        "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+    ]
+    private static let weekdays: Set<String> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    /// Zone names seen in mail, in minutes east of UTC.
+    private static let zones: [String: Int] = [
+        "ut": 0, "utc": 0, "gmt": 0, "z": 0, "wet": 0,
+        "est": -300, "edt": -240, "cst": -360, "cdt": -300, "mst": -420, "mdt": -360,
+        "pst": -480, "pdt": -420, "akst": -540, "akdt": -480, "hst": -600,
+        "bst": 60, "cet": 60, "cest": 120, "met": 60, "mest": 120, "mez": 60, "mesz": 120,
+        "west": 60, "eet": 120, "eest": 180, "msk": 180, "ist": 330, "jst": 540, "kst": 540,
+        "hkt": 480, "sgt": 480, "awst": 480, "acst": 570, "aest": 600, "aedt": 660, "nzst": 720, "nzdt": 780,
+    ]
+
+    /// The instant, or nil when the text is not a recognisable date.
+    static func parse(_ text: String) -> Date? {
+        var day: Int?, month: Int?, year: Int?
+        var hour = 0, minute = 0, second = 0
+        var zone: Int?
+        var numbers: [Int] = []
+        var yearDigits = 0
+
+        // Drop comments like `(PDT)` but remember a zone name inside one as a last resort.
+        var cleaned = ""
+        var commentZone: Int?
+        var depth = 0
+        var commentText = ""
+        for ch in text {
+            if ch == "(" { depth += 1; continue }
+            if ch == ")" {
+                depth = max(0, depth - 1)
+                if depth == 0 {
+                    commentZone = zones[Text.trim(commentText).lowercased()] ?? commentZone
+                    commentText = ""
+                }
+                continue
+            }
+            if depth > 0 { commentText.append(ch) } else { cleaned.append(ch) }
+        }
+
+        let tokens = cleaned.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," || $0 == "\r" || $0 == "\n" })
+        for raw in tokens {
+            var tok = raw
+            if tok == "-" || tok == "at" { continue }
+            if tok.hasSuffix(".") { tok = tok.dropLast() }
+            let lower = tok.lowercased()
+            // ISO 8601: 2025-06-30T06:17:33Z or 2025-06-30
+            if tok.count >= 10, tok.first?.isNumber == true, tok.dropFirst(4).first == "-",
+               let iso = parseISO(String(tok)) {
+                return iso
+            }
+            if tok.contains(":") {
+                let parts = tok.split(separator: ":", omittingEmptySubsequences: false)
+                guard parts.count >= 2, parts.count <= 3,
+                      let h = Int(parts[0]), let m = Int(parts[1]) else { continue }
+                hour = h
+                minute = m
+                if parts.count == 3 {
+                    // Seconds may carry a fraction.
+                    let secText = parts[2].prefix { $0.isNumber }
+                    second = Int(secText) ?? 0
+                }
+                continue
+            }
+            if let first = tok.first, (first == "+" || first == "-"), tok.count == 5, let v = Int(tok.dropFirst()) {
+                let minutes = (v / 100) * 60 + v % 100
+                zone = first == "-" ? -minutes : minutes
+                continue
+            }
+            if tok.count >= 3, let m = months[String(lower.prefix(3))], lower.allSatisfy({ $0.isLetter }) {
+                month = m
+                continue
+            }
+            if weekdays.contains(String(lower.prefix(3))), lower.allSatisfy({ $0.isLetter }) { continue }
+            if let z = zones[lower] {
+                zone = z
+                continue
+            }
+            if let v = Int(tok) {
+                numbers.append(v)
+                if tok.count >= 3 && year == nil {
+                    year = v
+                    yearDigits = tok.count
+                }
+                continue
+            }
+            // A day glued to a month (`30Jun2025`) or other junk: ignore.
+        }
+        // Assign day and year from the remaining numbers.
+        for v in numbers {
+            if v == year && yearDigits >= 3 { continue }
+            if day == nil && v >= 1 && v <= 31 {
+                day = v
+            } else if year == nil {
+                year = v
+                yearDigits = String(v).count
+            }
+        }
+        guard var y = year, let mo = month, let d = day else { return nil }
+        if yearDigits <= 2 { y += y < 50 ? 2000 : 1900 } else if yearDigits == 3 { y += 1900 }
+        guard (1...31).contains(d), (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second),
+              (1000...9999).contains(y) else { return nil }
+        let offset = zone ?? commentZone ?? 0
+        let days = daysFromCivil(y, mo, d)
+        let secs = days * 86400 + hour * 3600 + minute * 60 + second - offset * 60
+        return Date(timeIntervalSince1970: TimeInterval(secs))
+    }
+
+    private static func parseISO(_ s: String) -> Date? {
+        let u = Array(s.utf8)
+        func num(_ a: Int, _ n: Int) -> Int? {
+            guard a + n <= u.count else { return nil }
+            var v = 0
+            for k in a..<(a + n) {
+                guard ASCII.isDigit(u[k]) else { return nil }
+                v = v * 10 + Int(u[k] - 0x30)
+            }
+            return v
+        }
+        guard let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), (1...12).contains(mo), (1...31).contains(d) else { return nil }
+        var h = 0, mi = 0, se = 0, off = 0
+        if u.count >= 16, u[10] == 0x54 || u[10] == 0x20 {
+            guard let hh = num(11, 2), let mm = num(14, 2) else { return nil }
+            h = hh
+            mi = mm
+            var p = 16
+            if u.count >= 19, u[16] == ASCII.colon, let ss = num(17, 2) { se = ss; p = 19 }
+            while p < u.count, u[p] == 0x2E || ASCII.isDigit(u[p]) { p += 1 }
+            if p < u.count, u[p] == 0x2B || u[p] == ASCII.dash {
+                let sign = u[p] == ASCII.dash ? -1 : 1
+                if let zh = num(p + 1, 2) {
+                    let zm = num(p + 4, 2) ?? num(p + 3, 2) ?? 0
+                    off = sign * (zh * 60 + zm)
+                }
+            }
+        }
+        let secs = daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off * 60
+        return Date(timeIntervalSince1970: TimeInterval(secs))
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date.
+    static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146097 + doe - 719468
+    }
+}

@@ -1,0 +1,226 @@
+import Foundation
+
+/// A hard input error: the input cannot be read as mail at all. Names the file and a byte offset.
+public struct MailInputError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The closed set of reasons.
+    public enum Kind: String, Sendable, Equatable, Codable {
+        case fileNotFound
+        case unreadable
+        case notMaildir
+        case noMessages
+        case notMail
+        case corruptGzip
+    }
+
+    public var kind: Kind
+    /// The path (or `-` for stdin) as given.
+    public var file: String
+    /// Byte offset in the (decompressed) input where the problem was found.
+    public var offset: Int
+    /// A short human explanation.
+    public var detail: String
+
+    public init(kind: Kind, file: String, offset: Int, detail: String) {
+        self.kind = kind
+        self.file = file
+        self.offset = offset
+        self.detail = detail
+    }
+
+    /// `file: detail (at byte N)`, one line.
+    public var description: String {
+        offset > 0 ? "\(file): \(detail) (at byte \(offset))" : "\(file): \(detail)"
+    }
+}
+
+/// Reads mail into a `Mailbox`.
+///
+/// Pipeline stages:
+/// 1. **Input**: a file (mapped, not copied), a Maildir directory (`cur/` and `new/`), or stdin
+///    (`-`); gzip is recognised by its magic bytes and inflated in pure Swift (`Inflate`).
+/// 2. **Format detection and splitting** (`Splitter`), on bytes: mbox variants by git's strict
+///    `From ` separator rule (so an unescaped `From ` in a body never splits), mboxrd when
+///    `>>From ` lines occur, mboxcl/cl2 when `Content-Length` points at the next separator,
+///    a single RFC 5322 message, a leading non-mail preamble skipped with a defect, or a
+///    list-archive text rendering (`webArchiveText`).
+/// 3. **Message parsing** (`MessageParser`): header unfolding, raw 8-bit text, RFC 2047 words,
+///    addresses, dates, identifiers; the MIME walk (`MimeWalker`) with transfer encodings,
+///    charsets, format=flowed, CRLF and NUL handling. Oddities become `Defect`s with byte offsets.
+/// 4. **Collapse and thread**: duplicate Message-IDs keep the first copy (defect recorded), then
+///    JWZ threading (`Threader`).
+///
+/// Only unusable inputs throw `MailInputError`; malformed mail never does.
+public enum MailReader {
+    /// Reads a file, a Maildir directory, or stdin when `path` is `-`.
+    public static func read(path: String) throws(MailInputError) -> Mailbox {
+        if path == "-" {
+            let data = FileHandle.standardInput.readDataToEndOfFile()
+            return try parseChecked(data: data, source: "-")
+        }
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw MailInputError(kind: .fileNotFound, file: path, offset: 0, detail: "no such file or directory")
+        }
+        if isDir.boolValue { return try readMaildir(path: path) }
+        let data = try load(path)
+        return try parseChecked(data: data, source: path)
+    }
+
+    /// Parses bytes already in memory. Never throws: an unusable input gives an empty mailbox
+    /// whose `defects` say why.
+    public static func parse(bytes: [UInt8], source: String) -> Mailbox {
+        do {
+            return try bytes.withUnsafeBufferPointer { (b: Bytes) throws(MailInputError) in try parseBuffer(b, source: source) }
+        } catch {
+            return Mailbox(source: source, format: .singleMessage, messages: [], threads: [],
+                           defects: [Defect(kind: .other, offset: error.offset, detail: error.detail)])
+        }
+    }
+
+    /// Like `parse(bytes:source:)` but reports an unusable input as a `MailInputError`.
+    public static func parseChecked(bytes: [UInt8], source: String) throws(MailInputError) -> Mailbox {
+        try bytes.withUnsafeBufferPointer { (b: Bytes) throws(MailInputError) in try parseBuffer(b, source: source) }
+    }
+
+    /// Streams the messages of a file one by one (no threading, no duplicate collapsing), so a
+    /// large mbox never needs all its messages in memory. Returns the detected format.
+    @discardableResult
+    public static func forEachMessage(path: String, _ body: (Message) throws -> Void) throws -> InputFormat {
+        let data = try load(path)
+        return try data.withUnsafeBytes { raw -> InputFormat in
+            let b = raw.bindMemory(to: UInt8.self)
+            if Inflate.isGzip(b) {
+                let (out, failure) = Inflate.gunzip(b)
+                if out.isEmpty, let f = failure {
+                    throw MailInputError(kind: .corruptGzip, file: path, offset: f.offset, detail: "corrupt gzip: \(f.detail)")
+                }
+                return try out.withUnsafeBufferPointer { ob in try stream(ob, source: path, body) }
+            }
+            return try stream(b, source: path, body)
+        }
+    }
+
+    private static func stream(_ b: Bytes, source: String, _ body: (Message) throws -> Void) throws -> InputFormat {
+        let split: Splitter.Result
+        do { split = try Splitter.split(b) } catch { throw rejection(error, source: source) }
+        for span in split.spans {
+            let m = split.format == .webArchiveText
+                ? MessageParser.parseWebArchive(b, span: span)
+                : MessageParser.parse(b, span: span, format: split.format)
+            try body(m)
+        }
+        return split.format
+    }
+
+    private static func load(_ path: String) throws(MailInputError) -> Data {
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw MailInputError(kind: .unreadable, file: path, offset: 0, detail: "permission denied")
+        }
+        do {
+            return try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        } catch {
+            throw MailInputError(kind: .unreadable, file: path, offset: 0, detail: "cannot read: \(error.localizedDescription)")
+        }
+    }
+
+    private static func parseChecked(data: Data, source: String) throws(MailInputError) -> Mailbox {
+        do {
+            return try data.withUnsafeBytes { raw throws -> Mailbox in
+                try parseBuffer(raw.bindMemory(to: UInt8.self), source: source)
+            }
+        } catch let e as MailInputError {
+            throw e
+        } catch {
+            throw MailInputError(kind: .unreadable, file: source, offset: 0, detail: "\(error)")
+        }
+    }
+
+    private static func rejection(_ r: Splitter.Rejection, source: String) -> MailInputError {
+        switch r {
+        case .empty:
+            return MailInputError(kind: .noMessages, file: source, offset: 0, detail: "no messages (empty input)")
+        case .notMail(let offset, let detail):
+            return MailInputError(kind: .notMail, file: source, offset: offset, detail: detail)
+        }
+    }
+
+    static func parseBuffer(_ b: Bytes, source: String) throws(MailInputError) -> Mailbox {
+        if Inflate.isGzip(b) {
+            let (out, failure) = Inflate.gunzip(b)
+            if out.isEmpty, let f = failure {
+                throw MailInputError(kind: .corruptGzip, file: source, offset: f.offset, detail: "corrupt gzip: \(f.detail)")
+            }
+            var box = try out.withUnsafeBufferPointer { (ob: Bytes) throws(MailInputError) in try parseBuffer(ob, source: source) }
+            if let f = failure {
+                box.defects.insert(Defect(kind: .truncatedGzip, offset: f.offset, detail: "gzip: \(f.detail); using the \(out.count) bytes decoded"), at: 0)
+            }
+            return box
+        }
+        let split: Splitter.Result
+        do { split = try Splitter.split(b) } catch { throw rejection(error, source: source) }
+        var messages: [Message] = []
+        messages.reserveCapacity(split.spans.count)
+        for span in split.spans {
+            messages.append(split.format == .webArchiveText
+                ? MessageParser.parseWebArchive(b, span: span)
+                : MessageParser.parse(b, span: span, format: split.format))
+        }
+        return assemble(source: source, format: split.format, messages: messages, defects: split.defects)
+    }
+
+    /// Collapses duplicate Message-IDs (first copy kept) and threads.
+    static func assemble(source: String, format: InputFormat, messages: [Message], defects: [Defect]) -> Mailbox {
+        var seen: [String: Int] = [:]
+        var kept: [Message] = []
+        kept.reserveCapacity(messages.count)
+        var boxDefects = defects
+        for m in messages {
+            if let first = seen[m.messageId] {
+                let d = Defect(kind: .duplicateMessageId, offset: m.offset,
+                               detail: "duplicate of the message at byte \(kept[first].offset) (<\(m.messageId)>); dropped")
+                boxDefects.append(d)
+                kept[first].defects.append(d)
+                continue
+            }
+            seen[m.messageId] = kept.count
+            kept.append(m)
+        }
+        return Mailbox(source: source, format: format, messages: kept, threads: Threader.thread(kept), defects: boxDefects)
+    }
+
+    /// Reads a Maildir: every file in `cur/` and `new/` (sorted by name) is one message.
+    static func readMaildir(path: String) throws(MailInputError) -> Mailbox {
+        let fm = FileManager.default
+        var files: [String] = []
+        var isMaildir = false
+        for sub in ["cur", "new"] {
+            let dir = (path as NSString).appendingPathComponent(sub)
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else { continue }
+            isMaildir = true
+            let names = (try? fm.contentsOfDirectory(atPath: dir)) ?? []
+            files += names.filter { !$0.hasPrefix(".") }.sorted().map { (dir as NSString).appendingPathComponent($0) }
+        }
+        guard isMaildir else {
+            throw MailInputError(kind: .notMaildir, file: path, offset: 0, detail: "a directory that is not a Maildir (no cur/ or new/)")
+        }
+        var messages: [Message] = []
+        var defects: [Defect] = []
+        for f in files {
+            do {
+                let box = try parseChecked(data: try load(f), source: f)
+                for var m in box.messages {
+                    m.sourcePath = f
+                    messages.append(m)
+                }
+                defects += box.defects.map { Defect(kind: $0.kind, offset: $0.offset, detail: "\(f): \($0.detail)") }
+            } catch {
+                defects.append(Defect(kind: .other, offset: 0, detail: "\(f): \(error.detail); skipped"))
+            }
+        }
+        guard !messages.isEmpty else {
+            throw MailInputError(kind: .noMessages, file: path, offset: 0, detail: "no messages in Maildir")
+        }
+        return assemble(source: path, format: .maildir, messages: messages, defects: defects)
+    }
+}

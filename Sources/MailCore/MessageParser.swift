@@ -1,0 +1,203 @@
+import Foundation
+
+/// Turns the bytes of one message into a `Message`: headers (unfolded, RFC 2047-decoded),
+/// addresses, date, identifiers, and the MIME body.
+enum MessageParser {
+    /// Parses the message in `span` of `b` (offsets in defects are file offsets when `base` is
+    /// the offset of `b` in the file, normally 0).
+    static func parse(_ b: Bytes, span: RawSpan, format: InputFormat, base: Int = 0) -> Message {
+        if span.hasQuotedFrom && (format == .mboxrd || format == .mboxcl) {
+            // mboxrd: one `>` is removed from every `>+From ` line. Work on an unescaped copy.
+            var copy: [UInt8] = []
+            copy.reserveCapacity(span.end - span.contentStart)
+            var p = span.contentStart
+            while p < span.end {
+                let next = b.lineEnd(from: p, to: span.end)
+                if b[p] == ASCII.greater && Splitter.isQuotedFrom(b, p, next) {
+                    copy.append(contentsOf: UnsafeBufferPointer(rebasing: b[(p + 1)..<next]))
+                } else {
+                    copy.append(contentsOf: UnsafeBufferPointer(rebasing: b[p..<next]))
+                }
+                p = next
+            }
+            var m = copy.withUnsafeBufferPointer { cb in
+                parseContent(cb, range: 0..<cb.count, base: base + span.contentStart)
+            }
+            m.offset = base + span.start
+            m.length = span.end - span.start
+            return m
+        }
+        var m = parseContent(b, range: span.contentStart..<span.end, base: base)
+        m.offset = base + span.start
+        m.length = span.end - span.start
+        return m
+    }
+
+    /// Parses a message whose headers start at `range.lowerBound`.
+    static func parseContent(_ b: Bytes, range: Range<Int>, base: Int) -> Message {
+        let hb = HeaderBlock.parse(b, start: range.lowerBound, end: range.upperBound, base: base)
+        var defects = hb.defects
+        var headers: [Header] = []
+        headers.reserveCapacity(hb.headers.count)
+        var rawText: [String: String] = [:]
+        for h in hb.headers {
+            let text = EncodedWords.decode(h.value, offset: h.offset, defects: &defects)
+            headers.append(Header(name: h.name, value: text))
+            if rawText[h.key] == nil {
+                rawText[h.key] = Text.utf8OrLatin1(h.value).0
+            }
+        }
+        func first(_ key: String) -> String? { headers.first { $0.name.lowercased() == key }?.value }
+        func offsetOf(_ key: String) -> Int { hb.headers.first { $0.key == key }?.offset ?? (base + range.lowerBound) }
+
+        let subject = Text.collapseSpaces(first("subject") ?? "")
+        // Addresses are parsed before RFC 2047 decoding so that encoded commas stay in names.
+        var from = Address(name: "", email: "")
+        if let raw = rawText["from"] ?? rawText["sender"] {
+            if let a = AddressParser.parseFirst(raw) {
+                from = a
+                if a.email.isEmpty || !a.email.contains("@") {
+                    defects.append(Defect(kind: .invalidAddress, offset: offsetOf("from"), detail: "From has no usable address"))
+                }
+            } else {
+                defects.append(Defect(kind: .invalidAddress, offset: offsetOf("from"), detail: "empty From"))
+            }
+        }
+        let to = rawText["to"].map(AddressParser.parseList) ?? []
+        let cc = rawText["cc"].map(AddressParser.parseList) ?? []
+        let rawDate = rawText["date"].map { Text.trim($0) } ?? ""
+        var date: Date?
+        if !rawDate.isEmpty {
+            date = DateParser.parse(rawDate)
+            if date == nil {
+                defects.append(Defect(kind: .invalidDate, offset: offsetOf("date"), detail: "unparseable Date \"\(rawDate)\""))
+            }
+        }
+
+        var messageId = ""
+        if let raw = rawText["message-id"] {
+            let (ids, junk) = MessageIDs.all(in: raw)
+            if let id = ids.first { messageId = id }
+            if junk || ids.isEmpty {
+                defects.append(Defect(kind: .malformedHeader, offset: offsetOf("message-id"), detail: "odd Message-ID \"\(raw)\""))
+            }
+        }
+        var inReplyTo: String?
+        if let raw = rawText["in-reply-to"] {
+            let (ids, junk) = MessageIDs.all(in: raw)
+            inReplyTo = ids.first
+            if junk {
+                defects.append(Defect(kind: .invalidReferences, offset: offsetOf("in-reply-to"), detail: "odd In-Reply-To \"\(raw)\""))
+            }
+        }
+        var references: [String] = []
+        for h in hb.headers where h.key == "references" {
+            let (ids, junk) = MessageIDs.all(in: Text.utf8OrLatin1(h.value).0)
+            references += ids
+            if junk {
+                defects.append(Defect(kind: .invalidReferences, offset: h.offset, detail: "junk in References"))
+            }
+        }
+
+        var walker = MimeWalker(bytes: b, base: base)
+        walker.walk(headers: hb.headers, body: hb.bodyStart..<max(hb.bodyStart, range.upperBound), depth: 0, inBody: true)
+        defects += walker.defects
+        var body = walker.bodyPieces.count == 1 ? walker.bodyPieces[0] : joinPieces(walker.bodyPieces)
+        if body.isEmpty, let html = walker.parts.first(where: { $0.contentType == "text/html" }) {
+            // HTML-only mail: a rough text rendering beats an empty body.
+            body = HTMLText.strip(html.text)
+        }
+        if messageId.isEmpty {
+            messageId = synthesiseId(subject: subject, from: from, date: rawDate, body: body)
+            defects.append(Defect(kind: .missingMessageId, offset: base + range.lowerBound,
+                                  detail: "no Message-ID; synthesised \(messageId)"))
+        }
+        return Message(messageId: messageId, subject: subject, from: from, to: to, cc: cc, date: date,
+                       rawDate: rawDate, inReplyTo: inReplyTo, references: references, headers: headers,
+                       body: body, parts: walker.parts, defects: defects, offset: base + range.lowerBound,
+                       length: range.count)
+    }
+
+    private static func joinPieces(_ pieces: [String]) -> String {
+        var out = ""
+        for p in pieces {
+            if !out.isEmpty && !out.hasSuffix("\n") { out += "\n" }
+            out += p
+        }
+        return out
+    }
+
+    /// A stable identifier for a message that has none (same input, same id).
+    static func synthesiseId(subject: String, from: Address, date: String, body: String) -> String {
+        let key = subject + "\u{1}" + from.name + "\u{1}" + from.email + "\u{1}" + date
+            + (subject.isEmpty && date.isEmpty ? "\u{1}" + String(body.prefix(512)) : "")
+        return "patchlab-\(Text.fnv1a(key))@synthesised.invalid"
+    }
+
+    /// Parses a list-archive text rendering: subject line, `From: Name`, `Date: ...`, body.
+    static func parseWebArchive(_ b: Bytes, span: RawSpan) -> Message {
+        let n = span.end
+        var defects: [Defect] = []
+        let (e1, l2) = Splitter.line(b, span.contentStart, n)
+        let (e2, l3) = Splitter.line(b, l2, n)
+        let (e3, bodyStart) = Splitter.line(b, l3, n)
+        let subject = Text.collapseSpaces(Text.string(b, span.contentStart..<e1).0)
+        let fromText = Text.trim(Text.string(b, (l2 + 5)..<e2).0)
+        let rawDate = Text.trim(Text.string(b, (l3 + 5)..<e3).0)
+        var from = AddressParser.parseFirst(fromText) ?? Address(name: fromText, email: "")
+        if from.name.isEmpty && from.email.isEmpty { from.name = fromText }
+        let date = DateParser.parse(rawDate)
+        if date == nil {
+            defects.append(Defect(kind: .invalidDate, offset: l3, detail: "unparseable Date \"\(rawDate)\""))
+        }
+        var (body, latin) = Text.string(b, bodyStart..<n)
+        if latin {
+            defects.append(Defect(kind: .invalidCharsetData, offset: bodyStart, detail: "text is not UTF-8; read as Latin-1"))
+        }
+        if body.utf8.contains(ASCII.cr) { body = body.replacingOccurrences(of: "\r\n", with: "\n") }
+        let id = synthesiseId(subject: subject, from: from, date: rawDate, body: body)
+        defects.append(Defect(kind: .missingMessageId, offset: span.start,
+                              detail: "web-archive text has no Message-ID; synthesised \(id)"))
+        let headers = [Header(name: "Subject", value: subject), Header(name: "From", value: fromText),
+                       Header(name: "Date", value: rawDate)]
+        return Message(messageId: id, subject: subject, from: from, date: date, rawDate: rawDate,
+                       headers: headers, body: body,
+                       parts: [BodyPart(contentType: "text/plain", charset: "utf-8", text: body, inBody: true)],
+                       defects: defects, offset: span.start, length: span.end - span.start)
+    }
+}
+
+/// Minimal HTML to text for HTML-only messages: drops tags, scripts and styles, decodes a few entities.
+enum HTMLText {
+    static func strip(_ html: String) -> String {
+        var out = ""
+        var inTag = false
+        var tag = ""
+        var skipping = false
+        for ch in html {
+            if inTag {
+                if ch == ">" {
+                    inTag = false
+                    let t = tag.lowercased()
+                    if t.hasPrefix("script") || t.hasPrefix("style") { skipping = true }
+                    if t.hasPrefix("/script") || t.hasPrefix("/style") { skipping = false }
+                    if t.hasPrefix("br") || t.hasPrefix("/p") || t.hasPrefix("/div") || t.hasPrefix("p") && t.count <= 2 {
+                        out.append("\n")
+                    }
+                } else {
+                    tag.append(ch)
+                }
+                continue
+            }
+            if ch == "<" {
+                inTag = true
+                tag = ""
+                continue
+            }
+            if !skipping { out.append(ch) }
+        }
+        return out.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&nbsp;", with: " ")
+            .replacingOccurrences(of: "&amp;", with: "&")
+    }
+}

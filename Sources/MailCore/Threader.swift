@@ -1,0 +1,159 @@
+import Foundation
+
+/// JWZ threading (https://www.jwz.org/doc/threading.html) over Message-ID, References and
+/// In-Reply-To, with subject grouping only for messages that carry no reference headers.
+enum Threader {
+    private final class Container {
+        let id: String
+        var index: Int?
+        weak var parent: Container?
+        var children: [Container] = []
+        init(id: String) { self.id = id }
+
+        func isAncestor(of other: Container) -> Bool {
+            var c: Container? = other
+            var steps = 0
+            while let x = c, steps < 100_000 {
+                if x === self { return true }
+                c = x.parent
+                steps += 1
+            }
+            return false
+        }
+
+        func removeChild(_ c: Container) {
+            if let k = children.firstIndex(where: { $0 === c }) { children.remove(at: k) }
+        }
+    }
+
+    /// Builds the thread forest. `messages` must already have unique Message-IDs.
+    static func thread(_ messages: [Message]) -> [ThreadNode] {
+        var table: [String: Container] = [:]
+        table.reserveCapacity(messages.count * 2)
+        var all: [Container] = []
+        func container(_ id: String) -> Container {
+            if let c = table[id] { return c }
+            let c = Container(id: id)
+            table[id] = c
+            all.append(c)
+            return c
+        }
+        func link(parent: Container, child: Container) {
+            if child.parent === parent { return }
+            if child === parent || child.isAncestor(of: parent) { return }
+            child.parent?.removeChild(child)
+            child.parent = parent
+            parent.children.append(child)
+        }
+
+        for (i, m) in messages.enumerated() {
+            let c = container(m.messageId)
+            if c.index == nil { c.index = i }
+            var refs = m.references
+            if let irt = m.inReplyTo, refs.last != irt {
+                // In-Reply-To is the more direct parent when References is missing it.
+                refs.append(irt)
+            }
+            refs = refs.filter { $0 != m.messageId }
+            // Chain References: each is the parent of the next, unless already linked.
+            var prev: Container?
+            for r in refs {
+                let rc = container(r)
+                if let p = prev, rc.parent == nil, !rc.isAncestor(of: p), rc !== p {
+                    link(parent: p, child: rc)
+                }
+                prev = rc
+            }
+            // The message's own last reference is authoritative for its parent.
+            if let p = prev {
+                if c.parent !== p, !c.isAncestor(of: p), c !== p { link(parent: p, child: c) }
+            } else if let old = c.parent {
+                old.removeChild(c)
+                c.parent = nil
+            }
+        }
+
+        var roots = all.filter { $0.parent == nil }
+        roots = prune(roots, isRoot: true)
+
+        // Subject fallback, only for messages without any reference headers.
+        var bySubject: [String: Container] = [:]
+        for r in roots {
+            guard let i = r.index else { continue }
+            let m = messages[i]
+            let key = normalisedSubject(m.subject)
+            if !key.isEmpty, !isReply(m.subject), bySubject[key] == nil { bySubject[key] = r }
+        }
+        var finalRoots: [Container] = []
+        for r in roots {
+            if let i = r.index {
+                let m = messages[i]
+                if m.references.isEmpty, m.inReplyTo == nil, isReply(m.subject),
+                   let target = bySubject[normalisedSubject(m.subject)], target !== r {
+                    r.parent = target
+                    target.children.append(r)
+                    continue
+                }
+            }
+            finalRoots.append(r)
+        }
+
+        func firstDate(_ c: Container) -> (Double, Int) {
+            if let i = c.index {
+                return (messages[i].date?.timeIntervalSince1970 ?? .infinity, i)
+            }
+            return c.children.map(firstDate).min { $0 < $1 } ?? (.infinity, Int.max)
+        }
+        func build(_ c: Container, depth: Int) -> ThreadNode {
+            let kids = c.children.sorted { firstDate($0) < firstDate($1) }
+            return ThreadNode(messageId: c.id, messageIndex: c.index,
+                              children: depth > 10_000 ? [] : kids.map { build($0, depth: depth + 1) })
+        }
+        return finalRoots.sorted { firstIndex($0) < firstIndex($1) }.map { build($0, depth: 0) }
+    }
+
+    private static func firstIndex(_ c: Container) -> Int {
+        var best = c.index ?? Int.max
+        for k in c.children { best = min(best, firstIndex(k)) }
+        return best
+    }
+
+    /// Removes empty containers: childless ones vanish; others are replaced by their children
+    /// (at the root only when there is a single child).
+    private static func prune(_ list: [Container], isRoot: Bool) -> [Container] {
+        var out: [Container] = []
+        for c in list {
+            c.children = prune(c.children, isRoot: false)
+            for k in c.children { k.parent = c }
+            if c.index == nil {
+                if c.children.isEmpty { continue }
+                if !isRoot || c.children.count == 1 {
+                    for k in c.children { k.parent = nil }
+                    out += c.children
+                    continue
+                }
+            }
+            out.append(c)
+        }
+        return out
+    }
+
+    /// Subject without `Re:`/`Fwd:`/`Aw:` prefixes, lower-cased, whitespace collapsed.
+    static func normalisedSubject(_ s: String) -> String {
+        var t = Text.collapseSpaces(s).lowercased()[...]
+        var changed = true
+        while changed {
+            changed = false
+            for p in ["re:", "fwd:", "fw:", "aw:", "re :"] where t.hasPrefix(p) {
+                t = Text.trim(t.dropFirst(p.count))
+                changed = true
+            }
+        }
+        return String(t)
+    }
+
+    static func isReply(_ s: String) -> Bool {
+        let t = Text.trim(s).lowercased()
+        return t.hasPrefix("re:") || t.hasPrefix("fwd:") || t.hasPrefix("aw:") || t.hasPrefix("re :") || t.hasPrefix("fw:")
+    }
+}
