@@ -473,7 +473,15 @@ static void touch_pages(struct mapping *m, int write) {
 static void op_mmap(const struct line_tokens *t) {
     if (t->nwords < 2) reject("mmap NAME TYPE pages=N");
     if (g_state->nmaps >= MAX_MAPPINGS) reject("too many mappings");
-    const char *type = t->words[1];
+    /* The TYPE is the first word after the name that is not a flag word. */
+    const char *type = NULL;
+    for (int i = 1; i < t->nwords && !type; i++) {
+        const char *w = t->words[i];
+        if (strcasecmp(w, "shared") && strcasecmp(w, "private") && strcasecmp(w, "readonly") &&
+            strcasecmp(w, "populate"))
+            type = w;
+    }
+    if (!type) reject("mmap needs a TYPE");
     struct mapping m;
     memset(&m, 0, sizeof m);
     snprintf(m.name, sizeof m.name, "%s", t->words[0]);
@@ -496,9 +504,9 @@ static void op_mmap(const struct line_tokens *t) {
     if (m.type == MEM_ANON && m.shared) reject("shared anonymous memory is shmem: write `shmem` instead");
     m.readonly = has_word(t, "readonly");
     int populate = has_word(t, "populate");
-    for (int i = 2; i < t->nwords; i++) {
+    for (int i = 1; i < t->nwords; i++) {
         const char *w = t->words[i];
-        if (strcasecmp(w, "shared") && strcasecmp(w, "private") && strcasecmp(w, "readonly") &&
+        if (w != type && strcasecmp(w, "shared") && strcasecmp(w, "private") && strcasecmp(w, "readonly") &&
             strcasecmp(w, "populate"))
             reject("unknown mmap word '%s'", w);
     }
@@ -628,8 +636,10 @@ static void op_wake(const struct line_tokens *t) {
 static uint64_t fill_mode(const struct line_tokens *t, const struct flag_name *names) {
     const char *modes = option(t, "mode");
     uint64_t mask = modes ? parse_flags(modes, names, "mode") : 0;
-    /* Bare words are accepted as well: `copy a dontwake`. */
-    for (int i = 1; i < t->nwords; i++) mask |= parse_flags(t->words[i], names, "mode");
+    /* Bare words are accepted as well: `copy a dontwake` (`unaligned` is not a mode). */
+    for (int i = 1; i < t->nwords; i++) {
+        if (strcasecmp(t->words[i], "unaligned") != 0) mask |= parse_flags(t->words[i], names, "mode");
+    }
     return mask;
 }
 
@@ -648,7 +658,9 @@ static void op_copy(const struct line_tokens *t) {
     uint64_t len = page_len(m, pages);
     size_t buf_len = len > 0 && len < (1ULL << 34) ? (size_t)len : m->page_size;
     void *src = source_buffer(buf_len, kind ? kind : "resident");
-    struct probe_uffdio_copy c = {.dst = page_addr(m, off), .src = (uint64_t)(uintptr_t)src, .len = len,
+    /* `unaligned`: dst inside a page (a small page into a huge page; 512 bytes otherwise). */
+    uint64_t misalign = has_word(t, "unaligned") ? (m->type == MEM_HUGETLB ? SMALL_PAGE : 512) : 0;
+    struct probe_uffdio_copy c = {.dst = page_addr(m, off) + misalign, .src = (uint64_t)(uintptr_t)src, .len = len,
                                   .mode = fill_mode(t, fill_modes), .copy = OUTPUT_UNWRITTEN};
     int r = ioctl(g_state->ctxs[ci].fd, PROBE_UFFDIO_COPY, &c);
     int err = errno;
