@@ -230,9 +230,12 @@ public struct Hunk: Sendable, Equatable {
     /// The function context after the second `@@`, trimmed.
     public var section: String
     public var lines: [DiffLine]
+    /// Line (0-based) of the `@@` header in the mail body; hunk line `k` is at `bodyLine + 1 + k`.
+    public var bodyLine: Int
 
     public init(index: Int, oldStart: Int, oldCount: Int, newStart: Int, newCount: Int, section: String = "",
-                lines: [DiffLine] = []) {
+                lines: [DiffLine] = [], bodyLine: Int = 0) {
+        self.bodyLine = bodyLine
         self.index = index
         self.oldStart = oldStart
         self.oldCount = oldCount

@@ -1,0 +1,413 @@
+import Foundation
+
+/// Splits text into lines on LF only (a lone CR stays inside its line; a CR before the LF is kept
+/// in the line's text so CRLF content survives).
+public enum TextLines {
+    /// The lines of `text` without their LF. A final LF does not start an empty last line.
+    public static func split(_ text: String) -> [Substring] {
+        var out: [Substring] = []
+        let u = text.utf8
+        var start = u.startIndex
+        var i = u.startIndex
+        while i != u.endIndex {
+            if u[i] == 0x0A {
+                out.append(Substring(text[start..<i]))
+                start = u.index(after: i)
+            }
+            i = u.index(after: i)
+        }
+        if start != u.endIndex { out.append(Substring(text[start..<u.endIndex])) }
+        return out
+    }
+
+    /// `line` without one trailing CR.
+    static func dropCR(_ line: Substring) -> Substring {
+        line.utf8.last == 0x0D ? line.dropLast() : line
+    }
+}
+
+/// What `DiffParser.parse` found: the file diffs, where the diff started and ended, and oddities.
+public struct DiffParseResult: Sendable, Equatable {
+    public var files: [FileDiff]
+    /// Index of the first line that belongs to the diff, nil when no diff was found.
+    public var firstLine: Int?
+    /// Index just past the last line consumed by the diff (the `-- ` signature is not consumed).
+    public var endLine: Int
+    /// Oddities; their `messageId` is empty (the caller fills it in).
+    public var defects: [ReviewDefect]
+}
+
+/// Parses unified diffs: git (`diff --git` with extended headers, renames, copies, modes, binary
+/// patches), traditional `---`/`+++`, CVS/SVN `Index:`, Mercurial `diff -r`. Hunks end by the counts
+/// of their `@@` header, never by looking for the next `---`.
+///
+/// States: text -> (file header: `diff ...` | `Index:` | `---`+`+++`) -> extended header lines ->
+/// hunk (`@@`) -> body lines until both counts are used up -> optional `\ No newline` -> text or the
+/// next file header or hunk. A `-- ` line outside a hunk (the mail signature) ends the diff.
+public enum DiffParser {
+    /// Parses every file diff in `text`.
+    public static func parse(_ text: String) -> DiffParseResult {
+        parse(lines: TextLines.split(text), from: 0)
+    }
+
+    /// Parses the file diffs found in `lines` from index `start` on.
+    public static func parse(lines: [Substring], from start: Int) -> DiffParseResult {
+        var files: [FileDiff] = []
+        var defects: [ReviewDefect] = []
+        var current: FileDiff?
+        /// True while `current` came from a `diff -r`/`Index:` line and still waits for `---`/`+++`.
+        var awaitingNames = false
+        var firstLine: Int?
+        var lastConsumed = start
+        var i = start
+        let n = lines.count
+
+        func flush() {
+            if let c = current { files.append(c) }
+            current = nil
+            awaitingNames = false
+        }
+
+        while i < n {
+            let raw = lines[i]
+            let line = TextLines.dropCR(raw)
+            if line.hasPrefix("diff --git ") {
+                flush()
+                firstLine = firstLine ?? i
+                var file = FileDiff(oldPath: nil, newPath: nil, headerLine: i)
+                let names = gitHeaderNames(line.dropFirst(11))
+                file.oldPath = names.0
+                file.newPath = names.1
+                i += 1
+                i = parseExtendedHeader(lines, i, &file)
+                current = file
+                lastConsumed = i
+                continue
+            }
+            if line.hasPrefix("diff ") && !line.hasPrefix("diff --git") {
+                // hg `diff -r abc path`, `diff -u a b`, `diff -Nru a b`: names come from ---/+++.
+                flush()
+                firstLine = firstLine ?? i
+                let last = line.split(separator: " ").last.map(String.init)
+                current = FileDiff(oldPath: last, newPath: last, headerLine: i)
+                awaitingNames = true
+                i += 1
+                lastConsumed = i
+                continue
+            }
+            if line.hasPrefix("Index: ") {
+                flush()
+                firstLine = firstLine ?? i
+                let p = String(line.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+                current = FileDiff(oldPath: p, newPath: p, headerLine: i)
+                awaitingNames = true
+                i += 1
+                if i < n, TextLines.dropCR(lines[i]).hasPrefix("====") { i += 1 }
+                lastConsumed = i
+                continue
+            }
+            if line.hasPrefix("--- "), i + 1 < n, TextLines.dropCR(lines[i + 1]).hasPrefix("+++ "),
+               i + 2 < n, TextLines.dropCR(lines[i + 2]).hasPrefix("@@ -") || awaitingNames {
+                let old = traditionalName(line.dropFirst(4))
+                let new = traditionalName(TextLines.dropCR(lines[i + 1]).dropFirst(4))
+                if !(awaitingNames && current != nil) {
+                    flush()
+                    firstLine = firstLine ?? i
+                    current = FileDiff(oldPath: nil, newPath: nil, headerLine: i)
+                }
+                if var c = current {
+                    setNames(&c, old: old, new: new, stripPrefix: true)
+                    current = c
+                }
+                awaitingNames = false
+                i += 2
+                lastConsumed = i
+                continue
+            }
+            if line.hasPrefix("@@ -"), var c = current {
+                awaitingNames = false
+                guard let header = parseHunkHeader(line) else {
+                    defects.append(ReviewDefect(kind: .badHunkHeader, messageId: "", line: i,
+                                                detail: "unreadable hunk header"))
+                    i += 1
+                    continue
+                }
+                i += 1
+                var hunk = Hunk(index: c.hunks.count, oldStart: header.0, oldCount: header.1,
+                                newStart: header.2, newCount: header.3, section: header.4, bodyLine: i - 1)
+                i = readHunkBody(lines, i, &hunk, &defects)
+                c.hunks.append(hunk)
+                current = c
+                lastConsumed = i
+                continue
+            }
+            if line == "-- " || line == "--" {
+                // Mail signature after the last hunk: not part of the diff.
+                if current != nil { break }
+            }
+            i += 1
+        }
+        flush()
+        return DiffParseResult(files: files, firstLine: firstLine, endLine: firstLine == nil ? start : lastConsumed,
+                               defects: defects)
+    }
+
+    /// Reads git extended header lines (modes, renames, copies, index, ---/+++, binary) after `diff --git`.
+    private static func parseExtendedHeader(_ lines: [Substring], _ start: Int, _ file: inout FileDiff) -> Int {
+        var i = start
+        let n = lines.count
+        while i < n {
+            let l = TextLines.dropCR(lines[i])
+            if l.hasPrefix("old mode ") {
+                file.oldMode = String(l.dropFirst(9))
+            } else if l.hasPrefix("new mode ") {
+                file.newMode = String(l.dropFirst(9))
+            } else if l.hasPrefix("deleted file mode ") {
+                file.change = .deleted
+                file.oldMode = String(l.dropFirst(18))
+            } else if l.hasPrefix("new file mode ") {
+                file.change = .added
+                file.newMode = String(l.dropFirst(14))
+            } else if l.hasPrefix("similarity index ") || l.hasPrefix("dissimilarity index ") {
+                let digits = l.drop { $0 != " " }.dropFirst().drop { $0 != " " }.dropFirst().prefix { $0.isNumber }
+                file.similarity = Int(digits)
+            } else if l.hasPrefix("rename from ") {
+                file.change = .renamed
+                file.oldPath = unquote(l.dropFirst(12))
+            } else if l.hasPrefix("rename to ") {
+                file.change = .renamed
+                file.newPath = unquote(l.dropFirst(10))
+            } else if l.hasPrefix("rename old ") {
+                file.change = .renamed
+                file.oldPath = unquote(l.dropFirst(11))
+            } else if l.hasPrefix("rename new ") {
+                file.change = .renamed
+                file.newPath = unquote(l.dropFirst(11))
+            } else if l.hasPrefix("copy from ") {
+                file.change = .copied
+                file.oldPath = unquote(l.dropFirst(10))
+            } else if l.hasPrefix("copy to ") {
+                file.change = .copied
+                file.newPath = unquote(l.dropFirst(8))
+            } else if l.hasPrefix("index ") {
+                // hashes and mode; nothing to keep beyond the mode
+            } else if l.hasPrefix("--- ") {
+                let name = traditionalName(l.dropFirst(4))
+                if name == nil { file.change = .added }
+                if let name { file.oldPath = stripGitPrefix(name) }
+            } else if l.hasPrefix("+++ ") {
+                let name = traditionalName(l.dropFirst(4))
+                if name == nil { file.change = .deleted }
+                if let name { file.newPath = stripGitPrefix(name) }
+            } else if l.hasPrefix("Binary files ") {
+                file.isBinary = true
+            } else if l == "GIT binary patch" {
+                file.isBinary = true
+                i += 1
+                while i < n {
+                    let b = TextLines.dropCR(lines[i])
+                    guard b.hasPrefix("literal ") || b.hasPrefix("delta ") else { break }
+                    i += 1
+                    while i < n, !TextLines.dropCR(lines[i]).isEmpty { i += 1 }
+                    if i < n { i += 1 }
+                }
+                continue
+            } else {
+                break
+            }
+            i += 1
+        }
+        if file.change == .added { file.oldPath = nil }
+        if file.change == .deleted { file.newPath = nil }
+        return i
+    }
+
+    /// Reads a hunk's body lines until both `@@` counts are used up.
+    private static func readHunkBody(_ lines: [Substring], _ start: Int, _ hunk: inout Hunk,
+                                     _ defects: inout [ReviewDefect]) -> Int {
+        var i = start
+        let n = lines.count
+        var oldLeft = hunk.oldCount, newLeft = hunk.newCount
+        var o = hunk.oldStart, w = hunk.newStart
+        while i < n, oldLeft > 0 || newLeft > 0 {
+            let l = lines[i]
+            let first = l.utf8.first
+            switch first {
+            case UInt8(ascii: " "):
+                guard oldLeft > 0, newLeft > 0 else { return finishShort(i, &hunk, &defects, oldLeft, newLeft) }
+                hunk.lines.append(DiffLine(kind: .context, oldLine: o, newLine: w, text: String(l.dropFirst())))
+                o += 1; w += 1; oldLeft -= 1; newLeft -= 1
+            case UInt8(ascii: "-"):
+                guard oldLeft > 0 else { return finishShort(i, &hunk, &defects, oldLeft, newLeft) }
+                hunk.lines.append(DiffLine(kind: .removed, oldLine: o, newLine: nil, text: String(l.dropFirst())))
+                o += 1; oldLeft -= 1
+            case UInt8(ascii: "+"):
+                guard newLeft > 0 else { return finishShort(i, &hunk, &defects, oldLeft, newLeft) }
+                hunk.lines.append(DiffLine(kind: .added, oldLine: nil, newLine: w, text: String(l.dropFirst())))
+                w += 1; newLeft -= 1
+            case UInt8(ascii: "\\"):
+                hunk.lines.append(DiffLine(kind: .noNewline, oldLine: nil, newLine: nil, text: String(l.dropFirst())))
+            default:
+                // Whitespace damage: an empty line (or one that lost its leading space) inside the
+                // counted range stands for a context line.
+                let t = TextLines.dropCR(l)
+                guard oldLeft > 0, newLeft > 0, !t.hasPrefix("@@ "), !t.hasPrefix("diff ") else {
+                    return finishShort(i, &hunk, &defects, oldLeft, newLeft)
+                }
+                hunk.lines.append(DiffLine(kind: .context, oldLine: o, newLine: w, text: String(l)))
+                o += 1; w += 1; oldLeft -= 1; newLeft -= 1
+            }
+            i += 1
+        }
+        if oldLeft > 0 || newLeft > 0 { return finishShort(i, &hunk, &defects, oldLeft, newLeft) }
+        if i < n, lines[i].utf8.first == UInt8(ascii: "\\") {
+            hunk.lines.append(DiffLine(kind: .noNewline, oldLine: nil, newLine: nil, text: String(lines[i].dropFirst())))
+            i += 1
+        }
+        return i
+    }
+
+    private static func finishShort(_ i: Int, _ hunk: inout Hunk, _ defects: inout [ReviewDefect],
+                                    _ oldLeft: Int, _ newLeft: Int) -> Int {
+        defects.append(ReviewDefect(kind: .hunkTooShort, messageId: "", line: i,
+                                    detail: "hunk \(hunk.header) ended \(oldLeft) old / \(newLeft) new lines early"))
+        return i
+    }
+
+    /// `@@ -a[,b] +c[,d] @@ section` -> (a, b, c, d, section).
+    public static func parseHunkHeader(_ line: Substring) -> (Int, Int, Int, Int, String)? {
+        var s = TextLines.dropCR(line)
+        guard s.hasPrefix("@@ -") else { return nil }
+        s = s.dropFirst(4)
+        func range(_ s: inout Substring) -> (Int, Int)? {
+            let a = s.prefix { $0.isASCII && $0.isNumber }
+            guard let start = Int(a) else { return nil }
+            s = s.dropFirst(a.count)
+            var count = 1
+            if s.first == "," {
+                s = s.dropFirst()
+                let b = s.prefix { $0.isASCII && $0.isNumber }
+                guard let c = Int(b) else { return nil }
+                count = c
+                s = s.dropFirst(b.count)
+            }
+            return (start, count)
+        }
+        guard let old = range(&s), s.hasPrefix(" +") else { return nil }
+        s = s.dropFirst(2)
+        guard let new = range(&s), s.hasPrefix(" @@") else { return nil }
+        let section = s.dropFirst(3).trimmingCharacters(in: .whitespaces)
+        return (old.0, old.1, new.0, new.1, section)
+    }
+
+    /// Old and new path from the rest of a `diff --git` line (`a/x b/y`, C-quoted, spaces, no prefix).
+    static func gitHeaderNames(_ rest: Substring) -> (String?, String?) {
+        if rest.first == "\"" {
+            let (a, after) = cQuoted(rest)
+            let tail = after.drop { $0 == " " }
+            let b = tail.first == "\"" ? cQuoted(tail).0 : String(tail)
+            return (stripGitPrefix(a), stripGitPrefix(b))
+        }
+        // Prefer a split where both halves name the same file.
+        var candidates: [String.Index] = []
+        var idx = rest.startIndex
+        while let r = rest[idx...].range(of: " ") {
+            candidates.append(r.lowerBound)
+            idx = r.upperBound
+        }
+        for c in candidates {
+            let a = stripGitPrefix(String(rest[..<c]))
+            let bRaw = rest[rest.index(after: c)...]
+            let b = bRaw.first == "\"" ? stripGitPrefix(cQuoted(bRaw).0) : stripGitPrefix(String(bRaw))
+            if a == b { return (a, b) }
+        }
+        if let c = candidates.first(where: { rest[rest.index(after: $0)...].hasPrefix("b/") }) ?? candidates.first {
+            return (stripGitPrefix(String(rest[..<c])), stripGitPrefix(String(rest[rest.index(after: c)...])))
+        }
+        let only = stripGitPrefix(String(rest))
+        return (only, only)
+    }
+
+    static func stripGitPrefix(_ s: String) -> String {
+        if s.hasPrefix("a/") || s.hasPrefix("b/") || s.hasPrefix("i/") || s.hasPrefix("w/")
+            || s.hasPrefix("c/") || s.hasPrefix("o/") {
+            return String(s.dropFirst(2))
+        }
+        return s
+    }
+
+    /// The name on a `---`/`+++` line: unquoted, timestamp after a TAB dropped, nil for `/dev/null`.
+    static func traditionalName(_ rest: Substring) -> String? {
+        var name: String
+        if rest.first == "\"" {
+            name = cQuoted(rest).0
+        } else {
+            var r = rest
+            if let tab = r.firstIndex(of: "\t") { r = r[..<tab] }
+            name = String(r)
+            // `--- a/file  2013-01-01 ...` (two spaces before a date, from diff -u without TAB)
+            if let dbl = name.range(of: "  ") { name = String(name[..<dbl.lowerBound]) }
+            name = name.trimmingCharacters(in: .whitespaces)
+        }
+        if name == "/dev/null" { return nil }
+        return name
+    }
+
+    private static func setNames(_ file: inout FileDiff, old: String?, new: String?, stripPrefix: Bool) {
+        func strip(_ s: String) -> String {
+            if s.hasPrefix("a/") || s.hasPrefix("b/") { return String(s.dropFirst(2)) }
+            if !s.hasPrefix("/"), let slash = s.firstIndex(of: "/") { return String(s[s.index(after: slash)...]) }
+            return s
+        }
+        let bothSlashed = (old?.contains("/") ?? true) && (new?.contains("/") ?? true)
+            && !(old?.hasPrefix("/") ?? false) && !(new?.hasPrefix("/") ?? false)
+        file.oldPath = old.map { stripPrefix && bothSlashed ? strip($0) : $0 }
+        file.newPath = new.map { stripPrefix && bothSlashed ? strip($0) : $0 }
+        if old == nil { file.change = .added }
+        if new == nil { file.change = .deleted }
+    }
+
+    /// Unquotes a possibly C-quoted path (`"a/\303\244 b"`).
+    static func unquote(_ s: Substring) -> String {
+        s.first == "\"" ? cQuoted(s).0 : String(TextLines.dropCR(s))
+    }
+
+    /// Decodes a C-quoted string at the start of `s`; returns it and what follows the closing quote.
+    static func cQuoted(_ s: Substring) -> (String, Substring) {
+        var bytes: [UInt8] = []
+        let u = Array(s.utf8)
+        var i = 1
+        while i < u.count {
+            let c = u[i]
+            if c == UInt8(ascii: "\"") {
+                i += 1
+                break
+            }
+            if c == UInt8(ascii: "\\"), i + 1 < u.count {
+                let d = u[i + 1]
+                if d >= UInt8(ascii: "0"), d <= UInt8(ascii: "7"), i + 3 < u.count {
+                    let v = (Int(d) - 48) * 64 + (Int(u[i + 2]) - 48) * 8 + (Int(u[i + 3]) - 48)
+                    bytes.append(UInt8(truncatingIfNeeded: v))
+                    i += 4
+                    continue
+                }
+                switch d {
+                case UInt8(ascii: "n"): bytes.append(0x0A)
+                case UInt8(ascii: "t"): bytes.append(0x09)
+                case UInt8(ascii: "r"): bytes.append(0x0D)
+                case UInt8(ascii: "a"): bytes.append(0x07)
+                case UInt8(ascii: "b"): bytes.append(0x08)
+                case UInt8(ascii: "f"): bytes.append(0x0C)
+                case UInt8(ascii: "v"): bytes.append(0x0B)
+                default: bytes.append(d)
+                }
+                i += 2
+                continue
+            }
+            bytes.append(c)
+            i += 1
+        }
+        let rest = Substring(String(decoding: u[min(i, u.count)...], as: UTF8.self))
+        return (String(decoding: bytes, as: UTF8.self), rest)
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+
+/// Compares consecutive versions of a series from their text alone: patches matched by index
+/// (or name), files by path, hunks by content and function context; then tells for each comment
+/// on the older version whether the lines it is anchored to changed.
+public enum InterdiffBuilder {
+    /// Interdiffs between each pair of consecutive versions of every series.
+    public static func build(series: [Series], comments: [Comment]) -> [Interdiff] {
+        var out: [Interdiff] = []
+        for s in series where s.versions.count > 1 {
+            for k in 0..<(s.versions.count - 1) {
+                let a = s.versions[k], b = s.versions[k + 1]
+                guard a.version != b.version || a.patches != b.patches else { continue }
+                out.append(compare(seriesId: s.id, a, b, comments: comments))
+            }
+        }
+        return out
+    }
+
+    /// The interdiff from version `a` to version `b`.
+    public static func compare(seriesId: String, _ a: SeriesVersion, _ b: SeriesVersion, comments: [Comment]) -> Interdiff {
+        var deltas: [PatchDelta] = []
+        var usedB: Set<String> = []
+        var counterpart: [String: Patch] = [:]
+        for pa in a.patches {
+            let pb = b.patches.first { !usedB.contains($0.messageId) && name($0) == name(pa) }
+                ?? b.patches.first { !usedB.contains($0.messageId) && $0.index != nil && $0.index == pa.index && a.total == b.total }
+            if let pb {
+                usedB.insert(pb.messageId)
+                counterpart[pa.messageId] = pb
+                deltas.append(PatchDelta(from: pa.messageId, to: pb.messageId, hunks: compareFiles(pa.files, pb.files)))
+            } else {
+                let hunks = pa.files.flatMap { f in f.hunks.map { HunkDelta(file: f.path, fromHunk: $0.index, toHunk: nil, fate: .dropped) } }
+                deltas.append(PatchDelta(from: pa.messageId, to: nil, hunks: hunks))
+            }
+        }
+        for pb in b.patches where !usedB.contains(pb.messageId) {
+            let hunks = pb.files.flatMap { f in f.hunks.map { HunkDelta(file: f.path, fromHunk: nil, toHunk: $0.index, fate: .new) } }
+            deltas.append(PatchDelta(from: nil, to: pb.messageId, hunks: hunks))
+        }
+        var fates: [CommentFate] = []
+        let ids = Set(a.patches.map(\.messageId) + (a.cover.map { [$0.messageId] } ?? []))
+        for c in comments {
+            guard let p = c.anchor.patch, ids.contains(p) else { continue }
+            fates.append(CommentFate(commentId: c.id, status: fate(of: c, in: a, counterpart: counterpart, deltas: deltas)))
+        }
+        return Interdiff(seriesId: seriesId, fromVersion: a.version, toVersion: b.version, patches: deltas, comments: fates)
+    }
+
+    static func name(_ p: Patch) -> String { p.parsedSubject.name.lowercased() }
+
+    /// Hunk fates for the files of two versions of a patch.
+    public static func compareFiles(_ old: [FileDiff], _ new: [FileDiff]) -> [HunkDelta] {
+        var out: [HunkDelta] = []
+        var usedFiles: Set<Int> = []
+        for fa in old {
+            let j = new.indices.first { !usedFiles.contains($0) && new[$0].path == fa.path }
+                ?? new.indices.first { !usedFiles.contains($0) && (new[$0].oldPath == fa.path || new[$0].path == fa.oldPath) }
+            guard let j else {
+                out += fa.hunks.map { HunkDelta(file: fa.path, fromHunk: $0.index, toHunk: nil, fate: .dropped) }
+                continue
+            }
+            usedFiles.insert(j)
+            let fb = new[j]
+            var usedHunks: Set<Int> = []
+            var pending: [Hunk] = []
+            for ha in fa.hunks {
+                if let hb = fb.hunks.first(where: { !usedHunks.contains($0.index) && body($0) == body(ha) }) {
+                    usedHunks.insert(hb.index)
+                    out.append(HunkDelta(file: fb.path, fromHunk: ha.index, toHunk: hb.index, fate: .unchanged))
+                } else {
+                    pending.append(ha)
+                }
+            }
+            for ha in pending {
+                let best = fb.hunks.filter { !usedHunks.contains($0.index) }
+                    .map { ($0, similarity(ha, $0)) }
+                    .max { $0.1 < $1.1 }
+                if let (hb, score) = best, score >= 0.3 || (!ha.section.isEmpty && ha.section == hb.section) {
+                    usedHunks.insert(hb.index)
+                    out.append(HunkDelta(file: fb.path, fromHunk: ha.index, toHunk: hb.index, fate: .changed))
+                } else {
+                    out.append(HunkDelta(file: fa.path, fromHunk: ha.index, toHunk: nil, fate: .dropped))
+                }
+            }
+            for hb in fb.hunks where !usedHunks.contains(hb.index) {
+                out.append(HunkDelta(file: fb.path, fromHunk: nil, toHunk: hb.index, fate: .new))
+            }
+        }
+        for (j, fb) in new.enumerated() where !usedFiles.contains(j) {
+            out += fb.hunks.map { HunkDelta(file: fb.path, fromHunk: nil, toHunk: $0.index, fate: .new) }
+        }
+        return out
+    }
+
+    /// The hunk's lines with whitespace normalised (positions ignored).
+    static func body(_ h: Hunk) -> [String] {
+        h.lines.filter { $0.kind != .noNewline }.map { $0.kind.rawValue + DocumentMap.normalise($0.text) }
+    }
+
+    /// Jaccard similarity of the changed (and context) lines of two hunks.
+    static func similarity(_ a: Hunk, _ b: Hunk) -> Double {
+        let sa = Set(a.lines.map { DocumentMap.normalise($0.text) }.filter { $0.count > 2 })
+        let sb = Set(b.lines.map { DocumentMap.normalise($0.text) }.filter { $0.count > 2 })
+        guard !sa.isEmpty || !sb.isEmpty else { return 0 }
+        return Double(sa.intersection(sb).count) / Double(sa.union(sb).count)
+    }
+
+    static func fate(of c: Comment, in a: SeriesVersion, counterpart: [String: Patch], deltas: [PatchDelta]) -> CommentFate.Status {
+        guard case .line(let pid, let file, let side, let line) = c.anchor else { return .unknown }
+        guard let pa = a.patches.first(where: { $0.messageId == pid }) else { return .unknown }
+        guard let pb = counterpart[pid] else { return .addressed }
+        guard let fa = pa.file(file),
+              let ha = fa.hunks.first(where: { h in h.lines.contains { side == .old ? $0.oldLine == line : $0.newLine == line } }),
+              let la = ha.lines.first(where: { side == .old ? $0.oldLine == line : $0.newLine == line })
+        else { return .unknown }
+        guard let delta = deltas.first(where: { $0.from == pid }),
+              let hd = delta.hunks.first(where: { $0.fromHunk == ha.index && ($0.file == file || $0.fate == .dropped) })
+        else { return .unknown }
+        switch hd.fate {
+        case .unchanged: return .unchanged
+        case .dropped, .new: return .addressed
+        case .changed:
+            guard let to = hd.toHunk, let fb = pb.files.first(where: { $0.path == hd.file }),
+                  let hb = fb.hunks.first(where: { $0.index == to }) else { return .addressed }
+            // The anchored line and its neighbours in the same hunk must all still be there.
+            guard let pos = ha.lines.firstIndex(of: la) else { return .unknown }
+            let lo = max(0, pos - 1), hi = min(ha.lines.count - 1, pos + 1)
+            let wanted = ha.lines[lo...hi].filter { $0.kind != .noNewline }
+                .map { $0.kind.rawValue + DocumentMap.normalise($0.text) }
+            let have = body(hb)
+            return containsRun(have, wanted) ? .unchanged : .addressed
+        }
+    }
+
+    static func containsRun(_ hay: [String], _ needle: [String]) -> Bool {
+        guard !needle.isEmpty, needle.count <= hay.count else { return needle.isEmpty }
+        for i in 0...(hay.count - needle.count) where Array(hay[i..<(i + needle.count)]) == needle { return true }
+        return false
+    }
+}

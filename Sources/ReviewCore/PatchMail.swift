@@ -1,0 +1,214 @@
+import Foundation
+import MailCore
+
+/// A patch mail body taken apart the way `git mailinfo` does: commit message, trailers,
+/// the appendix after `---` (diffstat, notes) and the diff.
+public struct PatchMail: Sendable, Equatable {
+    /// The commit message without the trailer block, trailing blank lines removed.
+    public var message: String
+    public var trailers: [Trailer]
+    public var diffstat: [DiffstatEntry]
+    public var diffstatSummary: String?
+    public var files: [FileDiff]
+    /// Subject given by an in-body `Subject:` header, if any.
+    public var inBodySubject: String?
+    /// Pull request URL when the body is a `git request-pull` mail.
+    public var pullRequest: String?
+    /// Line index (in the body) where the diff starts, nil without a diff.
+    public var diffLine: Int?
+    /// Line index (in the body) where the commit message starts (after scissors and in-body headers).
+    public var messageStart: Int
+    /// Line index (in the body) of the patch break (`---`, `diff -`, `Index:`), or the line count.
+    public var breakLine: Int
+    public var defects: [ReviewDefect]
+
+    /// Splits a body.
+    /// - Parameters:
+    ///   - body: the decoded mail body.
+    ///   - messageId: used for trailer sources and defect locations.
+    public init(body: String, messageId: String = "") {
+        self.init(lines: TextLines.split(body), messageId: messageId)
+    }
+
+    /// Splits a body already cut into lines.
+    public init(lines allLines: [Substring], messageId: String = "") {
+        var lines = allLines
+        var start = 0
+        // Scissors: everything above `-- >8 --` is dropped.
+        if let s = lines.firstIndex(where: { PatchMail.isScissors($0) }),
+           !lines[..<s].contains(where: { PatchMail.isPatchBreak($0) }) {
+            start = s + 1
+        }
+        // In-body From:/Subject:/Date: headers at the top.
+        var inBodySubject: String?
+        while start < lines.count, lines[start].trimmingCharacters(in: .whitespaces).isEmpty { start += 1 }
+        var j = start
+        var sawHeader = false
+        while j < lines.count {
+            let l = TextLines.dropCR(lines[j])
+            if l.hasPrefix("Subject: ") { inBodySubject = String(l.dropFirst(9)); sawHeader = true }
+            else if l.hasPrefix("From: ") || l.hasPrefix("Date: ") { sawHeader = true }
+            else { break }
+            j += 1
+        }
+        if sawHeader, j < lines.count, TextLines.dropCR(lines[j]).isEmpty { start = j + 1 }
+        self.inBodySubject = inBodySubject
+        lines = Array(lines[start...])
+        let offset = start
+
+        let breakAt = lines.firstIndex(where: { PatchMail.isPatchBreak($0) }) ?? lines.count
+        messageStart = offset
+        breakLine = breakAt + offset
+        var messageLines = Array(lines[..<breakAt])
+        // Signature without a diff (`-- ` then version) ends the message too.
+        if let sig = messageLines.firstIndex(where: { TextLines.dropCR($0) == "-- " }) {
+            messageLines = Array(messageLines[..<sig])
+        }
+        while let last = messageLines.last, last.trimmingCharacters(in: .whitespaces).isEmpty { messageLines.removeLast() }
+        // Trailer block: the last paragraph when it is made of trailer lines.
+        var trailers: [Trailer] = []
+        let blank = messageLines.lastIndex(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) ?? -1
+        if !messageLines.isEmpty {
+            let para = messageLines[(blank + 1)...]
+            let parsed = para.compactMap { TrailerParser.parse(String($0), source: messageId) }
+            let continuation = para.filter { $0.first == " " || $0.first == "\t" || $0.hasPrefix("[") }.count
+            if !parsed.isEmpty, parsed.count + continuation >= para.count {
+                trailers = parsed
+                messageLines = blank >= 0 ? Array(messageLines.prefix(blank)) : []
+                while let last = messageLines.last, last.trimmingCharacters(in: .whitespaces).isEmpty {
+                    messageLines.removeLast()
+                }
+            }
+        }
+        self.trailers = trailers
+        message = messageLines.map { String(TextLines.dropCR($0)) }.joined(separator: "\n")
+
+        // Appendix: diffstat between `---` and the diff.
+        var diffstat: [DiffstatEntry] = []
+        var summary: String?
+        let diff = DiffParser.parse(lines: lines, from: breakAt)
+        let appendixEnd = diff.firstLine ?? lines.count
+        if breakAt < appendixEnd {
+            for l in lines[breakAt..<appendixEnd] {
+                let t = TextLines.dropCR(l)
+                if let bar = t.firstIndex(of: "|"), t.hasPrefix(" ") {
+                    let path = t[..<bar].trimmingCharacters(in: .whitespaces)
+                    let graph = t[t.index(after: bar)...].trimmingCharacters(in: .whitespaces)
+                    let count = Int(graph.prefix { $0.isNumber })
+                    if !path.isEmpty { diffstat.append(DiffstatEntry(path: path, changes: count, graph: graph)) }
+                } else if t.contains(" changed"), t.contains("file") {
+                    summary = t.trimmingCharacters(in: .whitespaces)
+                }
+            }
+        }
+        self.diffstat = diffstat
+        diffstatSummary = summary
+        files = diff.files.map { f in
+            var f = f
+            f.headerLine += offset
+            f.hunks = f.hunks.map { h in
+                var h = h
+                h.bodyLine += offset
+                return h
+            }
+            return f
+        }
+        diffLine = diff.firstLine.map { $0 + offset }
+        defects = diff.defects.map {
+            var d = $0
+            d.messageId = messageId
+            d.line = d.line.map { $0 + offset }
+            return d
+        }
+        pullRequest = PatchMail.findPullRequest(allLines)
+    }
+
+    /// `---` alone (or followed by whitespace), `diff -`, `Index: `: where git mailinfo starts the patch.
+    static func isPatchBreak(_ line: Substring) -> Bool {
+        let l = TextLines.dropCR(line)
+        if l.hasPrefix("---") {
+            let rest = l.dropFirst(3)
+            if rest.first == " ", let next = rest.dropFirst().first, !next.isWhitespace { return true }
+            return rest.allSatisfy { $0.isWhitespace }
+        }
+        return l.hasPrefix("diff -") || l.hasPrefix("Index: ")
+    }
+
+    /// `-- >8 --`, `--8<--`, `------------------------ >8 ------------------------`.
+    static func isScissors(_ line: Substring) -> Bool {
+        let l = TextLines.dropCR(line).trimmingCharacters(in: .whitespaces)
+        guard l.contains(">8") || l.contains("8<") else { return false }
+        let stripped = l.replacingOccurrences(of: ">8", with: "").replacingOccurrences(of: "8<", with: "")
+        return stripped.allSatisfy { $0 == "-" || $0 == " " } && stripped.contains("-")
+    }
+
+    /// The URL after `are available in the Git repository at:` (git request-pull).
+    static func findPullRequest(_ lines: [Substring]) -> String? {
+        guard let i = lines.firstIndex(where: { $0.contains("are available in the Git repository at") || $0.contains("are available in the git repository at") })
+        else { return nil }
+        var j = i + 1
+        while j < lines.count, lines[j].trimmingCharacters(in: .whitespaces).isEmpty { j += 1 }
+        guard j < lines.count else { return nil }
+        var url = lines[j].trimmingCharacters(in: .whitespaces)
+        // A URL wrapped onto the next line (no blank between).
+        if j + 1 < lines.count {
+            let next = lines[j + 1].trimmingCharacters(in: .whitespaces)
+            if !next.isEmpty, !next.contains(" "), !next.hasPrefix("for you to fetch") { url += next }
+        }
+        return url.isEmpty ? nil : url
+    }
+}
+
+/// Reads trailer lines (`Reviewed-by: Name <mail>`).
+public enum TrailerParser {
+    /// Known trailer names, by lower-cased spelling.
+    static let canonical: [String: String] = {
+        let names = ["Signed-off-by", "Reviewed-by", "Acked-by", "Tested-by", "Reported-by", "Suggested-by",
+                     "Co-developed-by", "Fixes", "Link", "Closes", "Cc", "Nacked-by", "Requested-by",
+                     "Reported-and-tested-by", "Debugged-by", "Originally-by", "Based-on-patch-by", "Helped-by",
+                     "Message-ID", "Cc-stable", "Stable-dep-of", "Bisected-by", "Analyzed-by"]
+        var d: [String: String] = [:]
+        for n in names { d[n.lowercased()] = n }
+        return d
+    }()
+
+    /// Trailers that name a person (collected from replies).
+    static let personTrailers: Set<String> = ["reviewed-by", "acked-by", "tested-by", "reported-by", "suggested-by",
+                                              "signed-off-by", "co-developed-by", "nacked-by", "requested-by",
+                                              "reported-and-tested-by", "debugged-by", "bisected-by", "analyzed-by"]
+
+    /// Parses one line as a trailer: `Token: value`, token of letters, digits and dashes.
+    /// - Returns: nil when the line is not trailer-shaped.
+    public static func parse(_ line: String, source: String = "", collected: Bool = false) -> Trailer? {
+        let l = line.trimmingCharacters(in: .whitespaces)
+        guard let colon = l.firstIndex(of: ":") else { return nil }
+        let name = l[..<colon]
+        guard let first = name.first, first.isLetter, name.count <= 40,
+              name.allSatisfy({ ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "-" }) else { return nil }
+        let after = l[l.index(after: colon)...]
+        guard after.first == " " || after.first == "\t" else { return nil }
+        let value = after.trimmingCharacters(in: .whitespaces)
+        guard !value.isEmpty else { return nil }
+        let canon = canonical[name.lowercased()] ?? String(name)
+        // Untrusted shapes: only accept unknown names that contain a dash (`Foo-by`) or look like a person.
+        if canonical[name.lowercased()] == nil, !name.contains("-") { return nil }
+        return Trailer(name: canon, value: value, person: personAddress(value), source: source, collected: collected)
+    }
+
+    /// Whether a trailer names a person (Reviewed-by, Acked-by, ...).
+    public static func isPersonTrailer(_ t: Trailer) -> Bool { personTrailers.contains(t.name.lowercased()) || t.name.lowercased().hasSuffix("-by") }
+
+    /// `Name <mail>`, `<mail>`, `mail` -> address.
+    static func personAddress(_ value: String) -> Address? {
+        if let lt = value.firstIndex(of: "<"), let gt = value[lt...].firstIndex(of: ">") {
+            var name = value[..<lt].trimmingCharacters(in: .whitespaces)
+            if name.hasPrefix("\""), name.hasSuffix("\""), name.count >= 2 { name = String(name.dropFirst().dropLast()) }
+            let email = String(value[value.index(after: lt)..<gt])
+            guard email.contains("@") else { return nil }
+            return Address(name: name, email: email)
+        }
+        let bare = value.split(separator: " ").first.map(String.init) ?? ""
+        if bare.contains("@"), !bare.contains("/") { return Address(name: "", email: bare) }
+        return nil
+    }
+}

@@ -1,0 +1,199 @@
+import Foundation
+
+/// What one line of a reply is.
+public enum ReplyLineRole: Sendable, Equatable {
+    /// The replier's own text.
+    case text
+    /// Quoted text (depth >= 1).
+    case quote
+    /// `On <date>, <name> wrote:` (possibly wrapped over two lines) introducing quotes one level deeper.
+    case attribution(author: String)
+    /// A trim marker: `[...]`, `<snip>`, `[ ... ]`.
+    case trim
+    /// The `-- ` signature separator and everything after it.
+    case signature
+}
+
+/// One classified line of a reply body.
+public struct ReplyLine: Sendable, Equatable {
+    /// Quote depth: 0 for the replier's own text, 1 for `>`, 2 for `> >` or `>>`.
+    public var depth: Int
+    /// The text with the quote markers (and one following space) removed.
+    public var text: String
+    public var role: ReplyLineRole
+    /// Line index in the body.
+    public var bodyLine: Int
+}
+
+/// One reviewer comment found in a reply, before anchoring.
+public struct RawComment: Sendable, Equatable {
+    /// Indexes into the reply's lines of the comment text.
+    public var textLines: [Int]
+    /// Indexes into the reply's lines of the quoted block the comment follows (may be empty: top-posting).
+    public var quotedLines: [Int]
+    public var text: String
+}
+
+/// Splits reply bodies into quoted blocks, attribution lines, trims, signatures and comments.
+public enum QuoteParser {
+    /// Classifies every line of `body`.
+    public static func classify(_ body: String) -> [ReplyLine] {
+        classify(lines: TextLines.split(body))
+    }
+
+    /// Classifies every line.
+    public static func classify(lines: [Substring]) -> [ReplyLine] {
+        var out: [ReplyLine] = []
+        out.reserveCapacity(lines.count)
+        for (i, raw) in lines.enumerated() {
+            let l = TextLines.dropCR(raw)
+            let (depth, text) = quoteDepth(l)
+            out.append(ReplyLine(depth: depth, text: text, role: depth == 0 ? .text : .quote, bodyLine: i))
+        }
+        // Signature: `-- ` at depth 0 (or a bare `--` with no quotes after it); Outlook's original-message line.
+        if let sig = out.indices.first(where: { k in
+            guard out[k].depth == 0 else { return false }
+            let t = out[k].text
+            if t == "-- " || t.hasPrefix("-----Original Message-----") { return true }
+            if t == "--" { return !out[(k + 1)...].contains { $0.depth > 0 } }
+            return false
+        }) {
+            for k in sig..<out.count { out[k].role = .signature }
+        }
+        for k in out.indices where out[k].role != .signature {
+            if isTrim(out[k].text) { out[k].role = .trim }
+        }
+        // Attribution lines: a line (or two) ending in `wrote:`/`writes:` directly before deeper quotes.
+        for k in out.indices where out[k].role == .text || out[k].role == .quote {
+            let t = out[k].text.trimmingCharacters(in: .whitespaces)
+            guard isAttributionEnd(t) else { continue }
+            let d = out[k].depth
+            // The next non-blank line must be quoted deeper.
+            var j = k + 1
+            while j < out.count, out[j].depth == d, out[j].text.trimmingCharacters(in: .whitespaces).isEmpty { j += 1 }
+            guard j < out.count, out[j].depth > d else { continue }
+            var full = t
+            if k > 0, out[k - 1].depth == d, out[k - 1].role == out[k].role {
+                let prev = out[k - 1].text.trimmingCharacters(in: .whitespaces)
+                if prev.hasPrefix("On ") && !isAttributionEnd(prev) && (t.count < 60 || !t.hasPrefix("On ")) {
+                    full = prev + " " + t
+                    out[k - 1].role = .attribution(author: attributionAuthor(full))
+                }
+            }
+            out[k].role = .attribution(author: attributionAuthor(full))
+        }
+        return out
+    }
+
+    /// Depth and text of a line: `>` markers separated by at most one space; one space after the last is dropped.
+    static func quoteDepth(_ l: Substring) -> (Int, String) {
+        let u = l.utf8
+        var i = u.startIndex
+        var depth = 0
+        var afterMarker = u.startIndex
+        while i != u.endIndex {
+            if u[i] == UInt8(ascii: ">") {
+                depth += 1
+                i = u.index(after: i)
+                afterMarker = i
+                if i != u.endIndex, u[i] == UInt8(ascii: " ") {
+                    let n = u.index(after: i)
+                    if n != u.endIndex, u[n] == UInt8(ascii: ">") { i = n; continue }
+                }
+                continue
+            }
+            break
+        }
+        guard depth > 0 else { return (0, String(l)) }
+        var start = afterMarker
+        if start != u.endIndex, u[start] == UInt8(ascii: " ") { start = u.index(after: start) }
+        return (depth, String(l[start...]))
+    }
+
+    /// `[...]`, `[ ... ]`, `<snip>`, `[snip]`, `...`, `<...>`, `[..]`.
+    static func isTrim(_ text: String) -> Bool {
+        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        guard !t.isEmpty, t.count <= 24 else { return false }
+        var inner = t
+        if (t.hasPrefix("[") && t.hasSuffix("]")) || (t.hasPrefix("<") && t.hasSuffix(">")) {
+            inner = String(t.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces)
+        } else if t != "..." && t != "…" {
+            return false
+        }
+        if inner.allSatisfy({ $0 == "." || $0 == "…" }) && !inner.isEmpty { return true }
+        return ["snip", "snipped", "trimmed", "trim", "cut", "...snip...", "skip", "deleted"].contains(inner)
+            || inner.hasPrefix("snip") || inner.hasPrefix("...") || inner.hasSuffix("...")
+    }
+
+    static func isAttributionEnd(_ t: String) -> Bool {
+        guard t.count <= 200 else { return false }
+        return t.hasSuffix("wrote:") || t.hasSuffix("writes:") || t.hasSuffix("said:")
+            || t.hasSuffix("wrote :") || t.hasSuffix("schrieb:") || (t.hasPrefix("Quoting ") && t.hasSuffix(":"))
+    }
+
+    /// The person named in an attribution line.
+    static func attributionAuthor(_ line: String) -> String {
+        var s = line
+        for suffix in [" wrote:", " writes:", " said:", " wrote :", " schrieb:", ":"] where s.hasSuffix(suffix) {
+            s = String(s.dropLast(suffix.count))
+            break
+        }
+        if s.hasPrefix("Quoting ") { s = String(s.dropFirst(8)) }
+        if let lt = s.lastIndex(of: "<") { s = String(s[..<lt]) }
+        if let paren = s.lastIndex(of: "("), s.hasPrefix("Quoting") || s.hasSuffix(")") { s = String(s[..<paren]) }
+        s = s.trimmingCharacters(in: .whitespaces)
+        // Keep the trailing words that are neither dates nor times.
+        let words = s.split(whereSeparator: { $0 == " " || $0 == "\u{202F}" || $0 == "\u{00A0}" })
+        var name: [Substring] = []
+        for w in words.reversed() {
+            if w.contains(where: { $0.isNumber }) || w.hasSuffix(",") || ["AM", "PM", "am", "pm", "On", "at"].contains(String(w)) {
+                break
+            }
+            name.insert(w, at: 0)
+        }
+        let joined = name.joined(separator: " ").trimmingCharacters(in: CharacterSet(charactersIn: "\"' "))
+        return joined.isEmpty ? s : joined
+    }
+
+    /// The comments of a classified reply: each run of the replier's own text between quoted blocks.
+    public static func comments(_ lines: [ReplyLine]) -> [RawComment] {
+        var out: [RawComment] = []
+        var quoted: [Int] = []
+        var text: [Int] = []
+        func flush() {
+            let kept = text.filter { !lines[$0].text.trimmingCharacters(in: .whitespaces).isEmpty }
+            if !kept.isEmpty, let first = text.first(where: { !lines[$0].text.trimmingCharacters(in: .whitespaces).isEmpty }),
+               let last = text.last(where: { !lines[$0].text.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                let body = text.filter { $0 >= first && $0 <= last }
+                let s = body.map { lines[$0].text.replacingOccurrences(of: "\r", with: "") }
+                    .map { $0.hasSuffix(" ") || $0.hasSuffix("\t") ? String($0.reversed().drop { $0 == " " || $0 == "\t" }.reversed()) : $0 }
+                    .joined(separator: "\n")
+                out.append(RawComment(textLines: body, quotedLines: quoted, text: s))
+                quoted = []
+            }
+            text = []
+        }
+        for (k, line) in lines.enumerated() {
+            switch line.role {
+            case .signature:
+                flush()
+                return out
+            case .quote:
+                if text.contains(where: { !lines[$0].text.trimmingCharacters(in: .whitespaces).isEmpty }) { flush() }
+                text = []
+                quoted.append(k)
+            case .attribution, .trim:
+                if line.depth == 0 {
+                    // An attribution or trim marker ends the comment before it.
+                    flush()
+                } else {
+                    quoted.append(k)
+                }
+            case .text:
+                text.append(k)
+            }
+        }
+        flush()
+        return out
+    }
+}

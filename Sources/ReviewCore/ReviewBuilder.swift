@@ -1,0 +1,493 @@
+import Foundation
+import MailCore
+
+extension Review {
+    /// Builds the review of everything in a mailbox.
+    public init(mailbox: Mailbox) {
+        self = ReviewBuilder.build(mailbox.messages)
+    }
+}
+
+/// Builds a `Review` from messages: classifies them (patch, cover letter, reply), assembles
+/// series and versions, reconstructs quoted patches that are not in the input, anchors every
+/// reply comment and collects trailers.
+public enum ReviewBuilder {
+    /// Builds the review of `mailbox`.
+    public static func build(_ mailbox: Mailbox) -> Review { build(mailbox.messages) }
+
+    enum Kind { case patch, cover, reply, other }
+
+    struct Info {
+        var message: Message
+        var subject: PatchSubject
+        var lines: [Substring]
+        var mail: PatchMail?
+        var kind: Kind
+        /// Reconstructed from the quotes of a reply.
+        var partial = false
+    }
+
+    struct Posting {
+        var version: Int
+        var labelled: Bool
+        var total: Int?
+        var cover: Int?
+        var patches: [Int]
+        var author: Address
+        var date: Date?
+        var ids: Set<String>
+    }
+
+    /// Builds the review of `messages` (input order).
+    public static func build(_ messages: [Message]) -> Review {
+        var defects: [ReviewDefect] = []
+        var infos: [Info] = messages.map { m in
+            let subject = PatchSubject(m.subject)
+            let lines = TextLines.split(m.body)
+            var mail: PatchMail?
+            var kind = Kind.other
+            if !subject.isReply && !subject.isForward {
+                let pm = PatchMail(lines: lines, messageId: m.messageId)
+                if !pm.files.isEmpty || (pm.pullRequest != nil && (subject.isPatch || subject.tokens.contains { $0.uppercased() == "PULL" || $0.uppercased() == "GIT" })) {
+                    kind = .patch
+                    mail = pm
+                } else if subject.index == 0 {
+                    kind = .cover
+                    mail = pm
+                } else if subject.isPatch && !pm.diffstat.isEmpty && subject.index == nil {
+                    kind = .other
+                }
+            }
+            if kind == .other && (subject.isReply || m.inReplyTo != nil || !m.references.isEmpty) { kind = .reply }
+            return Info(message: m, subject: subject, lines: lines, mail: mail, kind: kind)
+        }
+        var byId: [String: Int] = [:]
+        for (i, info) in infos.enumerated() where byId[info.message.messageId] == nil { byId[info.message.messageId] = i }
+
+        // Partial patches: replies quoting a diff whose patch is not in the input.
+        var partialFor: [String: Int] = [:]
+        for i in infos.indices where infos[i].kind == .reply {
+            if target(of: i, infos, byId) != nil { continue }
+            if let fallback = subjectTarget(i, infos), infos[fallback].kind != .reply { continue }
+            let classified = QuoteParser.classify(lines: infos[i].lines)
+            guard let (lines, author) = quotedPatchText(classified) else { continue }
+            let key = infos[i].message.inReplyTo ?? "\(infos[i].message.messageId)/quoted-patch"
+            if partialFor[key] != nil { continue }
+            let pm = PatchMail(lines: lines, messageId: key)
+            guard !pm.files.isEmpty else { continue }
+            let subjectText = infos[i].subject.name.isEmpty ? infos[i].message.subject
+                : "[" + infos[i].subject.tokens.joined(separator: " ") + "] " + infos[i].subject.name
+            var msg = Message(messageId: key, subject: subjectText, from: Address(name: author, email: ""),
+                              date: infos[i].message.date, body: lines.joined(separator: "\n"))
+            msg.offset = infos[i].message.offset
+            let info = Info(message: msg, subject: PatchSubject(subjectText), lines: lines, mail: pm, kind: .patch,
+                            partial: true)
+            infos.append(info)
+            partialFor[key] = infos.count - 1
+            byId[key] = infos.count - 1
+            defects.append(ReviewDefect(kind: .missingPatch, messageId: infos[i].message.messageId,
+                                        detail: "patch not in the input; reconstructed from the quotes"))
+        }
+        let partialIndexes = Set(partialFor.values)
+
+        // Postings (one per version sent).
+        var postings = assemblePostings(infos, byId)
+        attachNakedCovers(&postings, &infos, byId)
+
+        // Series: postings of the same change set.
+        var series = groupSeries(postings, infos, byId)
+        var patchById: [String: Patch] = [:]
+        var coverById: [String: CoverLetter] = [:]
+        for s in series.indices {
+            for v in series[s].versions.indices {
+                for p in series[s].versions[v].patches { patchById[p.messageId] = p }
+                if let c = series[s].versions[v].cover { coverById[c.messageId] = c }
+            }
+        }
+        _ = partialIndexes
+
+        // Documents to match quotes against.
+        var docs: [String: DocumentMap] = [:]
+        for info in infos {
+            let id = info.message.messageId
+            if patchById[id] != nil, let pm = info.mail {
+                docs[id] = DocumentMap(patchLines: info.lines, mail: pm)
+            } else if coverById[id] != nil {
+                docs[id] = DocumentMap(proseLines: info.lines)
+            }
+        }
+
+        // Comments, parents before children.
+        var comments: [Comment] = []
+        var replies: [Reply] = []
+        var lineAnchors: [String: [String: Anchor]] = [:]
+        let order = infos.indices.filter { infos[$0].kind == .reply }
+            .sorted { depth(of: $0, infos, byId) < depth(of: $1, infos, byId) }
+        var collected: [String: [Trailer]] = [:]
+        var perMessage: [Int: [Comment]] = [:]
+        for i in order {
+            let info = infos[i]
+            let m = info.message
+            var targetId: String?
+            if let t = target(of: i, infos, byId) { targetId = infos[t].message.messageId }
+            else if let key = m.inReplyTo ?? Optional("\(m.messageId)/quoted-patch"), partialFor[key] != nil { targetId = key }
+            else if let t = subjectTarget(i, infos) { targetId = infos[t].message.messageId }
+            if let t = targetId, patchById[t] == nil, coverById[t] == nil { targetId = nil }
+            replies.append(Reply(messageId: m.messageId, subject: m.subject, author: m.from, date: m.date,
+                                 replyTo: m.inReplyTo, target: targetId))
+            let classified = QuoteParser.classify(lines: info.lines)
+            let raws = QuoteParser.comments(classified)
+            // Align every quoted line to the target document.
+            var quoteLoc: [Int: Anchor] = [:]
+            let quoteIdx = classified.indices.filter { classified[$0].role == .quote }
+            if let t = targetId, let doc = docs[t] {
+                let aligned = doc.align(quoteIdx.map { DocumentMap.normalise(classified[$0].text) })
+                for (k, a) in aligned.enumerated() {
+                    guard let a else { continue }
+                    quoteLoc[quoteIdx[k]] = anchor(doc.locations[a], patch: t)
+                }
+            }
+            // Quoted lines that are not patch text: inherit the anchor of the ancestor comment they quote.
+            let ancestors = ancestorIds(of: m)
+            for k in quoteIdx where quoteLoc[k] == nil {
+                let norm = DocumentMap.normalise(classified[k].text)
+                guard norm.count >= 3 else { continue }
+                for a in ancestors {
+                    if let found = lineAnchors[a]?[norm] {
+                        quoteLoc[k] = found
+                        break
+                    }
+                }
+            }
+            var mine: [Comment] = []
+            var map: [String: Anchor] = [:]
+            for (ordinal, raw) in raws.enumerated() {
+                var anchorValue: Anchor = .general(patch: targetId)
+                var quotedAuthor: String?
+                if let last = raw.quotedLines.last(where: { quoteLoc[$0] != nil }), let a = quoteLoc[last] {
+                    anchorValue = a
+                }
+                let quoteText = raw.quotedLines.filter { classified[$0].role == .quote }
+                let innermost = quoteText.last.map { classified[$0].depth } ?? 0
+                if let lastQuote = raw.quotedLines.last {
+                    quotedAuthor = attribution(for: lastQuote, depth: classified[lastQuote].depth, classified)
+                }
+                let quoted = quoteText.filter { classified[$0].depth == innermost || innermost == 0 }
+                    .map { classified[$0].text }
+                let trailers = raw.textLines.compactMap { k -> Trailer? in
+                    guard let t = TrailerParser.parse(classified[k].text, source: m.messageId, collected: true),
+                          TrailerParser.canonical[t.name.lowercased()] != nil,
+                          classified[k].text.first.map({ !$0.isWhitespace }) ?? false else { return nil }
+                    return t
+                }
+                var hunkIndex: Int?
+                if case .line(let p, let f, let side, let line) = anchorValue, let patch = patchById[p] {
+                    hunkIndex = patch.file(f)?.hunks.first { h in
+                        h.lines.contains { side == .old ? $0.oldLine == line : $0.newLine == line }
+                    }?.index
+                }
+                let c = Comment(messageId: m.messageId, ordinal: ordinal, author: m.from, date: m.date,
+                                text: raw.text, quoted: quoted, quotedAuthor: quotedAuthor, replyTo: m.inReplyTo,
+                                anchor: anchorValue, hunk: hunkIndex, trailers: trailers)
+                mine.append(c)
+                for k in raw.textLines {
+                    let norm = DocumentMap.normalise(classified[k].text)
+                    if norm.count >= 3 { map[norm] = anchorValue }
+                }
+                for t in trailers where accepts(t, from: m.from) {
+                    if let target = targetId { collected[target, default: []].append(t) }
+                }
+            }
+            for (k, a) in quoteLoc {
+                let norm = DocumentMap.normalise(classified[k].text)
+                if norm.count >= 3, map[norm] == nil { map[norm] = a }
+            }
+            lineAnchors[m.messageId] = map
+            perMessage[i] = mine
+        }
+        for i in infos.indices { comments += perMessage[i] ?? [] }
+
+        // Trailers from replies: on the patch, or from a cover letter on every patch of its version.
+        for s in series.indices {
+            for v in series[s].versions.indices {
+                var fromCover: [Trailer] = []
+                if let c = series[s].versions[v].cover {
+                    fromCover = collected[c.messageId] ?? []
+                    series[s].versions[v].cover?.trailers += fromCover
+                }
+                for p in series[s].versions[v].patches.indices {
+                    let id = series[s].versions[v].patches[p].messageId
+                    for t in (collected[id] ?? []) + fromCover {
+                        let existing = series[s].versions[v].patches[p].trailers
+                        let dup = existing.contains { e in
+                            e.name.lowercased() == t.name.lowercased()
+                                && (e.value == t.value || (e.person?.email.lowercased() == t.person?.email.lowercased() && e.person != nil))
+                        }
+                        if !dup { series[s].versions[v].patches[p].trailers.append(t) }
+                    }
+                }
+            }
+        }
+        for info in infos { defects += info.mail?.defects ?? [] }
+        let interdiffs = InterdiffBuilder.build(series: series, comments: comments)
+        return Review(series: series, comments: comments, replies: replies, interdiffs: interdiffs, defects: defects)
+    }
+
+    /// Whether a trailer from a reply can be collected: person trailers must name the sender.
+    static func accepts(_ t: Trailer, from: Address) -> Bool {
+        guard TrailerParser.isPersonTrailer(t) else { return t.name == "Fixes" }
+        guard let p = t.person else { return false }
+        if !p.email.isEmpty, p.email.lowercased() == from.email.lowercased() { return true }
+        let a = p.name.lowercased().trimmingCharacters(in: .whitespaces)
+        return !a.isEmpty && a == from.name.lowercased().trimmingCharacters(in: .whitespaces)
+    }
+
+    static func anchor(_ loc: DocLocation, patch: String) -> Anchor {
+        switch loc {
+        case .paragraph(let p): .commitMessage(patch: patch, paragraph: p)
+        case .diff(let f, _, let side, let line): .line(patch: patch, file: f, side: side, line: line)
+        case .general: .general(patch: patch)
+        }
+    }
+
+    /// The author named by the attribution line that introduces quote depth `depth` before line `k`.
+    static func attribution(for k: Int, depth: Int, _ lines: [ReplyLine]) -> String? {
+        var j = k
+        while j >= 0 {
+            if case .attribution(let a) = lines[j].role, lines[j].depth == depth - 1 { return a }
+            j -= 1
+        }
+        return nil
+    }
+
+    static func ancestorIds(of m: Message) -> [String] {
+        var out: [String] = []
+        if let p = m.inReplyTo { out.append(p) }
+        for r in m.references.reversed() where !out.contains(r) { out.append(r) }
+        return out
+    }
+
+    /// The nearest ancestor that is a patch or cover letter.
+    static func target(of i: Int, _ infos: [Info], _ byId: [String: Int]) -> Int? {
+        for a in ancestorIds(of: infos[i].message) {
+            if let j = byId[a], infos[j].kind == .patch || infos[j].kind == .cover { return j }
+        }
+        return nil
+    }
+
+    /// A patch or cover whose subject the reply's subject repeats (when headers do not say).
+    static func subjectTarget(_ i: Int, _ infos: [Info]) -> Int? {
+        let s = infos[i].subject
+        guard s.isReply, !s.name.isEmpty else { return nil }
+        return infos.indices.first { j in
+            j != i && (infos[j].kind == .patch || infos[j].kind == .cover) && infos[j].subject.name == s.name
+                && infos[j].subject.version == s.version && infos[j].subject.index == s.index
+        }
+    }
+
+    static func depth(of i: Int, _ infos: [Info], _ byId: [String: Int]) -> Int {
+        var d = 0
+        var seen: Set<String> = []
+        var cur = infos[i].message.inReplyTo ?? infos[i].message.references.last
+        while let c = cur, !seen.contains(c), let j = byId[c] {
+            seen.insert(c)
+            d += 1
+            cur = infos[j].message.inReplyTo ?? infos[j].message.references.last
+        }
+        return d
+    }
+
+    /// The quoted text of a reply that holds a diff (the deepest level showing `@@`), with its author.
+    static func quotedPatchText(_ lines: [ReplyLine]) -> ([Substring], String)? {
+        var depth = 0
+        for l in lines where l.role == .quote && (l.text.hasPrefix("@@ -") || l.text.hasPrefix("diff --git ")) {
+            depth = max(depth, l.depth)
+        }
+        guard depth > 0 else { return nil }
+        var out: [Substring] = []
+        var author = ""
+        for (k, l) in lines.enumerated() {
+            if case .attribution(let a) = l.role, l.depth == depth - 1, author.isEmpty { author = a }
+            if l.depth == depth, l.role == .quote { out.append(Substring(l.text)) }
+            _ = k
+        }
+        return (out, author)
+    }
+
+    // MARK: postings and series
+
+    static func assemblePostings(_ infos: [Info], _ byId: [String: Int]) -> [Posting] {
+        var postings: [Posting] = []
+        var postingOf: [String: Int] = [:]
+        let dated = infos.indices.sorted { a, b in
+            switch (infos[a].message.date, infos[b].message.date) {
+            case let (x?, y?) where x != y: return x < y
+            default: return a < b
+            }
+        }
+        for i in dated where infos[i].kind == .cover {
+            let s = infos[i].subject
+            postings.append(Posting(version: s.version, labelled: s.versionLabelled, total: s.total, cover: i,
+                                    patches: [], author: infos[i].message.from, date: infos[i].message.date,
+                                    ids: [infos[i].message.messageId]))
+            postingOf[infos[i].message.messageId] = postings.count - 1
+        }
+        for i in dated where infos[i].kind == .patch {
+            let s = infos[i].subject
+            let m = infos[i].message
+            var chosen: Int?
+            if s.index != nil {
+                for a in ReviewBuilder.ancestorIds(of: m) {
+                    guard let p = postingOf[a] else { continue }
+                    if compatible(infos[i], postings[p], infos) { chosen = p }
+                    break
+                }
+                if chosen == nil {
+                    chosen = postings.indices.first { p in
+                        let q = postings[p]
+                        guard sameAuthor(q.author, m.from), compatible(infos[i], q, infos), q.version == s.version,
+                              q.total == s.total || s.total == nil else { return false }
+                        // Not threaded elsewhere: only unthreaded mail is grouped by markers.
+                        guard m.inReplyTo == nil || byId[m.inReplyTo ?? ""] == nil else { return false }
+                        if let d1 = q.date, let d2 = m.date { return abs(d2.timeIntervalSince(d1)) < 86_400 }
+                        return true
+                    }
+                }
+            }
+            if let p = chosen {
+                postings[p].patches.append(i)
+                postings[p].ids.insert(m.messageId)
+                if postings[p].total == nil { postings[p].total = s.total }
+                postings[p].labelled = postings[p].labelled || s.versionLabelled
+            } else {
+                postings.append(Posting(version: s.version, labelled: s.versionLabelled, total: s.total, cover: nil,
+                                        patches: [i], author: m.from, date: m.date, ids: [m.messageId]))
+            }
+            postingOf[m.messageId] = chosen ?? postings.count - 1
+        }
+        return postings
+    }
+
+    static func compatible(_ info: Info, _ p: Posting, _ infos: [Info]) -> Bool {
+        let s = info.subject
+        guard let idx = s.index else { return false }
+        if p.patches.contains(where: { infos[$0].subject.index == idx }) { return false }
+        if s.versionLabelled && p.labelled && s.version != p.version { return false }
+        if s.versionLabelled && !p.labelled && s.version != p.version { return false }
+        if let t = s.total, let pt = p.total, t != pt { return false }
+        if p.patches.contains(where: { infos[$0].subject.index == nil }) { return false }
+        return true
+    }
+
+    static func sameAuthor(_ a: Address, _ b: Address) -> Bool {
+        (!a.email.isEmpty && a.email.lowercased() == b.email.lowercased())
+            || (!a.name.isEmpty && a.name.lowercased() == b.name.lowercased())
+    }
+
+    /// A posting without a cover whose first patch replies to an unnumbered root mail of the same
+    /// author gets that mail as its (naked) cover letter.
+    static func attachNakedCovers(_ postings: inout [Posting], _ infos: inout [Info], _ byId: [String: Int]) {
+        for p in postings.indices where postings[p].cover == nil {
+            guard let first = postings[p].patches.first, let parentId = infos[first].message.inReplyTo,
+                  let j = byId[parentId] else { continue }
+            let parent = infos[j]
+            guard parent.kind == .other || parent.kind == .reply, !parent.subject.isReply,
+                  parent.message.inReplyTo == nil, parent.message.references.isEmpty,
+                  sameAuthor(parent.message.from, infos[first].message.from) else { continue }
+            if postings.contains(where: { $0.cover == j }) { continue }
+            infos[j].kind = .cover
+            postings[p].cover = j
+            postings[p].ids.insert(parent.message.messageId)
+        }
+    }
+
+    static func groupSeries(_ postings: [Posting], _ infos: [Info], _ byId: [String: Int]) -> [Series] {
+        struct Group {
+            var id: String
+            var name: String
+            var author: Address
+            var ids: Set<String>
+            var names: Set<String>
+            var versions: [SeriesVersion]
+        }
+        var groups: [Group] = []
+        let ordered = postings.indices.sorted { a, b in
+            switch (postings[a].date, postings[b].date) {
+            case let (x?, y?) where x != y: return x < y
+            default: return a < b
+            }
+        }
+        for pi in ordered {
+            let p = postings[pi]
+            let patchInfos = p.patches.sorted {
+                (infos[$0].subject.index ?? 0, $0) < (infos[$1].subject.index ?? 0, $1)
+            }
+            let coverInfo = p.cover.map { infos[$0] }
+            let name = coverInfo.map { cleanName($0.subject.name) } ?? patchInfos.first.map { cleanName(infos[$0].subject.name) } ?? ""
+            let names = Set(patchInfos.map { cleanName(infos[$0].subject.name).lowercased() })
+            var ancestorIds: Set<String> = []
+            for i in (p.cover.map { [$0] } ?? []) + p.patches {
+                ancestorIds.formUnion(ReviewBuilder.ancestorIds(of: infos[i].message))
+            }
+            let g = groups.indices.first { g in
+                guard sameAuthor(groups[g].author, p.author) else { return false }
+                if !groups[g].ids.isDisjoint(with: ancestorIds) { return true }
+                if !name.isEmpty, groups[g].name.lowercased() == name.lowercased() { return true }
+                return !groups[g].names.isDisjoint(with: names)
+            }
+            var version = p.version
+            if let g, !p.labelled, let maxV = groups[g].versions.map(\.version).max() { version = maxV + 1 }
+            let patches: [Patch] = patchInfos.map { i in makePatch(infos[i], version: version) }
+            let cover = coverInfo.map { c in
+                CoverLetter(messageId: c.message.messageId, subject: c.message.subject, parsedSubject: c.subject,
+                            author: c.message.from, date: c.message.date, text: proseText(c.lines),
+                            naked: c.subject.index != 0)
+            }
+            let total = p.total
+            var missing: [Int] = []
+            if let t = total, t > 0 {
+                let have = Set(patchInfos.compactMap { infos[$0].subject.index })
+                missing = (1...t).filter { !have.contains($0) }
+            }
+            let sv = SeriesVersion(version: version, cover: cover, patches: patches, total: total, missing: missing)
+            if let g {
+                groups[g].versions.append(sv)
+                groups[g].ids.formUnion(p.ids)
+                groups[g].names.formUnion(names)
+            } else {
+                let id = coverInfo?.message.messageId ?? patchInfos.first.map { infos[$0].message.messageId } ?? ""
+                groups.append(Group(id: id, name: name, author: p.author, ids: p.ids, names: names, versions: [sv]))
+            }
+        }
+        return groups.map { g in
+            let versions = g.versions.enumerated().sorted { ($0.element.version, $0.offset) < ($1.element.version, $1.offset) }
+                .map(\.element)
+            return Series(id: g.id, name: g.name, versions: versions)
+        }
+    }
+
+    static func cleanName(_ s: String) -> String {
+        var t = Substring(s)
+        while t.first == ":" || t.first == " " { t = t.dropFirst() }
+        return String(t)
+    }
+
+    static func proseText(_ lines: [Substring]) -> String {
+        var out: [Substring] = []
+        for l in lines {
+            if TextLines.dropCR(l) == "-- " { break }
+            out.append(TextLines.dropCR(l))
+        }
+        while let last = out.last, last.trimmingCharacters(in: .whitespaces).isEmpty { out.removeLast() }
+        return out.joined(separator: "\n")
+    }
+
+    static func makePatch(_ info: Info, version: Int) -> Patch {
+        let pm = info.mail ?? PatchMail(lines: info.lines, messageId: info.message.messageId)
+        let partial = info.partial
+        return Patch(messageId: info.message.messageId, subject: info.message.subject, parsedSubject: info.subject,
+                     version: version, index: info.subject.index, total: info.subject.total, author: info.message.from,
+                     date: info.message.date, commitMessage: pm.message, trailers: pm.trailers, diffstat: pm.diffstat,
+                     diffstatSummary: pm.diffstatSummary, files: pm.files, partial: partial, pullRequest: pm.pullRequest)
+    }
+}
