@@ -342,7 +342,13 @@ struct KernelScriptGenerator {
         case 3: lines.append("api features=MISSING_SHMEM,MINOR_SHMEM,MISSING_HUGETLBFS,MINOR_HUGETLBFS,WP_HUGETLBFS_SHMEM")
         default: lines.append("api")
         }
-        let steps = Int.random(in: 4...12, using: &rng)
+        var steps = Int.random(in: 4...12, using: &rng)
+        // Most areas are registered up front so that the fills reach the interesting paths.
+        for area in areas where steps > 2 && Int.random(in: 0..<4, using: &rng) != 0 {
+            let modes = area.type == "anon" ? ["missing", "missing,wp", "wp"] : ["missing", "minor", "missing,wp", "minor,wp", "missing,minor"]
+            lines.append("register \(area.name) mode=\(modes.randomElement(using: &rng) ?? "missing")")
+            steps -= 1
+        }
         var hasSecond = false
         for _ in 0..<steps {
             let area = areas.randomElement(using: &rng) ?? areas[0]
