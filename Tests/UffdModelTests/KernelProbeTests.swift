@@ -259,6 +259,39 @@ let kernelScenarioCases: [KernelCase] = [
         copy a offset=0 pages=3
         expect errno=ENOENT copy=-2
         """),
+    KernelCase(name: "CONTINUE finds the page-cache folio after DONTNEED but not after REMOVE", script: """
+        mmap s shmem pages=2 populate
+        api
+        register s mode=minor,wp
+        expect errno=ok ioctls=0x1fc
+        continue s
+        expect errno=EEXIST mapped=-17
+        madvise s dontneed
+        expect errno=ok
+        continue s mode=wp
+        expect errno=ok mapped=4096
+        mmap t shmem pages=2
+        register t mode=minor
+        pwrite t
+        madvise t remove
+        continue t
+        expect errno=EFAULT mapped=-14
+        """),
+    KernelCase(name: "fork keeps the registration, mremap without EVENT_REMAP drops it", script: """
+        mmap a anon pages=2
+        api
+        register a mode=missing
+        fork
+        expect errno=ok
+        copy a
+        expect errno=ok copy=4096
+        readevent
+        expect errno=EAGAIN
+        mremap a
+        expect errno=ok
+        copy a offset=1
+        expect errno=ENOENT copy=-2
+        """),
     KernelCase(name: "Unregistered memory: fills are ENOENT", script: """
         mmap a anon pages=2
         mmap s shmem pages=2
