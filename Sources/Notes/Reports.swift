@@ -54,7 +54,11 @@ public enum MarkdownReport {
             switch n.anchor {
             case .series: return (0, 0)
             case .patch: return (1, 0)
-            case .hunk(let h): return (2, (patch.files.firstIndex { $0.path == h.path } ?? 0) * 1_000_000 + h.newStart)
+            case .hunk(let h):
+                let f = patch.files.firstIndex { $0.path == h.path } ?? 0
+                let body = patch.files.indices.contains(f) && patch.files[f].hunks.indices.contains(h.index)
+                    ? patch.files[f].hunks[h.index].headerIndex : h.newStart
+                return (2, f * 1_000_000 + body)
             case .line(let l):
                 let f = patch.files.firstIndex { $0.path == l.path } ?? 0
                 let body = patch.locate(path: l.path, side: l.side, line: l.line)
@@ -70,7 +74,7 @@ public enum MarkdownReport {
     }
 
     private static func section(for n: Note, patch: PatchText?) -> String {
-        var out = "### \(inline(NoteText.location(n.anchor)))\n\n"
+        var out = "### `\(code(NoteText.location(n.anchor)))`\n\n"
         let snippet = patch.map { NoteText.snippet(for: n.anchor, in: $0) } ?? []
         if !snippet.isEmpty {
             out += fence(snippet, language: "diff")
