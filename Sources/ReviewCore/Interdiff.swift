@@ -7,9 +7,12 @@ public enum InterdiffBuilder {
     /// Interdiffs between each pair of consecutive versions of every series.
     public static func build(series: [Series], comments: [Comment]) -> [Interdiff] {
         var out: [Interdiff] = []
-        for s in series where s.versions.count > 1 {
-            for k in 0..<(s.versions.count - 1) {
-                let a = s.versions[k], b = s.versions[k + 1]
+        for s in series {
+            // Versions whose patches are not in the input (a lone cover letter) are skipped.
+            let posted = s.versions.filter { !$0.patches.isEmpty }
+            guard posted.count > 1 else { continue }
+            for k in 0..<(posted.count - 1) {
+                let a = posted[k], b = posted[k + 1]
                 guard a.version != b.version || a.patches != b.patches else { continue }
                 out.append(compare(seriesId: s.id, a, b, comments: comments))
             }

@@ -155,6 +155,14 @@ public enum QuoteParser {
         return joined.isEmpty ? s : joined
     }
 
+    /// `Hi Peter,`, `Hello all,`, `Hi, Mike,`, `Dear X,`.
+    static func isSalutation(_ line: String) -> Bool {
+        let t = line.trimmingCharacters(in: .whitespaces)
+        guard t.count <= 40, t.hasSuffix(",") || t.hasSuffix("!") || t.split(separator: " ").count <= 2 else { return false }
+        let first = t.split(whereSeparator: { $0 == " " || $0 == "," }).first.map { $0.lowercased() } ?? ""
+        return ["hi", "hello", "hey", "dear", "hallo", "howdy", "greetings"].contains(first)
+    }
+
     /// The comments of a classified reply: each run of the replier's own text between quoted blocks.
     public static func comments(_ lines: [ReplyLine]) -> [RawComment] {
         var out: [RawComment] = []
@@ -165,6 +173,11 @@ public enum QuoteParser {
             if !kept.isEmpty, let first = text.first(where: { !lines[$0].text.trimmingCharacters(in: .whitespaces).isEmpty }),
                let last = text.last(where: { !lines[$0].text.trimmingCharacters(in: .whitespaces).isEmpty }) {
                 let body = text.filter { $0 >= first && $0 <= last }
+                // A lone salutation before the first quote (`Hi Peter,`) is not a comment.
+                if out.isEmpty, quoted.isEmpty, kept.count == 1, isSalutation(lines[kept[0]].text) {
+                    text = []
+                    return
+                }
                 let s = body.map { lines[$0].text.replacingOccurrences(of: "\r", with: "") }
                     .map { $0.hasSuffix(" ") || $0.hasSuffix("\t") ? String($0.reversed().drop { $0 == " " || $0 == "\t" }.reversed()) : $0 }
                     .joined(separator: "\n")
