@@ -25,9 +25,9 @@ public enum DocumentBuilder {
     static let gutterStyle = Style(attributes: .dim)
 
     private static func number(_ n: Int?) -> String {
-        guard let n else { return "     " }
+        guard let n else { return "    " }
         let s = String(n)
-        return s.count >= 5 ? s : String(repeating: " ", count: 5 - s.count) + s
+        return s.count >= 4 ? s : String(repeating: " ", count: 4 - s.count) + s
     }
 
     /// The cells of one message line: gutter with old/new line numbers for diff lines, the text,
@@ -38,11 +38,11 @@ public enum DocumentBuilder {
         case .context, .added, .removed, .hunkHeader:
             spans.append(Span(number(line.oldLine) + " " + number(line.newLine) + " ", gutterStyle))
         case .comment:
-            spans.append(Span("            │ ", style(.comment)))
+            spans.append(Span("  │ ", style(.comment)))
         case .commentHeader:
-            spans.append(Span("            » ", style(.commentHeader)))
+            spans.append(Span("  » ", style(.commentHeader)))
         default:
-            spans.append(Span("            ", .plain))
+            break
         }
         spans.append(Span(line.text, style(line.kind)))
         if !line.links.isEmpty && line.kind != .comment {
@@ -63,9 +63,9 @@ public enum DocumentBuilder {
         for (i, line) in message.lines.enumerated() {
             rows.append(DocRow(cells: cells(for: line), line: i, kind: line.kind, note: nil))
             for ni in byLine[i] ?? [] {
-                rows.append(DocRow(cells: CellLine([Span("            ✎ note", style(.noteHeader))]), line: i, kind: .noteHeader, note: ni))
+                rows.append(DocRow(cells: CellLine([Span("  ✎ note", style(.noteHeader))]), line: i, kind: .noteHeader, note: ni))
                 for t in Sanitizer.lines(notes[ni].text) {
-                    rows.append(DocRow(cells: CellLine([Span("            ┊ ", style(.note)), Span(t, style(.note))]), line: i, kind: .note, note: ni))
+                    rows.append(DocRow(cells: CellLine([Span("  ┊ ", style(.note)), Span(t, style(.note))]), line: i, kind: .note, note: ni))
                 }
             }
         }

@@ -199,7 +199,7 @@ enum Renderer {
             let lines = Keymap.standard.helpLines().map { l in
                 l.hasPrefix(" ") ? CellLine(l) : CellLine(l, .fg(.cyan, .bold))
             }
-            box("patchlab keys (any key closes)", lines, cursor: nil, scroll: scroll, width: 64, height: lines.count + 2, &screen)
+            box("patchlab keys (j/k scroll, any other key closes)", lines, cursor: nil, scroll: scroll, width: 64, height: lines.count + 2, &screen)
         case .links(let title, let entries, let cursor):
             box(title + " — Enter go, Esc close", entries.map { CellLine(Sanitizer.clean($0.label)) }, cursor: cursor, scroll: 0,
                 width: max(40, cols * 3 / 4), height: entries.count + 2, &screen)

@@ -75,14 +75,21 @@ public enum Sanitizer {
         return out
     }
 
-    /// Splits text into lines (LF, CRLF) and cleans each.
-    public static func lines(_ text: String) -> [String] {
-        var result: [String] = []
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            var s = Substring(raw)
-            if s.hasSuffix("\r") { s = s.dropLast() }
-            result.append(clean(String(s)))
+    /// Splits text into lines at LF bytes (a CR before the LF is dropped), without cleaning.
+    /// Works on bytes because Swift treats CRLF as one `Character`.
+    public static func rawLines(_ text: String) -> [String] {
+        var out: [String] = []
+        for raw in text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            var slice = raw
+            if slice.last == 0x0D { slice = slice.dropLast() }
+            out.append(String(decoding: slice, as: UTF8.self))
         }
+        return out
+    }
+
+    /// Splits text into lines (LF, CRLF) and cleans each; a final newline adds no empty line.
+    public static func lines(_ text: String) -> [String] {
+        var result = rawLines(text).map(clean)
         if result.last == "" && result.count > 1 { result.removeLast() }
         return result
     }

@@ -103,7 +103,8 @@ public struct CellLine: Sendable, Hashable {
             for b in text.utf8 { cells.append(Cell(text: String(UnicodeScalar(b)), width: 1, style: style)) }
             return
         }
-        for ch in text {
+        // Nothing raw reaches a cell: escapes are applied here too (a no-op on clean text).
+        for ch in Sanitizer.clean(text) {
             let w = DisplayWidth.of(ch)
             if w == 0 {
                 // A lone zero-width cluster (after sanitising) joins the previous cell.

@@ -1,0 +1,351 @@
+import Foundation
+import Linking
+import MailCore
+import ReviewCore
+
+/// Builds the display model (`ReviewView`) from the mail and review layers: the series tree, one
+/// view per message with comments inline under the lines they answer, and the comment index
+/// with links. Runs once per input; scrolling never re-parses.
+public enum ReviewViewBuilder {
+    private static let dateFormatter: DateFormatter = {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyy-MM-dd HH:mm"
+        return f
+    }()
+
+    /// `2025-06-30 10:29` in UTC, or the raw text when the date was unparseable.
+    static func format(_ date: Date?, raw: String = "") -> String {
+        guard let date else { return Sanitizer.clean(raw) }
+        return dateFormatter.string(from: date)
+    }
+
+    static func name(_ a: Address) -> String {
+        Sanitizer.clean(a.name.isEmpty ? a.email : a.name)
+    }
+
+    static func badges(_ trailers: [Trailer]) -> [String] {
+        var out: [String] = []
+        for (full, short) in [("Reviewed-by", "R-b"), ("Acked-by", "A-b"), ("Tested-by", "T-b")] {
+            let n = Set(trailers.filter { $0.name.caseInsensitiveCompare(full) == .orderedSame }.map(\.value)).count
+            if n == 1 { out.append(short) } else if n > 1 { out.append("\(short)×\(n)") }
+        }
+        return out
+    }
+
+    /// Builds the view.
+    /// - Parameters:
+    ///   - mailbox: the messages as read.
+    ///   - review: series, patches and anchored comments (may be empty: then messages only).
+    ///   - linker: finds links in comment and diff text.
+    ///   - manualLinks: reviewer-made links keyed by comment id (`messageId#ordinal`).
+    ///   - title: shown in the status line at start.
+    public static func build(mailbox: Mailbox, review: Review, linker: Linker = Linker(),
+                             manualLinks: [String: [Link]] = [:], title: String) -> ReviewView {
+        var b = Builder(mailbox: mailbox, review: review, linker: linker, manualLinks: manualLinks)
+        b.run()
+        var defects = mailbox.defects.map(\.description)
+        for m in mailbox.messages where !m.defects.isEmpty { defects.append("<\(m.messageId)>: \(m.defects.count) defect(s)") }
+        defects += review.defects.map(\.description)
+        return ReviewView(title: title, entries: b.entries, messages: b.views, comments: b.comments, defects: defects)
+    }
+
+    private struct Builder {
+        let mailbox: Mailbox
+        let review: Review
+        let linker: Linker
+        let manualLinks: [String: [Link]]
+        var views: [MessageView] = []
+        var entries: [TreeEntry] = []
+        var comments: [CommentRef] = []
+        var indexByID: [String: Int] = [:]
+        var placed = Set<Int>()
+        var commentsByPatch: [String: [Int]] = [:]
+
+        init(mailbox: Mailbox, review: Review, linker: Linker, manualLinks: [String: [Link]]) {
+            self.mailbox = mailbox
+            self.review = review
+            self.linker = linker
+            self.manualLinks = manualLinks
+        }
+
+        mutating func run() {
+            for (i, m) in mailbox.messages.enumerated() {
+                indexByID[m.messageId] = i
+                views.append(genericView(m))
+            }
+            for (ci, c) in review.comments.enumerated() {
+                if let p = c.anchor.patch { commentsByPatch[p, default: []].append(ci) }
+            }
+            var commentRefs: [Int: CommentRef] = [:]
+            for s in review.series {
+                for v in s.versions {
+                    if let cover = v.cover { placeCover(cover, &commentRefs) }
+                    for p in v.patches { placePatch(p, &commentRefs) }
+                }
+            }
+            // Comments whose target is not shown as a patch point at their own reply message.
+            for (ci, c) in review.comments.enumerated() where commentRefs[ci] == nil {
+                let m = indexByID[c.messageId] ?? 0
+                commentRefs[ci] = CommentRef(message: m, line: 0, author: ReviewViewBuilder.name(c.author),
+                                             summary: summary(c.text), links: links(for: c))
+            }
+            comments = review.comments.indices.compactMap { commentRefs[$0] }
+            buildTree()
+        }
+
+        func summary(_ text: String) -> String {
+            let first = text.split(separator: "\n").first { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? ""
+            return Sanitizer.clean(String(first.trimmingCharacters(in: .whitespaces)))
+        }
+
+        func links(for c: Comment) -> [Link] {
+            var out = linker.links(in: c.text)
+            var seen = Set(out.map(\.target))
+            for l in linker.links(in: c.quoted.joined(separator: "\n")) where seen.insert(l.target).inserted {
+                var q = l
+                q.reason = "in the quoted text: " + l.reason
+                out.append(q)
+            }
+            for l in manualLinks[c.id] ?? [] where seen.insert(l.target).inserted { out.append(l) }
+            return out
+        }
+
+        func header(_ author: String, _ date: String, _ subject: String) -> [ReviewLine] {
+            [ReviewLine(.header, "From: " + author), ReviewLine(.header, "Date: " + date),
+             ReviewLine(.header, "Subject: " + subject), ReviewLine(.separator, "")]
+        }
+
+        func genericView(_ m: Message) -> MessageView {
+            let author = ReviewViewBuilder.name(m.from) + (m.from.email.isEmpty ? "" : " <" + Sanitizer.clean(m.from.email) + ">")
+            var lines = header(author, ReviewViewBuilder.format(m.date, raw: m.rawDate), Sanitizer.clean(m.subject))
+            var oldN = 0, newN = 0, inHunk = false
+            for raw in Sanitizer.rawLines(m.body) {
+                let text = Sanitizer.clean(raw)
+                if raw.hasPrefix(">") {
+                    lines.append(ReviewLine(.quote, text))
+                } else if raw.hasPrefix("diff --git ") || raw.hasPrefix("--- a/") || raw.hasPrefix("+++ b/") || raw.hasPrefix("Index: ") {
+                    inHunk = false
+                    lines.append(ReviewLine(.fileHeader, text))
+                } else if raw.hasPrefix("@@ ") {
+                    let nums = Self.hunkStarts(raw)
+                    oldN = nums.0
+                    newN = nums.1
+                    inHunk = true
+                    lines.append(ReviewLine(.hunkHeader, text, links: linker.links(in: raw)))
+                } else if inHunk && raw.hasPrefix("+") {
+                    lines.append(ReviewLine(.added, text, new: newN, links: linker.links(in: raw)))
+                    newN += 1
+                } else if inHunk && raw.hasPrefix("-") && raw != "-- " {
+                    lines.append(ReviewLine(.removed, text, old: oldN, links: linker.links(in: raw)))
+                    oldN += 1
+                } else if inHunk && raw.hasPrefix(" ") {
+                    lines.append(ReviewLine(.context, text, old: oldN, new: newN))
+                    oldN += 1
+                    newN += 1
+                } else {
+                    inHunk = false
+                    let t = raw.trimmingCharacters(in: .whitespaces)
+                    let isTrailer = ["Reviewed-by:", "Acked-by:", "Tested-by:", "Signed-off-by:", "Fixes:", "Link:", "Cc:"]
+                        .contains { t.hasPrefix($0) }
+                    lines.append(ReviewLine(isTrailer ? .trailer : .text, text, links: isTrailer ? [] : linker.links(in: raw)))
+                }
+            }
+            return MessageView(messageID: m.messageId, subject: Sanitizer.clean(m.subject), author: ReviewViewBuilder.name(m.from),
+                               date: ReviewViewBuilder.format(m.date, raw: m.rawDate), isPatch: false, lines: lines)
+        }
+
+        static func hunkStarts(_ header: String) -> (Int, Int) {
+            // @@ -a,b +c,d @@
+            var old = 0, new = 0
+            for part in header.split(separator: " ") {
+                if part.hasPrefix("-"), let n = Int(part.dropFirst().split(separator: ",").first ?? "") { old = n }
+                if part.hasPrefix("+"), let n = Int(part.dropFirst().split(separator: ",").first ?? "") { new = n }
+            }
+            return (old, new)
+        }
+
+        /// Appends the comment block for comment `ci` to `lines`, recording where it landed.
+        mutating func appendComment(_ ci: Int, message: Int, to lines: inout [ReviewLine], _ refs: inout [Int: CommentRef]) {
+            let c = review.comments[ci]
+            let ls = links(for: c)
+            let author = ReviewViewBuilder.name(c.author)
+            refs[ci] = CommentRef(message: message, line: lines.count, author: author, summary: summary(c.text), links: ls)
+            lines.append(ReviewLine(.commentHeader, author + ", " + ReviewViewBuilder.format(c.date), links: ls, comment: ci))
+            for t in Sanitizer.lines(c.text) { lines.append(ReviewLine(.comment, t, comment: ci)) }
+        }
+
+        /// The message index for a patch or cover: its own mail, or a new synthetic view.
+        mutating func slot(_ id: String) -> Int {
+            if let i = indexByID[id] { return i }
+            views.append(MessageView(messageID: id, subject: "", author: "", date: "", isPatch: true, lines: []))
+            indexByID[id] = views.count - 1
+            return views.count - 1
+        }
+
+        mutating func placeCover(_ cover: CoverLetter, _ refs: inout [Int: CommentRef]) {
+            let idx = slot(cover.messageId)
+            placed.insert(idx)
+            var lines = header(ReviewViewBuilder.name(cover.author), ReviewViewBuilder.format(cover.date), Sanitizer.clean(cover.subject))
+            let mine = commentsByPatch[cover.messageId] ?? []
+            appendParagraphs(cover.text, patch: cover.messageId, comments: mine, message: idx, &lines, &refs)
+            for ci in mine where refs[ci] == nil { appendComment(ci, message: idx, to: &lines, &refs) }
+            views[idx] = MessageView(messageID: cover.messageId, subject: Sanitizer.clean(cover.subject),
+                                     author: ReviewViewBuilder.name(cover.author), date: ReviewViewBuilder.format(cover.date),
+                                     isPatch: false, lines: lines)
+        }
+
+        mutating func appendParagraphs(_ text: String, patch: String, comments mine: [Int], message: Int,
+                                       _ lines: inout [ReviewLine], _ refs: inout [Int: CommentRef]) {
+            var paragraph = 0
+            var inParagraph = false
+            func flushComments(_ p: Int, _ b: inout Builder, _ lines: inout [ReviewLine], _ refs: inout [Int: CommentRef]) {
+                for ci in mine where refs[ci] == nil {
+                    if case .commitMessage(_, let cp) = b.review.comments[ci].anchor, cp == p {
+                        b.appendComment(ci, message: message, to: &lines, &refs)
+                    }
+                }
+            }
+            for raw in Sanitizer.rawLines(text) {
+                let blank = raw.trimmingCharacters(in: .whitespaces).isEmpty
+                if blank {
+                    if inParagraph { flushComments(paragraph, &self, &lines, &refs); paragraph += 1; inParagraph = false }
+                    lines.append(ReviewLine(.text, ""))
+                } else {
+                    inParagraph = true
+                    lines.append(ReviewLine(.text, Sanitizer.clean(raw), links: linker.links(in: raw)))
+                }
+            }
+            if inParagraph { flushComments(paragraph, &self, &lines, &refs) }
+        }
+
+        mutating func placePatch(_ p: Patch, _ refs: inout [Int: CommentRef]) {
+            let idx = slot(p.messageId)
+            placed.insert(idx)
+            var lines = header(ReviewViewBuilder.name(p.author), ReviewViewBuilder.format(p.date), Sanitizer.clean(p.subject))
+            if p.partial {
+                lines.append(ReviewLine(.text, "(reconstructed from the quotes of replies: the patch mail is not in the input)"))
+            }
+            let mine = commentsByPatch[p.messageId] ?? []
+            appendParagraphs(p.commitMessage, patch: p.messageId, comments: mine, message: idx, &lines, &refs)
+            if !p.trailers.isEmpty {
+                lines.append(ReviewLine(.separator, ""))
+                for t in p.trailers {
+                    lines.append(ReviewLine(.trailer, Sanitizer.clean(t.line) + (t.collected ? "  (from a reply)" : "")))
+                }
+            }
+            if !p.diffstat.isEmpty {
+                lines.append(ReviewLine(.separator, "---"))
+                for d in p.diffstat { lines.append(ReviewLine(.text, " " + Sanitizer.clean(d.path) + " | " + Sanitizer.clean(d.graph))) }
+                if let s = p.diffstatSummary { lines.append(ReviewLine(.text, Sanitizer.clean(s))) }
+            }
+            var byLine: [String: [Int]] = [:]
+            for ci in mine {
+                if case .line(_, let file, let side, let n) = review.comments[ci].anchor {
+                    byLine["\(file)\u{0}\(side.rawValue)\u{0}\(n)", default: []].append(ci)
+                }
+            }
+            for f in p.files {
+                lines.append(ReviewLine(.separator, ""))
+                let path = Sanitizer.clean(f.path)
+                lines.append(ReviewLine(.fileHeader, "\(f.change.rawValue) \(path)  +\(f.added) -\(f.removed)",
+                                        links: linker.links(in: f.path)))
+                for h in f.hunks {
+                    lines.append(ReviewLine(.hunkHeader, Sanitizer.clean(h.header), old: nil, new: nil, links: linker.links(in: h.section)))
+                    for l in h.lines {
+                        let kind: LineKind
+                        switch l.kind {
+                        case .context: kind = .context
+                        case .added: kind = .added
+                        case .removed: kind = .removed
+                        case .noNewline: kind = .text
+                        }
+                        lines.append(ReviewLine(kind, Sanitizer.clean(l.diffText), old: l.oldLine, new: l.newLine,
+                                                links: kind == .context ? [] : linker.links(in: l.text)))
+                        var keys: [String] = []
+                        if let n = l.newLine { keys.append("\(f.path)\u{0}new\u{0}\(n)") }
+                        if let n = l.oldLine { keys.append("\(f.path)\u{0}old\u{0}\(n)") }
+                        for k in keys {
+                            for ci in byLine[k] ?? [] where refs[ci] == nil { appendComment(ci, message: idx, to: &lines, &refs) }
+                        }
+                    }
+                }
+            }
+            let rest = mine.filter { refs[$0] == nil }
+            if !rest.isEmpty {
+                lines.append(ReviewLine(.separator, ""))
+                lines.append(ReviewLine(.separator, "── comments on the patch as a whole ──"))
+                for ci in rest { appendComment(ci, message: idx, to: &lines, &refs) }
+            }
+            let subject = views[idx].subject.isEmpty ? Sanitizer.clean(p.subject) : views[idx].subject
+            views[idx] = MessageView(messageID: p.messageId, subject: subject, author: ReviewViewBuilder.name(p.author),
+                                     date: ReviewViewBuilder.format(p.date), isPatch: true, lines: lines)
+        }
+
+        mutating func buildTree() {
+            var repliesTo: [String: [Int]] = [:]
+            for r in review.replies {
+                if let t = r.target, let i = indexByID[r.messageId] { repliesTo[t, default: []].append(i) }
+            }
+            func commentCount(_ id: String) -> Int { commentsByPatch[id]?.count ?? 0 }
+            for s in review.series {
+                let total = s.versions.reduce(0) { acc, v in
+                    acc + (v.cover.map { commentCount($0.messageId) } ?? 0) + v.patches.reduce(0) { $0 + commentCount($1.messageId) }
+                }
+                entries.append(TreeEntry(kind: .series, depth: 0, label: Sanitizer.clean(s.name), commentCount: total))
+                for v in s.versions {
+                    var label = "v\(v.version)"
+                    if let t = v.total { label += " (\(v.patches.count)/\(t) patches)" }
+                    if !v.missing.isEmpty { label += " missing " + v.missing.map(String.init).joined(separator: ",") }
+                    entries.append(TreeEntry(kind: .version, depth: 1, label: label))
+                    if let c = v.cover, let i = indexByID[c.messageId] {
+                        entries.append(TreeEntry(kind: .cover, depth: 2, label: "0/\(v.total ?? 0) " + Sanitizer.clean(c.parsedSubject.name),
+                                                 badges: ReviewViewBuilder.badges(c.trailers), commentCount: commentCount(c.messageId), message: i))
+                        addReplies(c.messageId, depth: 3, repliesTo)
+                    }
+                    for p in v.patches {
+                        guard let i = indexByID[p.messageId] else { continue }
+                        let n = p.index.map { "\($0)/\(p.total ?? v.total ?? 0) " } ?? ""
+                        entries.append(TreeEntry(kind: .patch, depth: 2, label: n + Sanitizer.clean(p.parsedSubject.name),
+                                                 badges: ReviewViewBuilder.badges(p.trailers), commentCount: commentCount(p.messageId), message: i))
+                        addReplies(p.messageId, depth: 3, repliesTo)
+                    }
+                }
+            }
+            // Everything not placed yet, in thread order.
+            var rest: [(Int, Int)] = []
+            func walk(_ n: ThreadNode, _ depth: Int) {
+                if let i = n.messageIndex, !placed.contains(i) { rest.append((i, depth)) }
+                for c in n.children { walk(c, depth + (n.messageIndex.map { placed.contains($0) } ?? true ? 0 : 1)) }
+            }
+            for t in mailbox.threads { walk(t, 0) }
+            if !rest.isEmpty {
+                if !review.series.isEmpty { entries.append(TreeEntry(kind: .series, depth: 0, label: "Other messages")) }
+                let base = review.series.isEmpty ? 0 : 1
+                for (i, d) in rest {
+                    placed.insert(i)
+                    let m = mailbox.messages[i]
+                    let label = ReviewViewBuilder.name(m.from) + ": " + Sanitizer.clean(m.subject)
+                    entries.append(TreeEntry(kind: .message, depth: base + d, label: label, commentCount: ownComments(i), message: i))
+                }
+            }
+        }
+
+        func ownComments(_ mi: Int) -> Int {
+            let id = mailbox.messages.indices.contains(mi) ? mailbox.messages[mi].messageId : ""
+            return review.comments.filter { $0.messageId == id }.count
+        }
+
+        mutating func addReplies(_ id: String, depth: Int, _ repliesTo: [String: [Int]]) {
+            for i in repliesTo[id] ?? [] where !placed.contains(i) {
+                placed.insert(i)
+                let m = mailbox.messages[i]
+                let label = "Re: " + ReviewViewBuilder.name(m.from) + " " + ReviewViewBuilder.format(m.date, raw: m.rawDate)
+                let trailers = review.comments.filter { $0.messageId == m.messageId }.flatMap(\.trailers)
+                entries.append(TreeEntry(kind: .reply, depth: depth, label: label, badges: ReviewViewBuilder.badges(trailers),
+                                         commentCount: ownComments(i), message: i))
+            }
+        }
+    }
+}
