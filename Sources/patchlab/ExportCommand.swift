@@ -1,8 +1,168 @@
 import ArgumentParser
+import Foundation
+import MailCore
+import Notes
 
+/// `patchlab export FILE --format reply|markdown|json`: the session's notes as reply mails (one
+/// mbox), a Markdown report or JSON. Thin: reads the thread and the session, calls Notes, writes.
 struct ExportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "export")
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export your notes as reply mails (mbox), a Markdown report or JSON.")
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case reply, markdown, json
+    }
+
+    @Argument(help: "The thread the notes were taken on (mbox, Maildir, .eml, or - for stdin).")
+    var file: String
+
+    @Option(help: "reply (an mbox of reply mails), markdown or json.")
+    var format: Format
+
+    @Option(help: "The session file (default: reviews/<series-slug>/session.json under the current directory).")
+    var session: String?
+
+    @Option(help: "Directory to write into (default: the session's directory).")
+    var out: String?
+
+    @Flag(help: "Overwrite an existing output file.")
+    var force = false
+
+    @Option(help: "Sender of the reply mails, \"Name <email>\" (default: git config user.name/user.email).")
+    var from: String?
+
     func run() throws {
-        throw ValidationError("'export' is being built in this revision")
+        do {
+            try export()
+        } catch let failure as Failure {
+            FileHandle.standardError.write(Data("patchlab: \(failure.message)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    /// A usage or input error: one line, exit 2.
+    struct Failure: Error {
+        var message: String
+    }
+
+    private func export() throws {
+        let messages = try readThread()
+        guard !messages.isEmpty else { throw Failure(message: "\(file): no messages") }
+        let identity = InputIdentity(source: file, messages: messages)
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        let sessionURL = session.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
+            ?? Session.defaultURL(seriesSubject: identity.seriesSubject, workingDirectory: cwd)
+        var store = SessionStore(url: sessionURL)
+        let loaded: Session
+        do {
+            switch try store.load() {
+            case .missing:
+                throw Failure(message: "\(sessionURL.path): no session (take notes in the TUI first, or pass --session FILE)")
+            case .movedAside(let movedTo, let reason):
+                throw Failure(message: "\(sessionURL.path): unreadable session (\(reason)); moved aside to \(movedTo)")
+            case .loaded(let s):
+                loaded = s
+            }
+        } catch let e as SessionError {
+            throw Failure(message: e.description)
+        }
+        let (attached, result) = loaded.reattached(to: messages, source: file)
+        for id in result.orphans {
+            if case .orphaned(let reason)? = result.status[id] {
+                FileHandle.standardError.write(Data("patchlab: note \(id) not re-attached: \(reason)\n".utf8))
+            }
+        }
+
+        let slug = SeriesInfo.slug(attached.input.seriesSubject)
+        let dir = out.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL } ?? sessionURL.deletingLastPathComponent()
+        let data: Data
+        let name: String
+        var summary: String
+        switch format {
+        case .reply:
+            let sender = try resolveSender()
+            let now = Date()
+            let export = ReplyExporter.export(session: attached, messages: messages, options: ReplyOptions(from: sender, now: now))
+            data = Data(export.mbox(now: now).utf8)
+            name = "\(slug)-reply.mbox"
+            summary = "\(export.mails.count) reply mail(s) carrying \(export.mails.reduce(0) { $0 + $1.noteIds.count }) note(s)"
+            if !export.skipped.isEmpty { summary += "; \(export.skipped.count) note(s) skipped (message not in input)" }
+        case .markdown:
+            data = Data(MarkdownReport.render(session: attached, messages: messages).utf8)
+            name = "\(slug)-notes.md"
+            summary = "\(attached.notes.count) note(s)"
+        case .json:
+            do { data = try NotesJSON(session: attached, messages: messages).encoded() } catch {
+                throw Failure(message: "cannot encode notes: \(error)")
+            }
+            name = "\(slug)-notes.json"
+            summary = "\(attached.notes.count) note(s)"
+        }
+        let target = dir.appendingPathComponent(name)
+        if FileManager.default.fileExists(atPath: target.path) && !force {
+            throw Failure(message: "\(target.path) exists; pass --force to overwrite it")
+        }
+        do {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try data.write(to: target, options: .atomic)
+        } catch {
+            throw Failure(message: "\(target.path): cannot write: \(error.localizedDescription)")
+        }
+        print("\(target.path): \(summary)")
+    }
+
+    private func readThread() throws -> [Message] {
+        do {
+            if file == "-" {
+                let bytes = FileHandle.standardInput.readDataToEndOfFile()
+                return MailReader.parse(bytes: [UInt8](bytes), source: "-").messages
+            }
+            return try MailReader.read(path: file).messages
+        } catch {
+            throw Failure(message: "\(error)")
+        }
+    }
+
+    /// `--from`, else `git config user.name` / `user.email`.
+    private func resolveSender() throws -> Address {
+        if let from {
+            guard let a = Self.parseAddress(from) else {
+                throw Failure(message: "--from \"\(from)\": expected \"Name <email>\"")
+            }
+            return a
+        }
+        let name = Self.gitConfig("user.name") ?? ""
+        guard let email = Self.gitConfig("user.email"), !email.isEmpty else {
+            throw Failure(message: "no sender: set git config user.name/user.email or pass --from \"Name <email>\"")
+        }
+        return Address(name: name, email: email)
+    }
+
+    /// `Name <email>` or a bare `email`.
+    static func parseAddress(_ text: String) -> Address? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if let open = t.lastIndex(of: "<"), let close = t[open...].firstIndex(of: ">") {
+            let email = String(t[t.index(after: open)..<close]).trimmingCharacters(in: .whitespaces)
+            var name = String(t[..<open]).trimmingCharacters(in: .whitespaces)
+            if name.hasPrefix("\"") && name.hasSuffix("\"") && name.count >= 2 { name = String(name.dropFirst().dropLast()) }
+            return email.contains("@") ? Address(name: name, email: email) : nil
+        }
+        return t.contains("@") && !t.contains(" ") ? Address(name: "", email: t) : nil
+    }
+
+    static func gitConfig(_ key: String) -> String? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["git", "config", "--get", key]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch { return nil }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { return nil }
+        let s = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return s.isEmpty ? nil : s
     }
 }
