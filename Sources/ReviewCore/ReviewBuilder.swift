@@ -431,7 +431,10 @@ public enum ReviewBuilder {
             }
             let g = groups.indices.first { g in
                 guard sameAuthor(groups[g].author, p.author) else { return false }
-                if !groups[g].ids.isDisjoint(with: ancestorIds) { return true }
+                // Threaded to an earlier posting: a new version only when it says so (an unlabelled,
+                // unnumbered patch replying to a cover is a patch of its own).
+                if !groups[g].ids.isDisjoint(with: ancestorIds), p.labelled,
+                   !groups[g].versions.contains(where: { $0.version == p.version }) { return true }
                 if !name.isEmpty, groups[g].name.lowercased() == name.lowercased() { return true }
                 return !groups[g].names.isDisjoint(with: names)
             }
