@@ -214,14 +214,23 @@ public enum ReviewBuilder {
                 if let c = series[s].versions[v].cover {
                     fromCover = collected[c.messageId] ?? []
                     series[s].versions[v].cover?.trailers += fromCover
+                } else if let earlier = series[s].versions[..<v].last(where: { $0.cover != nil }),
+                          let cover = earlier.cover {
+                    // A partial re-roll (patches re-sent in reply to the earlier version, no cover of
+                    // their own) stays under the earlier cover letter and its trailers.
+                    let earlierIds = Set(earlier.patches.map(\.messageId) + [cover.messageId])
+                    let threaded = series[s].versions[v].patches.contains { p in
+                        guard let i = byId[p.messageId] else { return false }
+                        return ancestorIds(of: infos[i].message).contains { earlierIds.contains($0) }
+                    }
+                    if threaded { fromCover = collected[cover.messageId] ?? [] }
                 }
                 for p in series[s].versions[v].patches.indices {
                     let id = series[s].versions[v].patches[p].messageId
                     for t in (collected[id] ?? []) + fromCover {
                         let existing = series[s].versions[v].patches[p].trailers
                         let dup = existing.contains { e in
-                            e.name.lowercased() == t.name.lowercased()
-                                && (e.value == t.value || (e.person?.email.lowercased() == t.person?.email.lowercased() && e.person != nil))
+                            e.name.lowercased() == t.name.lowercased() && e.value.lowercased() == t.value.lowercased()
                         }
                         if !dup { series[s].versions[v].patches[p].trailers.append(t) }
                     }
