@@ -184,13 +184,13 @@ public struct SessionStore: Sendable {
             throw SessionError(path: url.path, kind: .io(step: "create directory \(dir.path)", errno: errno == 0 ? EACCES : errno))
         }
         let temp = dir.appendingPathComponent(tempPrefix + "\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
-        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        let fd = posixOpen(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SessionError(path: url.path, kind: .io(step: "create temp file", errno: errno)) }
         var failure: SessionError?
         data.withUnsafeBytes { (buf: UnsafeRawBufferPointer) in
             var done = 0
             while done < buf.count, let base = buf.baseAddress {
-                let n = Glibc.write(fd, base + done, buf.count - done)
+                let n = posixWrite(fd, base + done, buf.count - done)
                 if n < 0 {
                     if errno == EINTR { continue }
                     failure = SessionError(path: url.path, kind: .io(step: "write temp file", errno: errno))
@@ -216,7 +216,7 @@ public struct SessionStore: Sendable {
             unlink(temp)
             throw failure
         }
-        let dfd = open(dir.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let dfd = posixOpen(dir.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 {
             // The rename is done; a directory that cannot be synced (some filesystems) is not an error.
             _ = fsync(dfd)
@@ -278,3 +278,11 @@ func shortReason(_ error: Error) -> String {
     default: return "\(error)"
     }
 }
+
+#if canImport(Glibc)
+private func posixOpen(_ path: String, _ flags: Int32, _ mode: mode_t = 0) -> Int32 { Glibc.open(path, flags, mode) }
+private func posixWrite(_ fd: Int32, _ buf: UnsafeRawPointer, _ count: Int) -> Int { Glibc.write(fd, buf, count) }
+#elseif canImport(Darwin)
+private func posixOpen(_ path: String, _ flags: Int32, _ mode: mode_t = 0) -> Int32 { Darwin.open(path, flags, mode) }
+private func posixWrite(_ fd: Int32, _ buf: UnsafeRawPointer, _ count: Int) -> Int { Darwin.write(fd, buf, count) }
+#endif

@@ -54,25 +54,22 @@ struct ExportCommand: ParsableCommand {
         let sessionURL = session.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
             ?? Session.defaultURL(seriesSubject: identity.seriesSubject, workingDirectory: cwd)
         var store = SessionStore(url: sessionURL)
-        let loaded: Session
+        guard FileManager.default.fileExists(atPath: sessionURL.path) else {
+            throw Failure(message: "\(sessionURL.path): no session (take notes in the TUI first, or pass --session FILE)")
+        }
+        let opened: OpenedSession
         do {
-            switch try store.load() {
-            case .missing:
-                throw Failure(message: "\(sessionURL.path): no session (take notes in the TUI first, or pass --session FILE)")
-            case .movedAside(let movedTo, let reason):
-                throw Failure(message: "\(sessionURL.path): unreadable session (\(reason)); moved aside to \(movedTo)")
-            case .loaded(let s):
-                loaded = s
-            }
-        } catch let e as SessionError {
-            throw Failure(message: e.description)
+            opened = try store.open(messages: messages, identity: identity)
+        } catch {
+            throw Failure(message: error.description)
         }
-        let (attached, result) = loaded.reattached(to: messages, source: file)
-        for id in result.orphans {
-            if case .orphaned(let reason)? = result.status[id] {
-                FileHandle.standardError.write(Data("patchlab: note \(id) not re-attached: \(reason)\n".utf8))
-            }
+        for notice in opened.notices {
+            FileHandle.standardError.write(Data("patchlab: \(notice)\n".utf8))
         }
+        guard opened.existed else {
+            throw Failure(message: "\(sessionURL.path): no usable session to export")
+        }
+        let attached = opened.session
 
         let slug = SeriesInfo.slug(attached.input.seriesSubject)
         let dir = out.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL } ?? sessionURL.deletingLastPathComponent()
