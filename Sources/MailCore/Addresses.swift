@@ -155,6 +155,12 @@ enum AddressParser {
 
 /// Message-ID, In-Reply-To and References parsing.
 enum MessageIDs {
+    /// Whether a referenced id can be real: `local@domain` (git send-email once wrote `<yes>`).
+    static func isPlausible(_ id: String) -> Bool {
+        guard let at = id.firstIndex(of: "@") else { return false }
+        return at != id.startIndex && id.index(after: at) != id.endIndex
+    }
+
     /// All `<...>` identifiers in order (brackets stripped). If there are none, a single bare
     /// token that looks like an id (contains `@`) is accepted and `junk` is set.
     static func all(in text: String) -> (ids: [String], junk: Bool) {

@@ -123,9 +123,12 @@ enum Text {
     }
 
     /// 64-bit FNV-1a hash of a string's UTF-8, as 16 hex digits (stable across runs).
-    static func fnv1a(_ s: String) -> String {
+    static func fnv1a(_ s: String) -> String { fnv1a(s.utf8) }
+
+    /// 64-bit FNV-1a hash of bytes, as 16 hex digits.
+    static func fnv1a<C: Sequence>(_ bytes: C) -> String where C.Element == UInt8 {
         var h: UInt64 = 0xcbf29ce484222325
-        for b in s.utf8 {
+        for b in bytes {
             h ^= UInt64(b)
             h = h &* 0x100000001b3
         }

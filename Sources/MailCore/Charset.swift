@@ -7,6 +7,8 @@ enum Charset {
         case utf8
         case latin1
         case foundation(String.Encoding)
+        /// Decoded by re-coding JIS X 0208 runs as ISO-2022-JP (Foundation on Linux lacks EUC-JP).
+        case eucJP
         case unknown
     }
 
@@ -31,7 +33,7 @@ enum Charset {
         switch name {
         case "iso-2022-jp", "csiso2022jp", "iso2022jp": return .foundation(.iso2022JP)
         case "shift_jis", "shift-jis", "sjis", "ms_kanji", "csshiftjis", "cp932", "windows-31j": return .foundation(.shiftJIS)
-        case "euc-jp", "eucjp", "cseucpkdfmtjapanese": return .foundation(.japaneseEUC)
+        case "euc-jp", "eucjp", "cseucpkdfmtjapanese", "ujis": return .eucJP
         case "utf-16": return .foundation(.utf16)
         case "utf-16le": return .foundation(.utf16LittleEndian)
         case "utf-16be": return .foundation(.utf16BigEndian)
@@ -76,7 +78,7 @@ enum Charset {
         case "koi8-r", "koi8r", "cskoi8r", "koi8": return 0x0A02
         case "koi8-u", "koi8u": return 0x0A08
         case "gb2312", "gb_2312-80", "csgb2312", "euc-cn", "euccn", "chinese": return 0x0930
-        case "gbk", "cp936", "ms936", "windows-936": return 0x0631
+        case "gbk", "cp936", "ms936", "windows-936": return 0x0632  // GB18030 is a superset of GBK
         case "gb18030": return 0x0632
         case "big5", "csbig5", "big-5", "cn-big5": return 0x0A03
         case "big5-hkscs": return 0x0A06
@@ -102,10 +104,55 @@ enum Charset {
             if let s = String(bytes: Array(bytes), encoding: enc) { return (s, nil) }
             let (s, _) = Text.utf8OrLatin1(bytes)
             return (s, .invalidCharsetData)
+        case .eucJP:
+            return eucJP(Array(bytes))
         case .unknown:
             let (s, _) = Text.utf8OrLatin1(bytes)
             return (s, .unknownCharset)
         }
+    }
+
+    /// EUC-JP: ASCII, JIS X 0208 as two bytes with the high bit set, `0x8E` + half-width kana.
+    /// JIS X 0212 (`0x8F` + two bytes) is not available and becomes U+FFFD.
+    static func eucJP(_ b: [UInt8]) -> (String, Defect.Kind?) {
+        var out = ""
+        var jis: [UInt8] = []
+        var bad = false
+        func flushJIS() {
+            guard !jis.isEmpty else { return }
+            let wrapped: [UInt8] = [0x1B, 0x24, 0x42] + jis + [0x1B, 0x28, 0x42]
+            if let s = String(bytes: wrapped, encoding: .iso2022JP) {
+                out += s
+            } else {
+                out += String(repeating: "\u{FFFD}", count: jis.count / 2)
+                bad = true
+            }
+            jis.removeAll(keepingCapacity: true)
+        }
+        var i = 0
+        while i < b.count {
+            let c = b[i]
+            if c < 0x80 {
+                flushJIS()
+                out.unicodeScalars.append(Unicode.Scalar(c))
+                i += 1
+            } else if c == 0x8E, i + 1 < b.count, (0xA1...0xDF).contains(b[i + 1]) {
+                flushJIS()
+                out.unicodeScalars.append(Unicode.Scalar(0xFF61 + UInt32(b[i + 1] - 0xA1)) ?? "\u{FFFD}")
+                i += 2
+            } else if (0xA1...0xFE).contains(c), i + 1 < b.count, (0xA1...0xFE).contains(b[i + 1]) {
+                jis.append(c & 0x7F)
+                jis.append(b[i + 1] & 0x7F)
+                i += 2
+            } else {
+                flushJIS()
+                out += "\u{FFFD}"
+                bad = true
+                i += c == 0x8F ? 3 : 1
+            }
+        }
+        flushJIS()
+        return (out, bad ? .invalidCharsetData : nil)
     }
 
     /// Latin-1: each byte is the scalar of the same value.

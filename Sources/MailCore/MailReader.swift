@@ -177,7 +177,7 @@ public enum MailReader {
         for m in messages {
             if let first = seen[m.messageId] {
                 let d = Defect(kind: .duplicateMessageId, offset: m.offset,
-                               detail: "duplicate of the message at byte \(kept[first].offset) (<\(m.messageId)>); dropped")
+                               detail: "duplicate of \(location(of: kept[first])) (<\(m.messageId)>) at \(location(of: m)); dropped")
                 boxDefects.append(d)
                 kept[first].defects.append(d)
                 continue
@@ -186,6 +186,11 @@ public enum MailReader {
             kept.append(m)
         }
         return Mailbox(source: source, format: format, messages: kept, threads: Threader.thread(kept), defects: boxDefects)
+    }
+
+    private static func location(of m: Message) -> String {
+        if let p = m.sourcePath { return (p as NSString).lastPathComponent }
+        return "the message at byte \(m.offset)"
     }
 
     /// Reads a Maildir: every file in `cur/` and `new/` (sorted by name) is one message.

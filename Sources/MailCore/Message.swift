@@ -158,7 +158,7 @@ public struct BodyPart: Sendable, Equatable {
 /// that is referenced but absent from the input.
 public struct ThreadNode: Sendable, Equatable {
     public var messageId: String
-    /// Index into `Mailbox.messages`, nil for a placeholder.
+    /// Index into `Mailbox.messages`, nil for a container standing for an absent message.
     public var messageIndex: Int?
     public var children: [ThreadNode]
     public init(messageId: String, messageIndex: Int?, children: [ThreadNode] = []) {

@@ -50,7 +50,9 @@ enum MessageParser {
         func first(_ key: String) -> String? { headers.first { $0.name.lowercased() == key }?.value }
         func offsetOf(_ key: String) -> Int { hb.headers.first { $0.key == key }?.offset ?? (base + range.lowerBound) }
 
-        let subject = Text.collapseSpaces(first("subject") ?? "")
+        // Tabs and stray line breaks read as spaces; runs of spaces are kept as sent.
+        let subject = Text.trim(first("subject") ?? "").replacingOccurrences(of: "\t", with: " ")
+            .replacingOccurrences(of: "\r", with: "").replacingOccurrences(of: "\n", with: " ")
         // Addresses are parsed before RFC 2047 decoding so that encoded commas stay in names.
         var from = Address(name: "", email: "")
         if let raw = rawText["from"] ?? rawText["sender"] {
@@ -84,17 +86,19 @@ enum MessageParser {
         }
         var inReplyTo: String?
         if let raw = rawText["in-reply-to"] {
-            let (ids, junk) = MessageIDs.all(in: raw)
+            let (found, junk) = MessageIDs.all(in: raw)
+            let ids = found.filter(MessageIDs.isPlausible)
             inReplyTo = ids.first
-            if junk {
+            if junk || ids.count != found.count {
                 defects.append(Defect(kind: .invalidReferences, offset: offsetOf("in-reply-to"), detail: "odd In-Reply-To \"\(raw)\""))
             }
         }
         var references: [String] = []
         for h in hb.headers where h.key == "references" {
-            let (ids, junk) = MessageIDs.all(in: Text.utf8OrLatin1(h.value).0)
+            let (found, junk) = MessageIDs.all(in: Text.utf8OrLatin1(h.value).0)
+            let ids = found.filter(MessageIDs.isPlausible)
             references += ids
-            if junk {
+            if junk || ids.count != found.count {
                 defects.append(Defect(kind: .invalidReferences, offset: h.offset, detail: "junk in References"))
             }
         }
@@ -108,7 +112,7 @@ enum MessageParser {
             body = HTMLText.strip(html.text)
         }
         if messageId.isEmpty {
-            messageId = synthesiseId(subject: subject, from: from, date: rawDate, body: body)
+            messageId = "patchlab-\(Text.fnv1a(UnsafeBufferPointer(rebasing: b[range])))@synthesised.invalid"
             defects.append(Defect(kind: .missingMessageId, offset: base + range.lowerBound,
                                   detail: "no Message-ID; synthesised \(messageId)"))
         }
@@ -127,10 +131,10 @@ enum MessageParser {
         return out
     }
 
-    /// A stable identifier for a message that has none (same input, same id).
+    /// A stable identifier for an archive rendering, which has no Message-ID (same text, same id).
     static func synthesiseId(subject: String, from: Address, date: String, body: String) -> String {
-        let key = subject + "\u{1}" + from.name + "\u{1}" + from.email + "\u{1}" + date
-            + (subject.isEmpty && date.isEmpty ? "\u{1}" + String(body.prefix(512)) : "")
+        // The body takes part so that distinct messages sharing subject, author and date differ.
+        let key = subject + "\u{1}" + from.name + "\u{1}" + from.email + "\u{1}" + date + "\u{1}" + body
         return "patchlab-\(Text.fnv1a(key))@synthesised.invalid"
     }
 

@@ -97,6 +97,17 @@ enum Splitter {
             }
             q = next
         }
+        // A mangled envelope line (`From someone` without a date) or other junk line directly
+        // above a header block: one message, the junk line skipped.
+        if firstNext < n {
+            let (secondEnd, _) = line(b, firstNext, n)
+            if HeaderBlock.isFieldLine(b, firstNext, secondEnd) {
+                let d = Defect(kind: .malformedHeader, offset: p,
+                               detail: "first line is neither a message separator nor a header; skipped")
+                return Result(format: .singleMessage,
+                              spans: [RawSpan(start: p, contentStart: firstNext, end: n, hasQuotedFrom: false)], defects: [d])
+            }
+        }
         let shown = String(decoding: UnsafeBufferPointer(rebasing: b[p..<min(firstEnd, p + 40)]), as: UTF8.self)
         throw .notMail(offset: p, detail: "not mail: no mbox separator or header at the start (\"\(shown.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : String($0) }.joined())\")")
     }

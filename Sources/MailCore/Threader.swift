@@ -46,6 +46,10 @@ enum Threader {
             parent.children.append(child)
         }
 
+        // Pass 1: chain every message's References (each the parent of the next) where the
+        // containers are not linked yet.
+        var lastReference: [Container?] = []
+        lastReference.reserveCapacity(messages.count)
         for (i, m) in messages.enumerated() {
             let c = container(m.messageId)
             if c.index == nil { c.index = i }
@@ -55,7 +59,6 @@ enum Threader {
                 refs.append(irt)
             }
             refs = refs.filter { $0 != m.messageId }
-            // Chain References: each is the parent of the next, unless already linked.
             var prev: Container?
             for r in refs {
                 let rc = container(r)
@@ -64,8 +67,13 @@ enum Threader {
                 }
                 prev = rc
             }
-            // The message's own last reference is authoritative for its parent.
-            if let p = prev {
+            lastReference.append(prev)
+        }
+        // Pass 2: a message's own headers decide its parent, over whatever other messages'
+        // (possibly out-of-order) References chains implied.
+        for (i, m) in messages.enumerated() {
+            guard let c = table[m.messageId], c.index == i else { continue }
+            if let p = lastReference[i] {
                 if c.parent !== p, !c.isAncestor(of: p), c !== p { link(parent: p, child: c) }
             } else if let old = c.parent {
                 old.removeChild(c)
@@ -97,6 +105,7 @@ enum Threader {
             }
             finalRoots.append(r)
         }
+        finalRoots = groupSeries(finalRoots, messages)
 
         func firstDate(_ c: Container) -> (Double, Int) {
             if let i = c.index {
@@ -110,6 +119,72 @@ enum Threader {
                               children: depth > 10_000 ? [] : kids.map { build($0, depth: depth + 1) })
         }
         return finalRoots.sorted { firstIndex($0) < firstIndex($1) }.map { build($0, depth: 0) }
+    }
+
+    /// Patches `[PATCH n/m]` sent without usable reference headers are hung below their `0/m`
+    /// cover (or, with no cover, below `1/m`) when tags, count and sender name agree and the
+    /// dates are within three days.
+    private static func groupSeries(_ roots: [Container], _ messages: [Message]) -> [Container] {
+        struct Key: Hashable { var tags: String; var total: Int; var sender: String }
+        func info(_ c: Container) -> (Key, Int, Message)? {
+            guard let i = c.index else { return nil }
+            let m = messages[i]
+            guard m.references.isEmpty, m.inReplyTo == nil, !isReply(m.subject),
+                  let pos = seriesPosition(m.subject) else { return nil }
+            let sender = (m.from.name.isEmpty ? m.from.email : m.from.name).lowercased()
+            return (Key(tags: pos.tags, total: pos.total, sender: sender), pos.number, m)
+        }
+        var heads: [Key: [(Int, Container, Message)]] = [:]
+        for r in roots {
+            if let (key, n, m) = info(r), n <= 1 { heads[key, default: []].append((n, r, m)) }
+        }
+        guard !heads.isEmpty else { return roots }
+        var out: [Container] = []
+        for r in roots {
+            guard let (key, n, m) = info(r), n >= 1, let candidates = heads[key] else {
+                out.append(r)
+                continue
+            }
+            let close = candidates.filter { cand in
+                guard cand.1 !== r, cand.0 < n else { return false }
+                guard let a = cand.2.date, let b = m.date else { return true }
+                return abs(a.timeIntervalSince(b)) <= 3 * 86400
+            }
+            // Prefer the cover (0) over patch 1, then the nearest in time.
+            guard let head = close.min(by: { x, y in
+                if x.0 != y.0 { return x.0 < y.0 }
+                let dx = abs((x.2.date ?? .distantPast).timeIntervalSince(m.date ?? .distantPast))
+                let dy = abs((y.2.date ?? .distantPast).timeIntervalSince(m.date ?? .distantPast))
+                return dx < dy
+            }) else {
+                out.append(r)
+                continue
+            }
+            r.parent = head.1
+            head.1.children.append(r)
+        }
+        return out
+    }
+
+    /// `[RFC][PATCH v2 03/10] x` gives tags `rfc patch v2`, number 3, total 10.
+    static func seriesPosition(_ subject: String) -> (tags: String, number: Int, total: Int)? {
+        var rest = Text.trim(subject)[...]
+        var tags: [String] = []
+        var position: (Int, Int)?
+        while rest.first == "[", let close = rest.firstIndex(of: "]") {
+            let inside = rest[rest.index(after: rest.startIndex)..<close]
+            for word in inside.split(whereSeparator: { $0 == " " || $0 == "," }) {
+                let parts = word.split(separator: "/")
+                if parts.count == 2, let n = Int(parts[0]), let m = Int(parts[1]), m > 0, n <= m {
+                    position = (n, m)
+                } else {
+                    tags.append(word.lowercased())
+                }
+            }
+            rest = Text.trim(rest[rest.index(after: close)...])
+        }
+        guard let (n, m) = position else { return nil }
+        return (tags.joined(separator: " "), n, m)
     }
 
     private static func firstIndex(_ c: Container) -> Int {

@@ -1,0 +1,217 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import MailCore
+
+/// Formats, gzip, stdin-like bytes, the web-archive seed, and a table of hostile inputs.
+@Suite struct InputTests {
+    @Test func seedIsWebArchiveText() throws {
+        let box = try Fixture.box("threads/seed-lkml-web.txt")
+        #expect(box.format == .webArchiveText)
+        let m = try #require(box.messages.first)
+        #expect(m.subject == "Re: [PATCH v2 1/4] mm: Introduce vm_uffd_ops API")
+        #expect(m.from.name == "Lorenzo Stoakes")
+        #expect(m.date == DateParser.parse("Mon, 30 Jun 2025 11:17:33 +0000"))
+        #expect(m.date?.timeIntervalSince1970 == 1_751_282_253)
+        #expect(m.defects.contains { $0.kind == .missingMessageId })
+        #expect(m.body.hasPrefix("On Fri, Jun 27, 2025 at 11:46:52AM -0400, Peter Xu wrote:"))
+        let again = try Fixture.box("threads/seed-lkml-web.txt")
+        #expect(again.messages.first?.messageId == m.messageId)
+    }
+
+    @Test func gzipInputMatchesPlain() throws {
+        guard Tool.available("gzip") else {
+            print("skipped: gzip is not installed to build the input")
+            return
+        }
+        let src = Repo.sharedFile("threads/vm_uffd_ops/v2-thread.mbox")
+        let plain = try MailReader.read(path: src.path)
+        let dir = try ScratchDirectory("h1-gz")
+        defer { dir.remove() }
+        for level in ["-1", "-9"] {
+            let r = try Tool.run("gzip", [level, "-c", src.path])
+            try #require(r.status == 0)
+            let url = dir.file("thread\(level).gz")
+            try r.stdout.write(to: url)
+            let box = try MailReader.read(path: url.path)
+            #expect(box.messages == plain.messages)
+            #expect(box.threads == plain.threads)
+            // Truncated: what was decoded is used and the truncation is reported.
+            let cut = dir.file("cut\(level).gz")
+            try r.stdout.prefix(r.stdout.count / 2).write(to: cut)
+            let partial = try MailReader.read(path: cut.path)
+            #expect(partial.defects.contains { $0.kind == .truncatedGzip })
+            #expect(partial.messages.count >= 1 && partial.messages.count <= plain.messages.count)
+        }
+    }
+
+    @Test func inflateStoredAndFixedBlocks() throws {
+        guard Tool.available("gzip") else { return }
+        let text = Array(String(repeating: "abcabcabd", count: 5000).utf8) + (0..<2000).map { UInt8(truncatingIfNeeded: $0 &* 7919) }
+        for level in ["-1", "-6", "-9"] {
+            let r = try Tool.run("gzip", [level, "-c"], stdin: Data(text))
+            let bytes = [UInt8](r.stdout)
+            let (out, failure) = bytes.withUnsafeBufferPointer { Inflate.gunzip($0) }
+            #expect(failure == nil)
+            #expect(out == text)
+        }
+        // A stored block built by hand: BFINAL=1, BTYPE=00, LEN=3, NLEN=~3, "abc".
+        let stored: [UInt8] = [0x01, 0x03, 0x00, 0xFC, 0xFF, 0x61, 0x62, 0x63]
+        let (raw, f) = stored.withUnsafeBufferPointer { Inflate.inflateRaw($0) }
+        #expect(f == nil)
+        #expect(raw == Array("abc".utf8))
+    }
+
+    @Test func parseBytesIsLikeReadingAFile() throws {
+        let url = Repo.sharedFile("corpus/b4/trailers-thread-with-followups.mbox")
+        let data = try [UInt8](Data(contentsOf: url))
+        let fromBytes = MailReader.parse(bytes: data, source: "-")
+        let fromFile = try MailReader.read(path: url.path)
+        #expect(fromBytes.messages == fromFile.messages)
+        #expect(fromBytes.source == "-")
+    }
+
+    @Test func streamingSeesEveryMessage() throws {
+        let path = Repo.sharedFile("threads/vm_uffd_ops/v4-thread.mbox").path
+        var subjects: [String] = []
+        let format = try MailReader.forEachMessage(path: path) { subjects.append($0.subject) }
+        #expect(format == .mboxo)
+        #expect(subjects == (try MailReader.read(path: path)).messages.map(\.subject))
+    }
+
+    @Test func contentLengthLetsUnescapedFromLinesStay() {
+        let body = "line\nFrom me Mon Sep 17 00:00:00 2001\nmore\n"
+        let raw = "From a Mon Sep 17 00:00:00 2001\nMessage-ID: <1@x>\nContent-Length: \(body.utf8.count)\n\n\(body)"
+            + "From b Mon Sep 17 00:00:00 2001\nMessage-ID: <2@x>\n\nsecond\n"
+        let box = MailReader.parse(bytes: Array(raw.utf8), source: "t")
+        #expect(box.format == .mboxcl2)
+        #expect(box.messages.map(\.messageId) == ["1@x", "2@x"])
+        #expect(box.messages[0].body.contains("From me"))
+    }
+
+    // MARK: hostile inputs
+
+    enum Expect: Sendable { case error(MailInputError.Kind), defect(Defect.Kind), messages(Int) }
+
+    struct Case: Sendable, CustomStringConvertible {
+        var name: String
+        var bytes: @Sendable () -> [UInt8]
+        var expect: Expect
+        var description: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(name: "empty file", bytes: { [] }, expect: .error(.noMessages)),
+        Case(name: "only blank lines", bytes: { Array("\n\n \n".utf8) }, expect: .error(.noMessages)),
+        Case(name: "binary garbage", bytes: {
+            var g = SystemRandomNumberGenerator()
+            return [0x00, 0xFF, 0x13] + (0..<4096).map { _ in UInt8.random(in: 0...255, using: &g) }
+        }, expect: .error(.notMail)),
+        Case(name: "corrupt gzip", bytes: { [0x1F, 0x8B, 0x08, 0x00, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF] }, expect: .error(.corruptGzip)),
+        Case(name: "truncated multipart", bytes: {
+            Array("From: a@x\nMessage-ID: <t@x>\nContent-Type: multipart/mixed; boundary=q\n\n--q\n\nhalf".utf8)
+        }, expect: .defect(.truncatedMultipart)),
+        Case(name: "multipart without boundary", bytes: {
+            Array("From: a@x\nMessage-ID: <t@x>\nContent-Type: multipart/mixed\n\ntext".utf8)
+        }, expect: .defect(.missingBoundary)),
+        Case(name: "invalid base64", bytes: {
+            Array("From: a@x\nMessage-ID: <t@x>\nContent-Transfer-Encoding: base64\n\n!!!!@@@@####\n".utf8)
+        }, expect: .defect(.invalidBase64)),
+        Case(name: "unknown transfer encoding", bytes: {
+            Array("From: a@x\nMessage-ID: <t@x>\nContent-Transfer-Encoding: x-rot13\n\nhi\n".utf8)
+        }, expect: .defect(.unknownTransferEncoding)),
+        Case(name: "bad date", bytes: { Array("From: a@x\nMessage-ID: <t@x>\nDate: someday\n\nhi\n".utf8) },
+             expect: .defect(.invalidDate)),
+        Case(name: "20 MB single line", bytes: {
+            Array("From: a@x\nMessage-ID: <t@x>\n\n".utf8) + [UInt8](repeating: 0x61, count: 20 << 20)
+        }, expect: .messages(1)),
+        Case(name: "20 MB single line of From", bytes: {
+            Array("From ".utf8) + [UInt8](repeating: 0x3A, count: 20 << 20)
+        }, expect: .defect(.invalidAddress)),
+        Case(name: "MIME nested 1000 levels", bytes: {
+            var s = "From: a@x\nMessage-ID: <deep@x>\nContent-Type: multipart/mixed; boundary=b0\n\n"
+            for i in 1...1000 { s += "--b\(i - 1)\nContent-Type: multipart/mixed; boundary=b\(i)\n\n" }
+            s += "--b1000\nContent-Type: text/plain\n\ndeep\n"
+            for i in stride(from: 1000, through: 0, by: -1) { s += "--b\(i)--\n" }
+            return Array(s.utf8)
+        }, expect: .defect(.mimeTooDeep)),
+        Case(name: "headers only, no body", bytes: { Array("From: a@x\nMessage-ID: <t@x>".utf8) }, expect: .messages(1)),
+        Case(name: "NUL bytes in header and body", bytes: {
+            Array("From: a@x\nSubject: a".utf8) + [0] + Array("b\nMessage-ID: <t@x>\n\nx".utf8) + [0, 0] + Array("y\n".utf8)
+        }, expect: .defect(.nulByte)),
+        Case(name: "separator then nothing", bytes: { Array("From x Mon Sep 17 00:00:00 2001\n".utf8) }, expect: .messages(1)),
+    ]
+
+    @Test(arguments: cases)
+    func hostileInput(_ c: Case) throws {
+        let (result, dir) = try Fixture.parseFile(c.bytes())
+        defer { dir.remove() }
+        switch (c.expect, result) {
+        case (.error(let kind), .failure(let e)):
+            #expect(e.kind == kind)
+            #expect(e.file.hasSuffix("input"))
+            #expect(!e.description.contains("\n"))
+        case (.defect(let kind), .success(let box)):
+            let all = box.defects + box.messages.flatMap(\.defects)
+            #expect(all.contains { $0.kind == kind }, "\(all)")
+        case (.messages(let n), .success(let box)):
+            #expect(box.messages.count == n)
+        default:
+            switch result {
+            case .success(let box): Issue.record("\(c.name): unexpectedly read \(box.messages.count) message(s)")
+            case .failure(let e): Issue.record("\(c.name): unexpected error \(e.kind)")
+            }
+        }
+    }
+
+    @Test func directoryThatIsNotAMaildir() throws {
+        let dir = try ScratchDirectory("h1-dir")
+        defer { dir.remove() }
+        #expect(throws: MailInputError.self) { try MailReader.read(path: dir.url.path) }
+        do {
+            _ = try MailReader.read(path: dir.url.path)
+        } catch {
+            #expect(error.kind == .notMaildir)
+        }
+    }
+
+    @Test func missingFile() {
+        do {
+            _ = try MailReader.read(path: "/nonexistent/h1/mail.mbox")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.kind == .fileNotFound)
+            #expect(error.description.hasPrefix("/nonexistent/h1/mail.mbox: "))
+        }
+    }
+
+    @Test func unreadableFile() throws {
+        let dir = try ScratchDirectory("h1-perm")
+        defer { dir.remove() }
+        let url = dir.file("secret.mbox")
+        try Data("From: a@x\n\nhi\n".utf8).write(to: url)
+        try FileManager.default.setAttributes([.posixPermissions: 0o000], ofItemAtPath: url.path)
+        defer { try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path) }
+        if FileManager.default.isReadableFile(atPath: url.path) {
+            // Running as root: permissions do not stop reading. A directory entry that cannot be
+            // opened as a file is the unreadable case we can still make.
+            print("skipped chmod 000 case: running as root")
+            return
+        }
+        do {
+            _ = try MailReader.read(path: url.path)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.kind == .unreadable)
+        }
+    }
+
+    @Test func garbageBetweenMessagesIsNotFatal() {
+        let raw = "From a Mon Sep 17 00:00:00 2001\nMessage-ID: <1@x>\n\nok\n"
+            + "From b Mon Sep 17 00:00:00 2001\n\u{1}\u{2}junk without headers\n"
+            + "From c Mon Sep 17 00:00:00 2001\nMessage-ID: <3@x>\n\nok\n"
+        let box = MailReader.parse(bytes: Array(raw.utf8), source: "t")
+        #expect(box.messages.count == 3)
+        #expect(box.messages[1].defects.contains { $0.kind == .missingHeaderBodySeparator })
+    }
+}
