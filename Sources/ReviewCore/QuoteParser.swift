@@ -156,7 +156,7 @@ public enum QuoteParser {
     }
 
     /// `Hi Peter,`, `Hello all,`, `Hi, Mike,`, `Dear X,`.
-    static func isSalutation(_ line: String) -> Bool {
+    public static func isSalutation(_ line: String) -> Bool {
         let t = line.trimmingCharacters(in: .whitespaces)
         guard t.count <= 40, t.hasSuffix(",") || t.hasSuffix("!") || t.split(separator: " ").count <= 2 else { return false }
         let first = t.split(whereSeparator: { $0 == " " || $0 == "," }).first.map { $0.lowercased() } ?? ""
