@@ -77,8 +77,9 @@ public enum ReviewBuilder {
             guard !pm.files.isEmpty else { continue }
             let subjectText = infos[i].subject.name.isEmpty ? infos[i].message.subject
                 : "[" + infos[i].subject.tokens.joined(separator: " ") + "] " + infos[i].subject.name
+            // The patch's own date is unknown (only the attribution line hints at it).
             var msg = Message(messageId: key, subject: subjectText, from: Address(name: author, email: ""),
-                              date: infos[i].message.date, body: lines.joined(separator: "\n"))
+                              date: nil, body: lines.joined(separator: "\n"))
             msg.offset = infos[i].message.offset
             let info = Info(message: msg, subject: PatchSubject(subjectText), lines: lines, mail: pm, kind: .patch,
                             partial: true)
