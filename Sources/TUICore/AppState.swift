@@ -28,7 +28,7 @@ public struct NoteView: Sendable, Hashable {
 }
 
 /// Where a note will be attached.
-public struct NoteAnchor: Sendable, Hashable {
+public struct LineRef: Sendable, Hashable {
     public var message: Int
     public var line: Int
     public init(message: Int, line: Int) {
@@ -66,7 +66,7 @@ public struct LinkEntry: Sendable, Hashable {
 public enum Overlay: Sendable, Hashable {
     case help(scroll: Int)
     case links(title: String, entries: [LinkEntry], cursor: Int)
-    case noteEditor(anchor: NoteAnchor, text: String)
+    case noteEditor(anchor: LineRef, text: String)
     case searchPrompt(text: String)
     case confirmQuit
 }
@@ -115,12 +115,12 @@ public struct AppState: Sendable, Equatable {
     public var notes: [NoteView] = []
     public var overlay: Overlay?
     public var searchQuery = ""
-    public var matches: [NoteAnchor] = []
+    public var matches: [LineRef] = []
     public var unsaved = false
     public var status = ""
     public var colors = true
     public var running = true
-    public var exportFormat: ExportFormat = .reply
+    public var exportFormat: ExportFormat = .markdown
 
     public init(review: ReviewView, size: Size, snapshot: ModelSnapshot? = nil) {
         self.review = review

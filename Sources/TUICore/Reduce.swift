@@ -12,7 +12,7 @@ public enum Action: Sendable, Equatable {
     /// A simulation run finished.
     case simulated(ModelSnapshot)
     /// `$EDITOR` returned (nil: cancelled or failed).
-    case editorFinished(NoteAnchor, String?)
+    case editorFinished(LineRef, String?)
     /// The session was saved (or not) with a message for the status line.
     case saved(ok: Bool, message: String)
     /// An effect finished with a message for the status line.
@@ -23,7 +23,7 @@ public enum Action: Sendable, Equatable {
 public enum Effect: Sendable, Equatable {
     case load(path: String)
     case simulate(DesignChoice)
-    case openEditor(NoteAnchor, initial: String)
+    case openEditor(LineRef, initial: String)
     case export(ExportFormat, notes: [NoteView], choice: DesignChoice?)
     case saveSession(notes: [NoteView], choice: DesignChoice?)
     case redraw
@@ -218,12 +218,12 @@ extension AppState {
         weights[focus.rawValue] = clamp(weights[focus.rawValue] + delta, 8, 90)
     }
 
-    var currentAnchor: NoteAnchor? {
+    var currentAnchor: LineRef? {
         guard let m = message, document.indices.contains(patch.cursor) else { return nil }
-        return NoteAnchor(message: m, line: document[patch.cursor].line)
+        return LineRef(message: m, line: document[patch.cursor].line)
     }
 
-    mutating func addNote(_ anchor: NoteAnchor, _ text: String) {
+    mutating func addNote(_ anchor: LineRef, _ text: String) {
         guard review.messages.indices.contains(anchor.message) else { return }
         notes.append(NoteView(messageID: review.messages[anchor.message].messageID, message: anchor.message,
                               line: anchor.line, text: text))
@@ -242,11 +242,11 @@ extension AppState {
         for m in messageOrder {
             let msg = review.messages[m]
             for (i, l) in msg.lines.enumerated() where l.text.lowercased().contains(needle) {
-                matches.append(NoteAnchor(message: m, line: i))
+                matches.append(LineRef(message: m, line: i))
             }
         }
         for n in notes where n.text.lowercased().contains(needle) {
-            matches.append(NoteAnchor(message: n.message, line: n.line))
+            matches.append(LineRef(message: n.message, line: n.line))
         }
         if matches.isEmpty { status = "not found: \(query)"; return }
         jumpToMatch(1, inclusive: true)
@@ -257,10 +257,10 @@ extension AppState {
         let order = messageOrder
         var rank: [Int: Int] = [:]
         for (i, m) in order.enumerated() where rank[m] == nil { rank[m] = i }
-        func key(_ a: NoteAnchor) -> (Int, Int) { (rank[a.message] ?? Int.max, a.line) }
+        func key(_ a: LineRef) -> (Int, Int) { (rank[a.message] ?? Int.max, a.line) }
         let sorted = matches.sorted { key($0) < key($1) }
         let here = (rank[message ?? -1] ?? -1, document.indices.contains(patch.cursor) ? document[patch.cursor].line : -1)
-        let pick: NoteAnchor?
+        let pick: LineRef?
         if dir > 0 {
             pick = sorted.first { inclusive ? key($0) >= here : key($0) > here } ?? sorted.first
         } else {

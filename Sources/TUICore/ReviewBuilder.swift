@@ -253,7 +253,7 @@ public enum ReviewViewBuilder {
                                         links: linker.links(in: f.path)))
                 for h in f.hunks {
                     lines.append(ReviewLine(.hunkHeader, Sanitizer.clean(h.header), old: nil, new: nil, links: linker.links(in: h.section)))
-                    for l in h.lines {
+                    for (li, l) in h.lines.enumerated() {
                         let kind: LineKind
                         switch l.kind {
                         case .context: kind = .context
@@ -261,8 +261,10 @@ public enum ReviewViewBuilder {
                         case .removed: kind = .removed
                         case .noNewline: kind = .text
                         }
-                        lines.append(ReviewLine(kind, Sanitizer.clean(l.diffText), old: l.oldLine, new: l.newLine,
-                                                links: kind == .context ? [] : linker.links(in: l.text)))
+                        var line = ReviewLine(kind, Sanitizer.clean(l.diffText), old: l.oldLine, new: l.newLine,
+                                              links: kind == .context ? [] : linker.links(in: l.text))
+                        line.position = DiffPosition(path: f.path, hunk: h.index, index: li)
+                        lines.append(line)
                         var keys: [String] = []
                         if let n = l.newLine { keys.append("\(f.path)\u{0}new\u{0}\(n)") }
                         if let n = l.oldLine { keys.append("\(f.path)\u{0}old\u{0}\(n)") }

@@ -16,6 +16,8 @@ public struct ReviewLine: Sendable, Hashable {
     public var links: [Link]
     /// Index into `ReviewView.comments` for comment headers and comment text.
     public var comment: Int?
+    /// Where a diff line sits in its patch (file path, hunk index, line index in the hunk).
+    public var position: DiffPosition?
 
     public init(_ kind: LineKind, _ text: String, old: Int? = nil, new: Int? = nil, links: [Link] = [], comment: Int? = nil) {
         self.kind = kind
@@ -24,6 +26,18 @@ public struct ReviewLine: Sendable, Hashable {
         self.newLine = new
         self.links = links
         self.comment = comment
+    }
+}
+
+/// The place of a diff line inside its patch, for anchoring notes.
+public struct DiffPosition: Sendable, Hashable {
+    public var path: String
+    public var hunk: Int
+    public var index: Int
+    public init(path: String, hunk: Int, index: Int) {
+        self.path = path
+        self.hunk = hunk
+        self.index = index
     }
 }
 

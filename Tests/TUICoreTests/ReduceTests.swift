@@ -137,7 +137,7 @@ import Testing
         _ = send(&state, .input(.key(.enter)))
         expected.overlay = nil
         expected.searchQuery = "get_uffd"
-        expected.matches = [NoteAnchor(message: 0, line: 7), NoteAnchor(message: 1, line: 2)]
+        expected.matches = [LineRef(message: 0, line: 7), LineRef(message: 1, line: 2)]
         expected.patch.cursor = 7
         expected.status = "/get_uffd: match 1 of 2"
         #expect(state == expected)
@@ -156,7 +156,7 @@ import Testing
         var state = Fixture.state
         state.patch.cursor = 5
         _ = send(&state, .input(.key(.char("a"))))
-        #expect(state.overlay == .noteEditor(anchor: NoteAnchor(message: 0, line: 5), text: ""))
+        #expect(state.overlay == .noteEditor(anchor: LineRef(message: 0, line: 5), text: ""))
         for c in "why?" { _ = send(&state, .input(.key(.char(c)))) }
         _ = send(&state, .input(.key(.backspace)), .input(.key(.char("!"))), .input(.key(.enter)))
         #expect(state.notes == [NoteView(messageID: "p1@x", message: 0, line: 5, text: "why!")])
@@ -170,10 +170,10 @@ import Testing
     @Test func editorNoteGoesThroughAnEffect() {
         var state = Fixture.state
         state.patch.cursor = 4
-        #expect(send(&state, .command(.editNote)) == [.openEditor(NoteAnchor(message: 0, line: 4), initial: "")])
-        _ = send(&state, .editorFinished(NoteAnchor(message: 0, line: 4), "  "))
+        #expect(send(&state, .command(.editNote)) == [.openEditor(LineRef(message: 0, line: 4), initial: "")])
+        _ = send(&state, .editorFinished(LineRef(message: 0, line: 4), "  "))
         #expect(state.notes.isEmpty)
-        _ = send(&state, .editorFinished(NoteAnchor(message: 0, line: 4), "from the editor"))
+        _ = send(&state, .editorFinished(LineRef(message: 0, line: 4), "from the editor"))
         #expect(state.notes.count == 1)
     }
 
