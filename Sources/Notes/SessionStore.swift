@@ -68,6 +68,8 @@ public struct SessionStore: Sendable {
     public var leaveTempOnFault = false
     /// The bytes of the last successful save or load, to skip saves that would change nothing.
     private var lastWritten: Data?
+    /// The session last saved or loaded.
+    private var lastSession: Session?
     /// Whether the file on disk has been checked for a newer format before the first write.
     private var checkedExisting = false
 
@@ -105,6 +107,7 @@ public struct SessionStore: Sendable {
         switch Self.decode(data) {
         case .success(let session):
             lastWritten = data
+            lastSession = session
             checkedExisting = true
             return .loaded(session)
         case .failure(.newer(let found)):
@@ -161,6 +164,8 @@ public struct SessionStore: Sendable {
     /// - Throws: `SessionError` naming the failed step; the previous file is then intact.
     @discardableResult
     public mutating func save(_ session: Session) throws(SessionError) -> Bool {
+        // Comparing values is far cheaper than encoding them: an autosave of an unchanged session is free.
+        if let lastSession, lastSession == session { return false }
         var data: Data
         do { data = try Self.encode(session) } catch { throw SessionError(path: url.path, kind: error.kind) }
         if data == lastWritten { return false }
@@ -173,6 +178,7 @@ public struct SessionStore: Sendable {
         }
         try write(data)
         lastWritten = data
+        lastSession = session
         return true
     }
 
