@@ -161,30 +161,36 @@ enum MessageIDs {
         return at != id.startIndex && id.index(after: at) != id.endIndex
     }
 
-    /// All `<...>` identifiers in order (brackets stripped). If there are none, a single bare
-    /// token that looks like an id (contains `@`) is accepted and `junk` is set.
+    /// All `<...>` identifiers in order (brackets and white space inside stripped). If there are
+    /// none, a single bare token that looks like an id (contains `@`) is accepted and `junk` is set.
     static func all(in text: String) -> (ids: [String], junk: Bool) {
         var ids: [String] = []
         var junk = false
-        var rest = text[...]
-        while let open = rest.firstIndex(of: "<") {
-            let after = rest.index(after: open)
-            guard let close = rest[after...].firstIndex(of: ">") else {
+        let u = Array(text.utf8)
+        var i = 0
+        while i < u.count {
+            guard u[i] == ASCII.less else { i += 1; continue }
+            var j = i + 1
+            var id: [UInt8] = []
+            while j < u.count, u[j] != ASCII.greater {
+                if !ASCII.isSpace(u[j]) { id.append(u[j]) }
+                j += 1
+            }
+            if j == u.count {
+                // Unterminated: keep a single-token tail.
                 junk = true
-                let tail = Text.trim(rest[after...])
-                if !tail.isEmpty, !tail.contains(" ") { ids.append(String(tail)) }
+                if !id.isEmpty, !u[(i + 1)...].contains(ASCII.space) { ids.append(String(decoding: id, as: UTF8.self)) }
                 break
             }
-            let id = String(rest[after..<close]).filter { !$0.isWhitespace }
-            if id.isEmpty { junk = true } else { ids.append(id) }
-            rest = rest[rest.index(after: close)...]
+            if id.isEmpty { junk = true } else { ids.append(String(decoding: id, as: UTF8.self)) }
+            i = j + 1
         }
         if ids.isEmpty {
-            let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," })
-            if let w = words.first(where: { $0.contains("@") }) {
-                ids.append(String(w))
+            let words = u.split(whereSeparator: { $0 == ASCII.space || $0 == ASCII.tab || $0 == 0x2C })
+            if let w = words.first(where: { $0.contains(0x40) }) {
+                ids.append(String(decoding: w, as: UTF8.self))
                 junk = true
-            } else if !Text.trim(text).isEmpty {
+            } else if !words.isEmpty {
                 junk = true
             }
         }

@@ -98,10 +98,26 @@ enum Text {
 
     /// Trims ASCII spaces, tabs, CR and LF at both ends.
     static func trim(_ s: Substring) -> Substring {
-        var a = s.startIndex, b = s.endIndex
-        while a < b, let c = s[a].asciiValue, ASCII.isSpace(c) { a = s.index(after: a) }
-        while b > a, let c = s[s.index(before: b)].asciiValue, ASCII.isSpace(c) { b = s.index(before: b) }
-        return s[a..<b]
+        let u = s.unicodeScalars
+        var a = u.startIndex, b = u.endIndex
+        while a < b, u[a].value < 0x80, ASCII.isSpace(UInt8(u[a].value)) { a = u.index(after: a) }
+        while b > a, u[u.index(before: b)].value < 0x80, ASCII.isSpace(UInt8(u[u.index(before: b)].value)) {
+            b = u.index(before: b)
+        }
+        return Substring(u[a..<b])
+    }
+
+    /// Whether a character is an ASCII digit (no Unicode property lookups).
+    @inline(__always) static func isDigit(_ c: Character) -> Bool {
+        guard let v = c.asciiValue else { return false }
+        return ASCII.isDigit(v)
+    }
+
+    /// Whether a character is an ASCII letter.
+    @inline(__always) static func isLetter(_ c: Character) -> Bool {
+        guard let v = c.asciiValue else { return false }
+        let l = v | 0x20
+        return l >= 0x61 && l <= 0x7A
     }
 
     static func trim(_ s: String) -> String { String(trim(s[...])) }

@@ -52,7 +52,7 @@ enum DateParser {
             if tok.hasSuffix(".") { tok = tok.dropLast() }
             let lower = tok.lowercased()
             // ISO 8601: 2025-06-30T06:17:33Z or 2025-06-30
-            if tok.count >= 10, tok.first?.isNumber == true, tok.dropFirst(4).first == "-",
+            if tok.count >= 10, tok.first.map(Text.isDigit) == true, tok.dropFirst(4).first == "-",
                let iso = parseISO(String(tok)) {
                 return iso
             }
@@ -64,7 +64,7 @@ enum DateParser {
                 minute = m
                 if parts.count == 3 {
                     // Seconds may carry a fraction.
-                    let secText = parts[2].prefix { $0.isNumber }
+                    let secText = parts[2].prefix(while: Text.isDigit)
                     second = Int(secText) ?? 0
                 }
                 continue
@@ -74,11 +74,11 @@ enum DateParser {
                 zone = first == "-" ? -minutes : minutes
                 continue
             }
-            if tok.count >= 3, let m = months[String(lower.prefix(3))], lower.allSatisfy({ $0.isLetter }) {
+            if tok.count >= 3, let m = months[String(lower.prefix(3))], lower.allSatisfy(Text.isLetter) {
                 month = m
                 continue
             }
-            if weekdays.contains(String(lower.prefix(3))), lower.allSatisfy({ $0.isLetter }) { continue }
+            if weekdays.contains(String(lower.prefix(3))), lower.allSatisfy(Text.isLetter) { continue }
             if let z = zones[lower] {
                 zone = z
                 continue

@@ -40,19 +40,27 @@ enum MessageParser {
         var headers: [Header] = []
         headers.reserveCapacity(hb.headers.count)
         var rawText: [String: String] = [:]
+        var subjectIndex: Int?
         for h in hb.headers {
             let text = EncodedWords.decode(h.value, offset: h.offset, defects: &defects)
+            if subjectIndex == nil && h.key == "subject" { subjectIndex = headers.count }
             headers.append(Header(name: h.name, value: text))
-            if rawText[h.key] == nil {
-                rawText[h.key] = Text.utf8OrLatin1(h.value).0
+            // Structured fields are parsed from the undecoded text (RFC 2047 applies to parts of them).
+            switch h.key {
+            case "from", "sender", "to", "cc", "date", "message-id", "in-reply-to":
+                if rawText[h.key] == nil { rawText[h.key] = Text.utf8OrLatin1(h.value).0 }
+            default:
+                break
             }
         }
-        func first(_ key: String) -> String? { headers.first { $0.name.lowercased() == key }?.value }
         func offsetOf(_ key: String) -> Int { hb.headers.first { $0.key == key }?.offset ?? (base + range.lowerBound) }
 
         // Tabs and stray line breaks read as spaces; runs of spaces are kept as sent.
-        let subject = Text.trim(first("subject") ?? "").replacingOccurrences(of: "\t", with: " ")
-            .replacingOccurrences(of: "\r", with: "").replacingOccurrences(of: "\n", with: " ")
+        var subject = Text.trim(subjectIndex.map { headers[$0].value } ?? "")
+        if subject.utf8.contains(where: { $0 == ASCII.tab || $0 == ASCII.cr || $0 == ASCII.lf }) {
+            subject = subject.replacingOccurrences(of: "\t", with: " ")
+                .replacingOccurrences(of: "\r", with: "").replacingOccurrences(of: "\n", with: " ")
+        }
         // Addresses are parsed before RFC 2047 decoding so that encoded commas stay in names.
         var from = Address(name: "", email: "")
         if let raw = rawText["from"] ?? rawText["sender"] {

@@ -69,7 +69,7 @@ struct HeaderParameters: Equatable {
                 let base = String(name[..<star])
                 let rest = name[name.index(after: star)...]
                 let encoded = rest.hasSuffix("*") || rest.isEmpty
-                let index = Int(rest.filter { $0.isNumber }) ?? 0
+                let index = Int(rest.filter(Text.isDigit)) ?? 0
                 continued[base, default: []].append((index, v, encoded))
             } else if params[name] == nil {
                 params[name] = v
@@ -262,15 +262,20 @@ struct MimeWalker {
                                   text: "", inBody: false))
             return
         }
-        let decoded = decodeTransfer(body: body, encoding: cte)
+        var decoded = decodeTransfer(body: body, encoding: cte)
         let charset = params["charset"]
+        let wide = charset.map { $0.lowercased().hasPrefix("utf-16") || $0.lowercased().hasPrefix("utf-32") } ?? false
+        var hadNUL = false
+        if !wide {
+            (decoded, hadNUL) = normaliseBytes(decoded)
+        }
         var (text, problem) = Charset.decode(decoded, charset: charset)
         if let problem {
             defects.append(Defect(kind: problem, offset: base + body.lowerBound,
                                   detail: problem == .unknownCharset ? "unknown charset \"\(charset ?? "")\"; read as UTF-8 or Latin-1"
                                       : "text is not valid \(charset ?? "UTF-8")"))
         }
-        text = normalise(text, at: base + body.lowerBound)
+        if wide || hadNUL { text = normalise(text, at: base + body.lowerBound) }
         if type == "text/plain", params["format"]?.lowercased() == "flowed" {
             text = Flowed.unflow(text, delSp: params["delsp"]?.lowercased() == "yes")
         }
@@ -317,7 +322,30 @@ struct MimeWalker {
         }
     }
 
-    /// CRLF to LF, lone CR kept; NUL bytes become U+FFFD with a defect.
+    /// CRLF to LF (lone CR kept) on bytes of an ASCII-compatible charset, before decoding, and
+    /// whether there are NUL bytes (handled after decoding). Scans with memchr; copies only for CR.
+    private func normaliseBytes(_ bytes: [UInt8]) -> ([UInt8], Bool) {
+        let (hasCR, hasNUL) = bytes.withUnsafeBufferPointer { b in
+            (b.find(ASCII.cr, from: 0, to: b.count) < b.count, b.find(0, from: 0, to: b.count) < b.count)
+        }
+        guard hasCR else { return (bytes, hasNUL) }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            let c = bytes[i]
+            if c == ASCII.cr, i + 1 < n, bytes[i + 1] == ASCII.lf {
+                i += 1
+                continue
+            }
+            out.append(c)
+            i += 1
+        }
+        return (out, hasNUL)
+    }
+
+    /// CRLF to LF, lone CR kept; NUL bytes become U+FFFD with a defect (text of wide charsets).
     private mutating func normalise(_ text: String, at offset: Int) -> String {
         var t = text
         if t.utf8.contains(ASCII.cr) {
