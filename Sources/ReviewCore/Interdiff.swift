@@ -126,19 +126,27 @@ public enum InterdiffBuilder {
         case .changed:
             guard let to = hd.toHunk, let fb = pb.files.first(where: { $0.path == hd.file }),
                   let hb = fb.hunks.first(where: { $0.index == to }) else { return .addressed }
-            // The anchored line and its neighbours in the same hunk must all still be there.
-            guard let pos = ha.lines.firstIndex(of: la) else { return .unknown }
-            let lo = max(0, pos - 1), hi = min(ha.lines.count - 1, pos + 1)
-            let wanted = ha.lines[lo...hi].filter { $0.kind != .noNewline }
-                .map { $0.kind.rawValue + DocumentMap.normalise($0.text) }
+            // The anchored line must still be in the hunk, at a place where at least half of its
+            // meaningful neighbours (two each side; bare `*`, `*/`, `{` do not count) are the same.
+            let old = ha.lines.filter { $0.kind != .noNewline }.map { $0.kind.rawValue + DocumentMap.normalise($0.text) }
             let have = body(hb)
-            return containsRun(have, wanted) ? .unchanged : .addressed
+            guard let p = ha.lines.filter({ $0.kind != .noNewline }).firstIndex(of: la) else { return .unknown }
+            let offsets = [-2, -1, 1, 2].filter { p + $0 >= 0 && p + $0 < old.count && meaningful(old[p + $0]) }
+            for j in have.indices where have[j] == old[p] {
+                let same = offsets.count { j + $0 >= 0 && j + $0 < have.count && have[j + $0] == old[p + $0] }
+                if same * 2 >= offsets.count { return .unchanged }
+            }
+            return .addressed
         }
     }
 
-    static func containsRun(_ hay: [String], _ needle: [String]) -> Bool {
-        guard !needle.isEmpty, needle.count <= hay.count else { return needle.isEmpty }
-        for i in 0...(hay.count - needle.count) where Array(hay[i..<(i + needle.count)]) == needle { return true }
-        return false
+    /// Whether a line says enough to identify a place (not just `*`, `*/`, `{`, `}` or blank).
+    static func meaningful(_ line: String) -> Bool {
+        var text = Substring(line)
+        for kind in [DiffLine.Kind.context, .added, .removed] where text.hasPrefix(kind.rawValue) {
+            text = text.dropFirst(kind.rawValue.count)
+            break
+        }
+        return text.filter { $0.isLetter || $0.isNumber }.count >= 3
     }
 }
