@@ -87,4 +87,29 @@ import TestSupport
         #expect(result.status["n5"] == .exact)
         #expect(result.status["n6"] == .exact)
     }
+
+    @Test func notesOnV2FollowUnchangedCodeIntoV4() throws {
+        let messages = try Fixture.v2Messages()
+        let session = try Fixture.session(messages: messages)
+        let v4 = try MailReader.read(path: Repo.sharedFile("threads/vm_uffd_ops/v4-thread.mbox").path).messages
+        let v4Patch1 = "20251014231501.2301398-2-peterx@redhat.com"
+        try #require(v4.contains { $0.messageId == v4Patch1 })
+        let (moved, result) = session.reattached(to: v4, source: "v4")
+        // The userfaultfd_ops field: same text and context, now at +715 of v4's 1/4.
+        guard case .line(let field) = moved.notes[0].anchor else {
+            Issue.record("expected a line anchor")
+            return
+        }
+        #expect(field.messageId == v4Patch1 && field.path == "include/linux/mm.h" && field.line == 715)
+        #expect(result.status["n1"] == .moved(from: "<\(Fixture.patch1Id)> include/linux/mm.h:new:663",
+                                              to: "<\(v4Patch1)> include/linux/mm.h:new:715"))
+        // The forward-declaration hunk is identical in v4.
+        guard case .hunk(let hunk) = moved.notes[2].anchor else {
+            Issue.record("expected a hunk anchor")
+            return
+        }
+        #expect(hunk.messageId == v4Patch1 && hunk.oldStart == 620)
+        // uffd_ioctls is gone from v4: that note is orphaned, not misplaced.
+        #expect(result.orphans.contains("n2"))
+    }
 }
