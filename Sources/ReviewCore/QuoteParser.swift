@@ -164,7 +164,53 @@ public enum QuoteParser {
     }
 
     /// The comments of a classified reply: each run of the replier's own text between quoted blocks.
-    public static func comments(_ lines: [ReplyLine]) -> [RawComment] {
+    /// - Parameters:
+    ///   - lines: the classified reply.
+    ///   - author: the replier's name; a sign-off (`Thanks,` / `David`) ending the last comment is dropped.
+    public static func comments(_ lines: [ReplyLine], author: String? = nil) -> [RawComment] {
+        var out = rawComments(lines)
+        guard var last = out.last else { return out }
+        var keep = last.textLines
+        while let k = keep.last {
+            let t = lines[k].text.trimmingCharacters(in: .whitespaces)
+            guard t.isEmpty || isSignOff(t, author: author) else { break }
+            keep.removeLast()
+        }
+        if keep.isEmpty {
+            out.removeLast()
+        } else if keep.count != last.textLines.count {
+            last.textLines = keep
+            last.text = joinText(keep.map { lines[$0].text })
+            out[out.count - 1] = last
+        }
+        return out
+    }
+
+    /// `Thanks,`, `Cheers, Lorenzo`, `Regards`, or the replier's first or full name on its own line.
+    public static func isSignOff(_ line: String, author: String?) -> Bool {
+        let t = line.trimmingCharacters(in: .whitespaces)
+        guard !t.isEmpty, t.count <= 40 else { return false }
+        let bare = t.trimmingCharacters(in: CharacterSet(charactersIn: "-.,!~ ")).lowercased()
+        let closings = ["thanks", "thank you", "thanks a lot", "many thanks", "thx", "cheers", "regards", "best regards",
+                        "kind regards", "best", "br", "ta", "sincerely", "thanks again"]
+        if closings.contains(bare) { return true }
+        if let comma = bare.firstIndex(of: ","), closings.contains(String(bare[..<comma])),
+           bare[bare.index(after: comma)...].split(separator: " ").count <= 3 { return true }
+        if let author, !author.isEmpty {
+            let full = author.lowercased()
+            let first = full.split(separator: " ").first.map(String.init) ?? full
+            if bare == full || bare == first { return true }
+        }
+        return false
+    }
+
+    static func joinText(_ texts: [String]) -> String {
+        texts.map { $0.replacingOccurrences(of: "\r", with: "") }
+            .map { $0.hasSuffix(" ") || $0.hasSuffix("\t") ? String($0.reversed().drop { $0 == " " || $0 == "\t" }.reversed()) : $0 }
+            .joined(separator: "\n")
+    }
+
+    static func rawComments(_ lines: [ReplyLine]) -> [RawComment] {
         var out: [RawComment] = []
         var quoted: [Int] = []
         var text: [Int] = []
@@ -178,9 +224,7 @@ public enum QuoteParser {
                     text = []
                     return
                 }
-                let s = body.map { lines[$0].text.replacingOccurrences(of: "\r", with: "") }
-                    .map { $0.hasSuffix(" ") || $0.hasSuffix("\t") ? String($0.reversed().drop { $0 == " " || $0 == "\t" }.reversed()) : $0 }
-                    .joined(separator: "\n")
+                let s = joinText(body.map { lines[$0].text })
                 out.append(RawComment(textLines: body, quotedLines: quoted, text: s))
                 quoted = []
             }

@@ -137,7 +137,7 @@ public enum ReviewBuilder {
             replies.append(Reply(messageId: m.messageId, subject: m.subject, author: m.from, date: m.date,
                                  replyTo: m.inReplyTo, target: targetId))
             let classified = QuoteParser.classify(lines: info.lines)
-            let raws = QuoteParser.comments(classified)
+            let raws = QuoteParser.comments(classified, author: m.from.name)
             // Align every quoted line to the target document.
             var quoteLoc: [Int: Anchor] = [:]
             let quoteIdx = classified.indices.filter { classified[$0].role == .quote }

@@ -86,7 +86,7 @@ import TestSupport
             let own = QuoteParser.classify(m.body).filter { $0.role == .text }
                 .map { $0.text.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             let texts = (byMessage[m.messageId] ?? []).map(\.text)
-            for line in own where !QuoteParser.isSalutation(line) {
+            for line in own where !QuoteParser.isSalutation(line) && !QuoteParser.isSignOff(line, author: m.from.name) {
                 #expect(texts.count { $0.contains(line) } >= 1, "dropped in \(m.messageId): \(line)")
             }
             #expect(reply.target != nil, "\(m.messageId) has no patch or cover")
@@ -219,6 +219,12 @@ struct QuirkCase: CustomTestStringConvertible, Sendable {
         QuirkCase(name: "the signature is not a comment",
                   replies: [attribution + "> +\tif (rc)\nOK.\n-- \nRev Iewer, Example Corp\n> not a quote\n"],
                   anchors: [.line(patch: "P", file: f, side: .new, line: 14)], texts: ["OK."]),
+        QuirkCase(name: "a sign-off after the last comment is not part of it",
+                  replies: [attribution + "> +\tif (rc)\nOK.\n\nThanks,\nRev\n"],
+                  anchors: [.line(patch: "P", file: f, side: .new, line: 14)], texts: ["OK."]),
+        QuirkCase(name: "Outlook original-message block ends the reply",
+                  replies: ["Fine by me.\n\n-----Original Message-----\nFrom: Pat Cher\n> +\tif (rc)\n"],
+                  anchors: [.general(patch: "P")], texts: ["Fine by me."]),
         QuirkCase(name: "paragraphs stay one comment until the next quote",
                   replies: [attribution + "> +\t\treturn rc;\nPara one.\n\nPara two.\n>  \treturn 0;\nNext.\n"],
                   anchors: [.line(patch: "P", file: f, side: .new, line: 15), .line(patch: "P", file: f, side: .new, line: 16)],
