@@ -147,6 +147,54 @@ public struct Session: Sendable, Equatable, Codable {
         return added
     }
 
+    /// This session with its notes replaced by what a view shows, losing nothing the view could
+    /// not show.
+    ///
+    /// For a front end that keeps its own list of notes (anchor and text): a shown note equal in
+    /// anchor and text to a stored one keeps that note (id, evidence, dates); one with the anchor
+    /// of a stored note but other text is that note edited; the rest are new notes. Stored notes
+    /// the view could show (`visible`) but that are no longer in `shown` were deleted; stored
+    /// notes it could not show (orphans, other versions) are kept as they are.
+    /// - Parameters:
+    ///   - shown: the view's notes, in its order.
+    ///   - visible: whether the view can show a note with this anchor.
+    ///   - at: the time recorded on new and edited notes.
+    public func synchronised(with shown: [(anchor: NoteAnchor, text: String)], visible: (NoteAnchor) -> Bool,
+                             at: Date? = nil) -> Session {
+        var result = self
+        var remaining = notes
+        var kept: [Note] = []
+        var fresh: [(NoteAnchor, String)] = []
+        for item in shown {
+            if let i = remaining.firstIndex(where: { $0.anchor == item.anchor && $0.text == item.text }) {
+                kept.append(remaining.remove(at: i))
+            } else {
+                fresh.append((item.anchor, item.text))
+            }
+        }
+        var edited: [Note] = []
+        for (anchor, text) in fresh {
+            if let i = remaining.firstIndex(where: { $0.anchor == anchor && visible($0.anchor) }) {
+                var n = remaining.remove(at: i)
+                n.text = text
+                n.modified = wholeSeconds(at)
+                edited.append(n)
+            } else {
+                let when = wholeSeconds(at)
+                edited.append(Note(id: "n\(result.nextNoteNumber)", anchor: anchor, text: text, created: when, modified: when))
+                result.nextNoteNumber += 1
+            }
+        }
+        let hidden = remaining.filter { !visible($0.anchor) }
+        let keep = Set((kept + edited + hidden).map(\.id))
+        // Stored order first (stable ids, stable file diffs), then the new notes.
+        let byId = Dictionary((kept + edited + hidden).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let stored = notes.compactMap { keep.contains($0.id) ? byId[$0.id] : nil }
+        let storedIds = Set(notes.map(\.id))
+        result.notes = stored + edited.filter { !storedIds.contains($0.id) }
+        return result
+    }
+
     // MARK: location
 
     /// `reviews/<series-slug>/session.json` under `workingDirectory`.

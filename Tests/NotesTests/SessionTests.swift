@@ -86,3 +86,26 @@ import TestSupport
             .split(separator: "\n")[0]))
     }
 }
+
+@Suite struct SessionSyncTests {
+    @Test func synchronisingWithAViewKeepsIdsEvidenceAndHiddenNotes() throws {
+        let messages = try Fixture.v2Messages()
+        let base = try Fixture.session(messages: messages)
+        // The view cannot show comment notes (say, the reply is filtered out).
+        let visible: (NoteAnchor) -> Bool = { if case .comment = $0 { return false } else { return true } }
+        var shown = base.notes.filter { visible($0.anchor) }.map { (anchor: $0.anchor, text: $0.text) }
+        shown[1].text = "edited in the view"
+        shown.remove(at: 2) // the hunk note was deleted
+        shown.append((anchor: .patch(messageId: Fixture.patch2Id), text: "a new note"))
+        let synced = base.synchronised(with: shown, visible: visible, at: Fixture.now)
+        #expect(synced.notes.map(\.id) == ["n1", "n2", "n4", "n5", "n6", "n7"])
+        #expect(synced.notes[0] == base.notes[0], "unchanged notes keep evidence and dates")
+        #expect(synced.notes[1].text == "edited in the view" && synced.notes[1].created == base.notes[1].created)
+        #expect(synced.notes[4] == base.notes[5], "the hidden comment note is kept")
+        #expect(synced.notes[5].anchor == .patch(messageId: Fixture.patch2Id))
+        // Synchronising with what is already there changes nothing.
+        let again = synced.synchronised(with: synced.notes.filter { visible($0.anchor) }.map { ($0.anchor, $0.text) },
+                                        visible: visible, at: Fixture.now)
+        #expect(again == synced)
+    }
+}
