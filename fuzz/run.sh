@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs one harness for a total time, restarting after each crash/hang so the whole budget is used.
+#   fuzz/run.sh mail|review [SECONDS=1800]
+# Seeds: every file of ../shared/corpus and ../shared/threads (plus fuzz/regressions/<target>).
+# Output: fuzz-out/<target>.log (libFuzzer output of every round), fuzz-out/corpus-<target>/
+# (growing corpus), fuzz-out/artifacts-<target>/ (crash-*, timeout-*, oom-* inputs), and a
+# summary line "TOTAL executions=N rounds=R artifacts=A" at the end of the log.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+T=${1:?mail or review}
+SECS=${2:-1800}
+OUT=${FUZZ_OUT:-fuzz-out}
+SHARED=${PATCHLAB_SHARED:-../shared}
+BIN=$OUT/bin/fuzz-$T
+CORPUS=$OUT/corpus-$T
+ART=$OUT/artifacts-$T
+LOG=$OUT/$T.log
+mkdir -p "$CORPUS" "$ART"
+if [ -z "$(ls -A "$CORPUS")" ]; then
+    i=0
+    while IFS= read -r -d '' f; do
+        cp "$f" "$CORPUS/seed-$i"; i=$((i+1))
+    done < <(find "$SHARED/corpus" "$SHARED/threads" -type f -print0)
+    cp fuzz/regressions/"$T"/* "$CORPUS"/ 2>/dev/null || true
+fi
+: > "$LOG"
+start=$(date +%s)
+total=0; rounds=0
+while :; do
+    left=$(( SECS - ($(date +%s) - start) ))
+    [ "$left" -le 5 ] && break
+    rounds=$((rounds+1))
+    echo "=== round $rounds, $left s left" >> "$LOG"
+    "$BIN" "$CORPUS" -dict=fuzz/"$T".dict -max_total_time="$left" -timeout=10 -rss_limit_mb=2048 \
+        -max_len=65536 -print_final_stats=1 -artifact_prefix="$ART/" >> "$LOG" 2>&1
+    n=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$LOG" | tail -1 | awk '{print $2}')
+    # A crashed round prints no final stats; take its last status line instead.
+    last=$(tac "$LOG" | sed '/^=== round/q' | grep -o '^#[0-9]*' | head -1 | tr -d '#')
+    if tac "$LOG" | sed '/^=== round/q' | grep -q 'stat::number_of_executed_units'; then
+        total=$((total + ${n:-0}))
+    else
+        total=$((total + ${last:-0}))
+    fi
+done
+echo "TOTAL executions=$total rounds=$rounds artifacts=$(ls "$ART" | wc -l) seconds=$(( $(date +%s) - start ))" >> "$LOG"
+tail -1 "$LOG"
