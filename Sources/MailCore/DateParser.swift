@@ -145,6 +145,26 @@ enum DateParser {
         return Date(timeIntervalSince1970: TimeInterval(secs))
     }
 
+    /// Calendar fields (UTC) of an instant; nil outside years 0...9999.
+    static func civil(_ date: Date) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int)? {
+        let t = date.timeIntervalSince1970
+        guard t.isFinite, t > -62_167_219_200, t < 253_402_300_800 else { return nil }
+        let secs = Int(t.rounded(.down))
+        var days = secs / 86400
+        var rem = secs % 86400
+        if rem < 0 { rem += 86400; days -= 1 }
+        let z = days + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        return (year, month, day, rem / 3600, rem % 3600 / 60, rem % 60)
+    }
+
     /// Days since 1970-01-01 of a proleptic Gregorian date.
     static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
