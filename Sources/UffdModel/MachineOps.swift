@@ -1,0 +1,394 @@
+/// WRITEPROTECT, MOVE, WAKE and the events and lifetime ops (facts §2.2, §3.4, §3.1 step 2).
+import Foundation
+
+extension Machine {
+    mutating func opWriteprotect(_ s: ScriptStep) -> Outcome {
+        let ci: Int
+        switch apiCtx(s) {
+        case .failure(let e): return .fail(e)
+        case .success(let c): ci = c
+        }
+        if world.ctxs[ci].mmapChanging > 0 {
+            t("userfaultfd_writeprotect: mmap_changing → -EAGAIN")
+            return .fail(.EAGAIN)
+        }
+        guard let mi = mapping(s) else { return .fail(.EINVAL) }
+        let m = world.mappings[mi]
+        let (off, n) = range(s, m, all: true)
+        let words = s.list("mode")
+        let enable = words.contains("wp")
+        let dontwake = words.contains("dontwake") || s.has("dontwake")
+        if n == 0 { return .fail(.EINVAL) }
+        if enable && dontwake {
+            t("UFFDIO_WRITEPROTECT: MODE_WP together with MODE_DONTWAKE → -EINVAL (facts §2.2)")
+            return .fail(.EINVAL)
+        }
+        if words.contains(where: { $0 != "wp" && $0 != "clear" && $0 != "dontwake" }) { return .fail(.EINVAL) }
+        lock(.mmapLock, .read, "mwriteprotect_range")
+        lock(.mapChanging, .read, "mwriteprotect_range")
+        defer {
+            unlock(.mapChanging, "mwriteprotect_range")
+            unlock(.mmapLock, "mwriteprotect_range")
+        }
+        let pages = (off..<min(off + n, m.pages)).filter { m.mapped[$0] }
+        if pages.isEmpty || pages.contains(where: { m.modes[$0] & Mode.wp == 0 }) {
+            t("mwriteprotect_range: VMA without VM_UFFD_WP → -ENOENT")
+            return .fail(.ENOENT)
+        }
+        let markers = !m.isAnonymous || world.ctxs[ci].features & UffdFeature.wpUnpopulated != 0
+        for p in pages {
+            var pte = world.mappings[mi].ptes[p]
+            switch pte.state {
+            case .present: pte.wp = enable
+            case .none: if enable && markers { pte.state = .marker }
+            case .marker: if !enable { pte.state = .none }
+            case .poison: break
+            }
+            world.mappings[mi].ptes[p] = pte
+        }
+        t("uffd_wp_range(\(enable ? "protect" : "unprotect"))\(enable && markers ? ", markers on none PTEs" : "")")
+        if !enable && !dontwake { wake(mi, Set(pages), reason: "UFFDIO_WRITEPROTECT clear") }
+        return .ok()
+    }
+
+    mutating func opWake(_ s: ScriptStep) -> Outcome {
+        switch apiCtx(s) {
+        case .failure(let e): return .fail(e)
+        case .success: break
+        }
+        guard let mi = mapping(s) else { return .fail(.EINVAL) }
+        let (off, n) = range(s, world.mappings[mi], all: true)
+        if n == 0 { return .fail(.EINVAL) }
+        t("userfaultfd_wake")
+        wake(mi, Set(off..<(off + n)), reason: "UFFDIO_WAKE")
+        return .ok()
+    }
+
+    /// UFFDIO_MOVE (facts §3.4).
+    mutating func opMove(_ s: ScriptStep) -> Outcome {
+        let ci: Int
+        switch apiCtx(s) {
+        case .failure(let e): return .fail(e)
+        case .success(let c): ci = c
+        }
+        if world.ctxs[ci].mmapChanging > 0 {
+            t("userfaultfd_move: mmap_changing → -EAGAIN")
+            return .fail(.EAGAIN, ["move": -Errno.EAGAIN.code])
+        }
+        let words = s.list("mode")
+        if words.contains(where: { $0 != "allow_src_holes" && $0 != "dontwake" }) { return .fail(.EINVAL) }
+        guard let di = mapping(s, 0), let si = mapping(s, 1) else { return .fail(.EINVAL) }
+        let off = s.int("offset", 0)
+        let soff = s.int("srcoffset", 0)
+        let n = s.int("pages", 1)
+        if n == 0 { return .fail(.EINVAL) }
+        let dst = world.mappings[di]
+        let src = world.mappings[si]
+        guard off < dst.pages, dst.mapped[off], soff < src.pages, src.mapped[soff] else {
+            t("uffd_move_lock: no VMA → -ENOENT")
+            return .fail(.ENOENT)
+        }
+        lock(.vmaLock, .read, "uffd_move_lock (dst)")
+        if di != si {
+            if s.options["lock"] == "blocking" {
+                t("uffd_move_lock: src locked with uffd_lock_vma() (blocking) — the variant the kernel comment warns against")
+                lock(.vmaLock, .read, "uffd_lock_vma (src)", nested: true)
+            } else {
+                t("uffd_move_lock: lock_vma_under_rcu(src) (trylock; falls back to mmap_read_lock on failure)")
+                lock(.vmaLock, .read, "lock_vma_under_rcu (src)", nested: true, trylock: true)
+            }
+        }
+        lock(.mapChanging, .read, "move_pages")
+        defer {
+            unlock(.mapChanging, "move_pages")
+            if di != si { unlock(.vmaLock, "uffd_move_unlock (src)") }
+            unlock(.vmaLock, "uffd_move_unlock (dst)")
+        }
+        if dst.shared || src.shared {
+            t("move_pages: VM_SHARED VMA → -EINVAL (MOVE is anonymous only)")
+            return .fail(.EINVAL)
+        }
+        if off + n > dst.pages || soff + n > src.pages {
+            t("move_pages: range runs past the VMA → -EINVAL")
+            return .fail(.EINVAL)
+        }
+        if !dst.isAnonymous || !src.isAnonymous || dst.readonlyProt != src.readonlyProt || dst.ctx[off] != ci {
+            t("validate_move_areas: both anonymous, same protection, dst registered with this ctx → -EINVAL")
+            return .fail(.EINVAL)
+        }
+        var moved = 0
+        var err: Errno?
+        for k in 0..<n {
+            let sp = world.mappings[si].ptes[soff + k]
+            let dp = world.mappings[di].ptes[off + k]
+            if sp.state == .none {
+                if words.contains("allow_src_holes") {
+                    moved += 1
+                    continue
+                }
+                t("move_pages: source hole → -ENOENT")
+                err = .ENOENT
+                break
+            }
+            if dp.state != .none {
+                t("move_pages: dst populated → -EEXIST")
+                err = .EEXIST
+                break
+            }
+            if sp.cowShared {
+                t("move_pages: src folio not PageAnonExclusive (shared after fork) → -EBUSY")
+                err = .EBUSY
+                break
+            }
+            lock(.ptl, .write, "double_pt_lock")
+            lock(.ptl, .write, "double_pt_lock (spin_lock_nested)", nested: true)
+            lock(.folioLock, .write, "move_pages_pte: folio_trylock", trylock: true)
+            world.mappings[di].ptes[off + k] = sp
+            world.mappings[si].ptes[soff + k] = Pte()
+            world.mappings[di].anonVMA = true
+            unlock(.folioLock, "move_pages_pte")
+            unlock(.ptl, "double_pt_unlock")
+            unlock(.ptl, "double_pt_unlock")
+            moved += 1
+        }
+        let bytes = moved * dst.pageBytes
+        if moved > 0 {
+            t("move_pages: moved \(bytes) bytes (folio_move_anon_rmap)")
+            if !words.contains("dontwake") { wakeAddresses(dst.base + off, moved, reason: "UFFDIO_MOVE") }
+        }
+        if let e = err, moved == 0 { return .fail(e, ["move": -e.code]) }
+        if moved < n { return .fail(.EAGAIN, ["move": bytes]) }
+        return .ok(["move": bytes])
+    }
+
+    mutating func opPwrite(_ s: ScriptStep) -> Outcome {
+        guard let mi = mapping(s) else { return .fail(.EINVAL) }
+        let m = world.mappings[mi]
+        guard let ino = m.inode, m.type == .shmem || m.type == .file || (m.type == .anon && m.shared) else {
+            t("pwrite: no write_iter for \(m.typeName) → -EINVAL")
+            return .fail(.EINVAL)
+        }
+        let off = s.int("offset", 0)
+        let n = s.int("pages", 1)
+        lock(.iRwsem, .write, "generic_file_write_iter")
+        for p in off..<(off + n) {
+            lock(.folioLock, .write, "write_begin")
+            world.inodes[ino].cache.insert(p)
+            unlock(.folioLock, "write_end")
+        }
+        world.inodes[ino].size = max(world.inodes[ino].size, off + n)
+        unlock(.iRwsem, "generic_file_write_iter")
+        t("pwrite: \(n) page(s) into the page cache at pgoff \(off) (no page fault)")
+        return .ok(result: n * 4096)
+    }
+
+    /// Raises a non-cooperative event on every ctx registered on `pages` that asked for it
+    /// (facts §3.1 step 2: `mmap_changing` incremented under `map_changing_lock` write).
+    mutating func raiseEvent(_ mi: Int, _ pages: [Int], feature: UInt64, code: Int, name: String, site: String) {
+        let m = world.mappings[mi]
+        let ctxs = Set(pages.map { m.ctx[$0] }.filter { $0 >= 0 })
+        for ci in ctxs.sorted() where world.ctxs[ci].features & feature != 0 {
+            lock(.mapChanging, .write, site)
+            world.ctxs[ci].mmapChanging += 1
+            world.ctxs[ci].events.append(code)
+            unlock(.mapChanging, site)
+            t("\(site): \(name) queued on \(world.ctxs[ci].name), mmap_changing = \(world.ctxs[ci].mmapChanging)")
+        }
+    }
+
+    mutating func opFork() -> Outcome {
+        lock(.mmapLock, .write, "dup_mmap")
+        lock(.vmaLock, .write, "dup_mmap: vma_start_write")
+        var seen: Set<Int> = []
+        for (mi, m) in world.mappings.enumerated() {
+            for ci in Set(m.ctx.filter { $0 >= 0 }) where !seen.contains(ci) {
+                seen.insert(ci)
+                if world.ctxs[ci].features & UffdFeature.eventFork != 0 {
+                    lock(.mapChanging, .write, "dup_userfaultfd")
+                    world.ctxs[ci].mmapChanging += 1
+                    world.ctxs[ci].events.append(0x13)
+                    unlock(.mapChanging, "dup_userfaultfd")
+                    t("dup_userfaultfd: UFFD_EVENT_FORK on \(world.ctxs[ci].name), mmap_changing = \(world.ctxs[ci].mmapChanging)")
+                } else {
+                    t("dup_userfaultfd: \(world.ctxs[ci].name) has no EVENT_FORK: the child's VMAs lose the registration")
+                }
+            }
+            for p in 0..<m.pages where m.ptes[p].state == .present && m.ptes[p].anon {
+                world.mappings[mi].ptes[p].cowShared = true
+            }
+        }
+        unlock(.vmaLock, "dup_mmap")
+        unlock(.mmapLock, "dup_mmap")
+        t("fork: anonymous pages are now shared copy-on-write with the child")
+        return .ok()
+    }
+
+    mutating func opMremap(_ s: ScriptStep) -> Outcome {
+        guard let mi = mapping(s) else { return .fail(.EINVAL) }
+        lock(.mmapLock, .write, "mremap")
+        lock(.vmaLock, .write, "move_vma: vma_start_write")
+        let m = world.mappings[mi]
+        let pages = (0..<m.pages).filter { m.mapped[$0] }
+        let ctxs = Set(pages.map { m.ctx[$0] }.filter { $0 >= 0 })
+        for ci in ctxs.sorted() {
+            if world.ctxs[ci].features & UffdFeature.eventRemap != 0 {
+                lock(.mapChanging, .write, "mremap_userfaultfd_prep")
+                world.ctxs[ci].mmapChanging += 1
+                world.ctxs[ci].events.append(0x14)
+                unlock(.mapChanging, "mremap_userfaultfd_prep")
+                t("mremap_userfaultfd_prep: UFFD_EVENT_REMAP on \(world.ctxs[ci].name), mmap_changing = \(world.ctxs[ci].mmapChanging)")
+            } else {
+                for p in pages where m.ctx[p] == ci {
+                    world.mappings[mi].ctx[p] = -1
+                    world.mappings[mi].modes[p] = 0
+                }
+                t("mremap_userfaultfd_prep: no EVENT_REMAP → the moved VMA is unregistered")
+            }
+        }
+        world.mappings[mi].base = world.nextBase
+        world.nextBase += m.pages + 0x100
+        unlock(.vmaLock, "mremap")
+        unlock(.mmapLock, "mremap")
+        t("mremap(MREMAP_MAYMOVE|MREMAP_FIXED): \(m.name) moved; nothing is mapped at the old address")
+        return .ok()
+    }
+
+    /// munmap of pages [off, off+n) with EVENT_UNMAP (facts §3.1 step 2).
+    mutating func unmapPages(_ mi: Int, _ off: Int, _ n: Int, site: String) {
+        lock(.mmapLock, .write, site)
+        lock(.vmaLock, .write, "\(site): vma_start_write")
+        let m = world.mappings[mi]
+        let pages = (off..<min(off + n, m.pages)).filter { m.mapped[$0] }
+        raiseEvent(mi, pages, feature: UffdFeature.eventUnmap, code: 0x16, name: "UFFD_EVENT_UNMAP", site: "userfaultfd_unmap_prep")
+        for p in pages {
+            world.mappings[mi].mapped[p] = false
+            world.mappings[mi].ptes[p] = Pte()
+            world.mappings[mi].ctx[p] = -1
+            world.mappings[mi].modes[p] = 0
+        }
+        unlock(.vmaLock, site)
+        unlock(.mmapLock, site)
+    }
+
+    mutating func opMunmap(_ s: ScriptStep) -> Outcome {
+        guard let mi = mapping(s) else { return .fail(.EINVAL) }
+        let (off, n) = range(s, world.mappings[mi], all: true)
+        if n == 0 { return .fail(.EINVAL) }
+        unmapPages(mi, off, n, site: "do_vmi_munmap")
+        t("munmap \(world.mappings[mi].name) pages \(off)..<\(off + n)")
+        return .ok()
+    }
+
+    mutating func opMadvise(_ s: ScriptStep) -> Outcome {
+        guard let mi = mapping(s) else { return .fail(.EINVAL) }
+        let m = world.mappings[mi]
+        let nums = s.words.compactMap { Int($0) }
+        let off = nums.count > 0 ? nums[0] : s.int("offset", 0)
+        let n = nums.count > 1 ? nums[1] : s.int("pages", max(m.pages - off, 0))
+        let remove = s.has("remove")
+        if remove && (m.inode == nil || !m.shared || m.isHugetlb && false) {
+            t("madvise(MADV_REMOVE): needs a shared file mapping → -EINVAL")
+            return .fail(.EINVAL)
+        }
+        lock(.mmapLock, .read, "madvise")
+        let pages = (off..<min(off + n, m.pages)).filter { m.mapped[$0] }
+        raiseEvent(mi, pages, feature: UffdFeature.eventRemove, code: 0x15, name: "UFFD_EVENT_REMOVE", site: "userfaultfd_remove")
+        for p in pages {
+            if world.mappings[mi].ptes[p].state != .marker { world.mappings[mi].ptes[p] = Pte() }
+            if remove, let ino = m.inode { world.inodes[ino].cache.remove(p) }
+        }
+        unlock(.mmapLock, "madvise")
+        t("madvise(\(remove ? "MADV_REMOVE: punch a hole in the page cache" : "MADV_DONTNEED: zap the PTEs"))")
+        return .ok()
+    }
+
+    mutating func opTruncate(_ s: ScriptStep) -> Outcome {
+        guard let mi = mapping(s) else { return .fail(.EINVAL) }
+        guard let ino = world.mappings[mi].inode else {
+            t("ftruncate: anonymous memory has no file → -EINVAL")
+            return .fail(.EINVAL)
+        }
+        let size = s.int("pages", 0)
+        lock(.iRwsem, .write, "do_truncate")
+        lock(.iMmapRwsem, .read, "unmap_mapping_range")
+        lock(.ptl, .write, "zap_pte_range")
+        for (i, m) in world.mappings.enumerated() where m.inode == ino {
+            for p in 0..<m.pages where p >= size { world.mappings[i].ptes[p] = Pte() }
+        }
+        unlock(.ptl, "zap_pte_range")
+        unlock(.iMmapRwsem, "unmap_mapping_range")
+        lock(.folioLock, .write, "truncate_inode_pages_range")
+        world.inodes[ino].cache = world.inodes[ino].cache.filter { $0 < size }
+        unlock(.folioLock, "truncate_inode_pages_range")
+        world.inodes[ino].size = size
+        unlock(.iRwsem, "do_truncate")
+        t("truncate: i_size = \(size) page(s); page cache and PTEs beyond dropped")
+        return .ok()
+    }
+
+    mutating func opClose(_ s: ScriptStep) -> Outcome {
+        let ci: Int
+        switch ctxOf(s) {
+        case .failure(let e): return .fail(e)
+        case .success(let c): ci = c
+        }
+        world.ctxs[ci].released = true
+        t("userfaultfd_release: ctx->released = true")
+        lock(.mmapLock, .write, "userfaultfd_release")
+        lock(.vmaLock, .write, "userfaultfd_release: vma_start_write")
+        for (mi, m) in world.mappings.enumerated() {
+            for p in 0..<m.pages where m.ctx[p] == ci {
+                world.mappings[mi].ctx[p] = -1
+                world.mappings[mi].modes[p] = 0
+                if world.mappings[mi].ptes[p].state == .marker { world.mappings[mi].ptes[p].state = .none }
+            }
+        }
+        unlock(.vmaLock, "userfaultfd_release")
+        unlock(.mmapLock, "userfaultfd_release")
+        t("userfaultfd_release: registrations cleared; wake every waiter")
+        world.ctxs[ci].mmapChanging = 0
+        world.ctxs[ci].events = []
+        wake(-1, [], reason: "close", ctx: ci)
+        return .ok()
+    }
+
+    mutating func opUnload(_ s: ScriptStep) -> Outcome {
+        let name = s.words[0].lowercased()
+        if let m = world.mappings.first(where: { $0.driver == name && $0.mapped.contains(true) }) {
+            t("delete_module(\(name)): refcount held by vm_file of \(m.name) → -EWOULDBLOCK")
+            return .fail(.EAGAIN)
+        }
+        if (pinned[name] ?? 0) > 0 {
+            t("delete_module(\(name)): get_file() taken by mfill_copy_folio_retry pins it → -EWOULDBLOCK")
+            return .fail(.EAGAIN)
+        }
+        world.unloaded.insert(name)
+        t("delete_module(\(name)): unloaded")
+        return .ok()
+    }
+
+    mutating func opReadEvent(_ s: ScriptStep) -> Outcome {
+        let ci: Int
+        switch ctxOf(s) {
+        case .failure(let e): return .fail(e)
+        case .success(let c): ci = c
+        }
+        if !world.ctxs[ci].apiDone {
+            t("userfaultfd_read_iter before UFFDIO_API → -EINVAL")
+            return .fail(.EINVAL)
+        }
+        if let wi = world.waiters.firstIndex(where: { $0.ctx == ci && !$0.read }) {
+            world.waiters[wi].read = true
+            t("read: UFFD_EVENT_PAGEFAULT for \(world.mappings[world.waiters[wi].mapping].name)+\(world.waiters[wi].page)")
+            return .ok(["event": 0x12], result: 32)
+        }
+        if !world.ctxs[ci].events.isEmpty {
+            let code = world.ctxs[ci].events.removeFirst()
+            world.ctxs[ci].mmapChanging = max(0, world.ctxs[ci].mmapChanging - 1)
+            t("read: event 0x\(String(code, radix: 16)); userfaultfd_event_complete → mmap_changing = \(world.ctxs[ci].mmapChanging)")
+            return .ok(["event": code], result: 32)
+        }
+        t("read: nothing pending (O_NONBLOCK) → -EAGAIN")
+        return .fail(.EAGAIN)
+    }
+}
