@@ -29,9 +29,14 @@ public struct Reattacher: Sendable {
     private let messages: [Message]
     private let byId: [String: Int]
     private let patches: [String: PatchText]
+    private let extraOrder: [String]
 
     /// Indexes the messages of one copy of a thread.
-    public init(messages: [Message]) {
+    /// - Parameters:
+    ///   - messages: the thread as read.
+    ///   - extraPatches: diffs that are not messages of their own (patches the review model
+    ///     reconstructed from quotes when the patch mail is not in the input).
+    public init(messages: [Message], extraPatches: [PatchText] = []) {
         self.messages = messages
         var ids: [String: Int] = [:]
         var patches: [String: PatchText] = [:]
@@ -40,6 +45,8 @@ public struct Reattacher: Sendable {
             let p = PatchText(message: m)
             if !p.files.isEmpty { patches[m.messageId] = p }
         }
+        for p in extraPatches where patches[p.messageId] == nil && !p.files.isEmpty { patches[p.messageId] = p }
+        self.extraOrder = extraPatches.map(\.messageId)
         byId = ids
         self.patches = patches
     }
@@ -70,7 +77,7 @@ public struct Reattacher: Sendable {
         case .series:
             return (anchor, .exact)
         case .patch(let id):
-            return (anchor, byId[id] != nil ? .exact : .orphaned(reason: "message <\(id)> is not in the input"))
+            return (anchor, byId[id] != nil || patches[id] != nil ? .exact : .orphaned(reason: "message <\(id)> is not in the input"))
         case .line(let l):
             return reattachLine(l)
         case .hunk(let h):
@@ -84,8 +91,8 @@ public struct Reattacher: Sendable {
     private func candidates(messageId: String, path: String) -> [PatchText] {
         var list: [PatchText] = []
         if let own = patches[messageId] { list.append(own) }
-        for m in messages where m.messageId != messageId {
-            if let p = patches[m.messageId], p.file(path) != nil { list.append(p) }
+        for id in messages.map(\.messageId) + extraOrder where id != messageId {
+            if let p = patches[id], p.file(path) != nil, !list.contains(where: { $0.messageId == id }) { list.append(p) }
         }
         return list
     }
@@ -169,9 +176,10 @@ extension Session {
     /// - Parameters:
     ///   - messages: the messages of the copy just read.
     ///   - source: where they were read from (recorded in `input.source`).
+    ///   - extraPatches: reconstructed patches that are not messages (`PatchText.reconstructed(in:)`).
     /// - Returns: the updated session and the per-note status.
-    public func reattached(to messages: [Message], source: String) -> (Session, Reattachment) {
-        let r = Reattacher(messages: messages)
+    public func reattached(to messages: [Message], source: String, extraPatches: [PatchText] = []) -> (Session, Reattachment) {
+        let r = Reattacher(messages: messages, extraPatches: extraPatches)
         let result = r.reattach(notes)
         var s = self
         s.notes = result.notes

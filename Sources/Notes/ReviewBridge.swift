@@ -104,6 +104,28 @@ extension Session {
     }
 }
 
+extension PatchText {
+    /// The diff of a parsed patch as `PatchText` (files, hunks and lines rendered back to diff text).
+    public init(patch: Patch) {
+        var body: [String] = []
+        for file in patch.files {
+            body.append("diff --git a/\(file.oldPath ?? file.path) b/\(file.path)")
+            body.append("--- a/\(file.path)")
+            body.append("+++ b/\(file.path)")
+            for hunk in file.hunks {
+                body.append(hunk.header)
+                body += hunk.lines.map(\.diffText)
+            }
+        }
+        self.init(messageId: patch.messageId, body: body.joined(separator: "\n") + "\n")
+    }
+
+    /// The patches of a review that are not mails of the input: those reconstructed from quotes.
+    public static func reconstructed(in review: Review) -> [PatchText] {
+        review.patches.filter(\.partial).map { PatchText(patch: $0) }
+    }
+}
+
 extension InputIdentity {
     /// The identity of a review: its messages, the first series' subject and cover letter.
     public init(source: String, messages: [Message], review: Review) {

@@ -23,7 +23,9 @@ extension SessionStore {
     ///   - identity: the thread's identity (`InputIdentity(source:messages:)` or the review-based one).
     ///   - now: the clock, for naming a corrupt file.
     /// - Throws: `SessionError` for a newer format (the file is left untouched) or an I/O failure.
-    public mutating func open(messages: [Message], identity: InputIdentity, now: Date = Date()) throws(SessionError) -> OpenedSession {
+    ///   - extraPatches: reconstructed patches that are not messages (`PatchText.reconstructed(in:)`).
+    public mutating func open(messages: [Message], identity: InputIdentity, extraPatches: [PatchText] = [],
+                              now: Date = Date()) throws(SessionError) -> OpenedSession {
         var notices: [String] = []
         let stray = removeStrayTempFiles(now: now)
         if !stray.isEmpty {
@@ -36,7 +38,7 @@ extension SessionStore {
             notices.append("\(url.path) was not a readable session (\(reason)); moved aside to \(movedTo), starting afresh")
             return OpenedSession(session: Session(input: identity), status: [:], notices: notices, existed: false)
         case .loaded(let stored):
-            let (session, result) = stored.reattached(to: messages, source: identity.source)
+            let (session, result) = stored.reattached(to: messages, source: identity.source, extraPatches: extraPatches)
             var merged = session
             merged.input.messageIds = Array(Set(stored.input.messageIds).union(identity.messageIds)).sorted()
             let moved = result.status.values.filter { if case .moved = $0 { return true } else { return false } }.count
