@@ -162,6 +162,9 @@ public struct Linker: Sendable {
     public let table: RuleTable
     private let byIdentifier: [String: [LinkRule]]
     private let phrases: [(needle: [UInt8], rule: LinkRule)]
+    private let firstBytes: Set<UInt8>
+    private let minLength: Int
+    private let maxLength: Int
 
     public init(table: RuleTable = .standard) {
         self.table = table
@@ -175,6 +178,17 @@ public struct Linker: Sendable {
         }
         byIdentifier = ids
         phrases = ph
+        var first = Set<UInt8>()
+        var lo = Int.max, hi = 0
+        for key in ids.keys {
+            let u = Array(key.utf8).drop { $0 == 0x2D }
+            if let f = u.first { first.insert(f) }
+            lo = min(lo, u.count)
+            hi = max(hi, u.count)
+        }
+        firstBytes = first
+        minLength = lo == Int.max ? 1 : lo
+        maxLength = hi
     }
 
     private static func isIdentByte(_ b: UInt8) -> Bool {
@@ -183,7 +197,10 @@ public struct Linker: Sendable {
 
     /// Links found in one piece of text, de-duplicated by target (first match wins), in the
     /// order the matches appear.
-    public func links(in text: String) -> [Link] {
+    public func links(in text: String) -> [Link] { links(in: text, phrases: true) }
+
+    /// Links found by identifiers only (`phrases: false`, for code lines) or by both.
+    public func links(in text: String, phrases usePhrases: Bool) -> [Link] {
         var found: [Link] = []
         var seen = Set<LinkTarget>()
         let bytes = Array(text.utf8)
@@ -193,6 +210,11 @@ public struct Linker: Sendable {
             if Self.isIdentByte(bytes[i]) {
                 var j = i
                 while j < n && Self.isIdentByte(bytes[j]) { j += 1 }
+                // Cheap filters before building a String: length and first byte.
+                guard j - i >= minLength, j - i <= maxLength, firstBytes.contains(bytes[i]) || (i > 0 && bytes[i - 1] == 0x2D) else {
+                    i = j
+                    continue
+                }
                 // `-ENOENT`: allow a leading minus to be part of the pattern.
                 let start = (i > 0 && bytes[i - 1] == 0x2D) ? i - 1 : i
                 for s in (start == i ? [i] : [start, i]) {
@@ -209,7 +231,7 @@ public struct Linker: Sendable {
                 i += 1
             }
         }
-        if !phrases.isEmpty {
+        if usePhrases && !phrases.isEmpty {
             let lower = Array(text.lowercased().utf8)
             for (needle, rule) in phrases where !seen.contains(rule.target) {
                 if Self.contains(lower, needle) {

@@ -62,6 +62,7 @@ public enum ReviewViewBuilder {
         var indexByID: [String: Int] = [:]
         var placed = Set<Int>()
         var commentsByPatch: [String: [Int]] = [:]
+        var commentsByMessage: [String: [Int]] = [:]
 
         init(mailbox: Mailbox, review: Review, linker: Linker, manualLinks: [String: [Link]]) {
             self.mailbox = mailbox
@@ -71,12 +72,22 @@ public enum ReviewViewBuilder {
         }
 
         mutating func run() {
+            var replaced = Set<String>()
+            for s in review.series {
+                for v in s.versions {
+                    if let c = v.cover { replaced.insert(c.messageId) }
+                    for p in v.patches { replaced.insert(p.messageId) }
+                }
+            }
             for (i, m) in mailbox.messages.enumerated() {
                 indexByID[m.messageId] = i
-                views.append(genericView(m))
+                views.append(replaced.contains(m.messageId) ? MessageView(messageID: m.messageId, subject: Sanitizer.clean(m.subject),
+                                                                         author: "", date: "", isPatch: true, lines: [])
+                                                            : genericView(m))
             }
             for (ci, c) in review.comments.enumerated() {
                 if let p = c.anchor.patch { commentsByPatch[p, default: []].append(ci) }
+                commentsByMessage[c.messageId, default: []].append(ci)
             }
             var commentRefs: [Int: CommentRef] = [:]
             for s in review.series {
@@ -133,12 +144,12 @@ public enum ReviewViewBuilder {
                     oldN = nums.0
                     newN = nums.1
                     inHunk = true
-                    lines.append(ReviewLine(.hunkHeader, text, links: linker.links(in: raw)))
+                    lines.append(ReviewLine(.hunkHeader, text))
                 } else if inHunk && raw.hasPrefix("+") {
-                    lines.append(ReviewLine(.added, text, new: newN, links: linker.links(in: raw)))
+                    lines.append(ReviewLine(.added, text, new: newN))
                     newN += 1
                 } else if inHunk && raw.hasPrefix("-") && raw != "-- " {
-                    lines.append(ReviewLine(.removed, text, old: oldN, links: linker.links(in: raw)))
+                    lines.append(ReviewLine(.removed, text, old: oldN))
                     oldN += 1
                 } else if inHunk && raw.hasPrefix(" ") {
                     lines.append(ReviewLine(.context, text, old: oldN, new: newN))
@@ -149,7 +160,7 @@ public enum ReviewViewBuilder {
                     let t = raw.trimmingCharacters(in: .whitespaces)
                     let isTrailer = ["Reviewed-by:", "Acked-by:", "Tested-by:", "Signed-off-by:", "Fixes:", "Link:", "Cc:"]
                         .contains { t.hasPrefix($0) }
-                    lines.append(ReviewLine(isTrailer ? .trailer : .text, text, links: isTrailer ? [] : linker.links(in: raw)))
+                    lines.append(ReviewLine(isTrailer ? .trailer : .text, text))
                 }
             }
             return MessageView(messageID: m.messageId, subject: Sanitizer.clean(m.subject), author: ReviewViewBuilder.name(m.from),
@@ -252,7 +263,7 @@ public enum ReviewViewBuilder {
                 lines.append(ReviewLine(.fileHeader, "\(f.change.rawValue) \(path)  +\(f.added) -\(f.removed)",
                                         links: linker.links(in: f.path)))
                 for h in f.hunks {
-                    lines.append(ReviewLine(.hunkHeader, Sanitizer.clean(h.header), old: nil, new: nil, links: linker.links(in: h.section)))
+                    lines.append(ReviewLine(.hunkHeader, Sanitizer.clean(h.header), old: nil, new: nil, links: linker.links(in: h.section, phrases: false)))
                     for (li, l) in h.lines.enumerated() {
                         let kind: LineKind
                         switch l.kind {
@@ -262,7 +273,7 @@ public enum ReviewViewBuilder {
                         case .noNewline: kind = .text
                         }
                         var line = ReviewLine(kind, Sanitizer.clean(l.diffText), old: l.oldLine, new: l.newLine,
-                                              links: kind == .context ? [] : linker.links(in: l.text))
+                                              links: kind == .context ? [] : linker.links(in: l.text, phrases: false))
                         line.position = DiffPosition(path: f.path, hunk: h.index, index: li)
                         lines.append(line)
                         var keys: [String] = []
@@ -336,7 +347,7 @@ public enum ReviewViewBuilder {
 
         func ownComments(_ mi: Int) -> Int {
             let id = mailbox.messages.indices.contains(mi) ? mailbox.messages[mi].messageId : ""
-            return review.comments.filter { $0.messageId == id }.count
+            return commentsByMessage[id]?.count ?? 0
         }
 
         mutating func addReplies(_ id: String, depth: Int, _ repliesTo: [String: [Int]]) {
@@ -344,7 +355,7 @@ public enum ReviewViewBuilder {
                 placed.insert(i)
                 let m = mailbox.messages[i]
                 let label = "Re: " + ReviewViewBuilder.name(m.from) + " " + ReviewViewBuilder.format(m.date, raw: m.rawDate)
-                let trailers = review.comments.filter { $0.messageId == m.messageId }.flatMap(\.trailers)
+                let trailers = (commentsByMessage[m.messageId] ?? []).flatMap { review.comments[$0].trailers }
                 entries.append(TreeEntry(kind: .reply, depth: depth, label: label, badges: ReviewViewBuilder.badges(trailers),
                                          commentCount: ownComments(i), message: i))
             }

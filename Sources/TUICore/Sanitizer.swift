@@ -33,6 +33,10 @@ public enum Sanitizer {
         var plain = true
         for b in line.utf8 where b < 0x20 || b >= 0x7F { plain = false; break }
         if plain { return line }
+        // Non-ASCII but harmless (the common case for names and arrows): no rebuild.
+        var harmless = true
+        for s in line.unicodeScalars where s.value == 0x09 || isHostile(s) { harmless = false; break }
+        if harmless { return line }
         var out = ""
         var column = 0
         for ch in line {
