@@ -2,6 +2,7 @@
 # Runs one harness for a total time, restarting after each crash/hang so the whole budget is used.
 #   fuzz/run.sh mail|review [SECONDS=1800]
 # Seeds: every file of ../shared/corpus and ../shared/threads (plus fuzz/regressions/<target>).
+# MAX_LEN (default 32768) caps input size; larger seeds are truncated by libFuzzer.
 # Output: fuzz-out/<target>.log (libFuzzer output of every round), fuzz-out/corpus-<target>/
 # (growing corpus), fuzz-out/artifacts-<target>/ (crash-*, timeout-*, oom-* inputs), and a
 # summary line "TOTAL executions=N rounds=R artifacts=A" at the end of the log.
@@ -32,7 +33,7 @@ while :; do
     rounds=$((rounds+1))
     echo "=== round $rounds, $left s left" >> "$LOG"
     "$BIN" "$CORPUS" -dict=fuzz/"$T".dict -max_total_time="$left" -timeout=10 -rss_limit_mb=2048 \
-        -max_len=65536 -print_final_stats=1 -artifact_prefix="$ART/" >> "$LOG" 2>&1
+        -max_len="${MAX_LEN:-32768}" -print_final_stats=1 -artifact_prefix="$ART/" >> "$LOG" 2>&1
     n=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$LOG" | tail -1 | awk '{print $2}')
     # A crashed round prints no final stats; take its last status line instead.
     last=$(tac "$LOG" | sed '/^=== round/q' | grep -o '^#[0-9]*' | head -1 | tr -d '#')

@@ -1,0 +1,15 @@
+// libFuzzer harness for MailCore: the whole mail pipeline (format detection, splitting, headers,
+// RFC 2047, MIME, transfer encodings, charsets, threading) on arbitrary bytes.
+import MailCore
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func mailFuzzTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    let box = MailReader.parse(bytes: bytes, source: "fuzz")
+    var sink = box.threads.count &+ box.defects.count
+    for m in box.messages {
+        sink &+= m.body.utf8.count &+ m.subject.utf8.count &+ m.parts.count &+ m.references.count
+    }
+    _ = MailboxRendering.json(box).utf8.count &+ MailboxRendering.human(box).utf8.count &+ sink
+    return 0
+}
