@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "ReviewCore", dependencies: ["MailCore"]),
         .target(name: "UffdModel"),
         .target(name: "Linking", dependencies: ["ReviewCore", "UffdModel"], resources: [.copy("Resources/link-rules.tsv")]),
-        .target(name: "Notes", dependencies: ["MailCore", "ReviewCore"]),
+        .target(name: "Notes", dependencies: ["MailCore", "ReviewCore", "UffdModel"]),
         .target(name: "TUICore", dependencies: ["MailCore", "ReviewCore", "UffdModel", "Linking", "Notes"]),
 
         // MARK: terminal
@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "ReviewCoreTests", dependencies: ["ReviewCore", "MailCore", "TestSupport"]),
         .testTarget(name: "UffdModelTests", dependencies: ["UffdModel", "TestSupport"]),
         .testTarget(name: "TUICoreTests", dependencies: ["TUICore", "Linking", "ReviewCore", "MailCore", "UffdModel", "Notes", "TestSupport"]),
-        .testTarget(name: "NotesTests", dependencies: ["Notes", "ReviewCore", "MailCore", "TestSupport"]),
+        .testTarget(name: "NotesTests", dependencies: ["Notes", "ReviewCore", "MailCore", "UffdModel", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "TerminalAdapter", "TUICore"]),
     ]
 )
