@@ -11,22 +11,64 @@ enum DocLocation: Sendable, Equatable {
 struct DocumentMap: Sendable {
     var norms: [String]
     var locations: [DocLocation]
+    /// Positions of each normalised line, ascending.
+    private var positions: [String: [Int]] = [:]
+    /// Positions of lines longer than the key, by their first `prefixKey` characters.
+    private var prefixPositions: [String: [Int]] = [:]
+    private static let prefixKey = 12
+
+    private mutating func buildIndex() {
+        for (i, n) in norms.enumerated() where !n.isEmpty {
+            positions[n, default: []].append(i)
+            if n.count > DocumentMap.prefixKey { prefixPositions[String(n.prefix(DocumentMap.prefixKey)), default: []].append(i) }
+        }
+    }
+
+    /// First position in `list` that is >= `from` (binary search).
+    private static func firstAtOrAfter(_ list: [Int], _ from: Int) -> Int? {
+        var lo = 0, hi = list.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if list[mid] < from { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < list.count ? list[lo] : nil
+    }
 
     /// Collapses whitespace runs to one space and trims: tolerates tab damage and trailing spaces.
     static func normalise<S: StringProtocol>(_ s: S) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        var pendingSpace = false
-        for c in s.unicodeScalars {
-            if c == " " || c == "\t" || c == "\r" || c == "\u{00A0}" {
-                pendingSpace = !out.isEmpty
-                continue
-            }
-            if pendingSpace { out.unicodeScalars.append(" ") }
-            pendingSpace = false
-            out.unicodeScalars.append(c)
+        let u = s.utf8
+        // Fast path: nothing to collapse or trim.
+        var clean = true
+        var prevSpace = true
+        var last: UInt8 = 0
+        for b in u {
+            if b == 0x09 || b == 0x0D || b == 0xC2 || (b == 0x20 && prevSpace) { clean = false; break }
+            prevSpace = b == 0x20
+            last = b
         }
-        return out
+        if clean && last != 0x20 { return String(s) }
+        var out: [UInt8] = []
+        out.reserveCapacity(u.count)
+        var pendingSpace = false
+        var i = u.startIndex
+        while i != u.endIndex {
+            let b = u[i]
+            var isSpace = b == 0x20 || b == 0x09 || b == 0x0D
+            var width = 1
+            if b == 0xC2 {
+                let n = u.index(after: i)
+                if n != u.endIndex, u[n] == 0xA0 { isSpace = true; width = 2 }
+            }
+            if isSpace {
+                pendingSpace = !out.isEmpty
+            } else {
+                if pendingSpace { out.append(0x20) }
+                pendingSpace = false
+                out.append(b)
+            }
+            i = u.index(i, offsetBy: width)
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Map of a patch body: commit message paragraphs, then the diff lines.
@@ -64,6 +106,7 @@ struct DocumentMap: Sendable {
                 }
             }
         }
+        buildIndex()
     }
 
     /// Map of a cover letter (or any prose): paragraphs until the signature.
@@ -87,6 +130,7 @@ struct DocumentMap: Sendable {
             }
             locations.append(.paragraph(para))
         }
+        buildIndex()
     }
 
     /// The location of hunk line `k` (a `\ No newline` marker takes the line before it).
@@ -123,19 +167,14 @@ struct DocumentMap: Sendable {
                 q += 1
                 continue
             }
-            let window = t.count < 8 ? min(n, cursor + 40) : n
+            let window = t.utf8.count < 8 ? min(n, cursor + 40) : n
             var found: Int?
-            var j = cursor
-            while j < window {
-                if norms[j] == t { found = j; break }
-                j += 1
-            }
-            if found == nil, t.count >= 8 {
-                // Quoted again from earlier in the document.
-                j = 0
-                while j < min(cursor, n) {
-                    if norms[j] == t { found = j; break }
-                    j += 1
+            if let list = positions[t] {
+                if let f = DocumentMap.firstAtOrAfter(list, cursor), f < window {
+                    found = f
+                } else if t.utf8.count >= 8, let f = list.first, f < cursor {
+                    // Quoted again from earlier in the document.
+                    found = f
                 }
             }
             if let f = found {
@@ -146,11 +185,13 @@ struct DocumentMap: Sendable {
             }
             // A long line wrapped by the replier's mailer: the quoted piece starts a document line and
             // the following quoted lines continue it.
-            if t.count >= 12 {
-                j = cursor
-                while j < n {
-                    if norms[j].count > t.count, norms[j].hasPrefix(t) { found = j; break }
-                    j += 1
+            if t.utf8.count >= DocumentMap.prefixKey, q + 1 < quoted.count, !quoted[q + 1].isEmpty,
+               let list = prefixPositions[String(t.prefix(DocumentMap.prefixKey))] {
+                var k = list.firstIndex { $0 >= cursor } ?? list.count
+                while k < list.count {
+                    let j = list[k]
+                    if norms[j].utf8.count > t.utf8.count, norms[j].hasPrefix(t) { found = j; break }
+                    k += 1
                 }
                 if let f = found {
                     result[q] = f

@@ -41,7 +41,7 @@ public struct PatchMail: Sendable, Equatable {
         }
         // In-body From:/Subject:/Date: headers at the top.
         var inBodySubject: String?
-        while start < lines.count, lines[start].trimmingCharacters(in: .whitespaces).isEmpty { start += 1 }
+        while start < lines.count, lines[start].isBlankLine { start += 1 }
         var j = start
         var sawHeader = false
         while j < lines.count {
@@ -64,10 +64,10 @@ public struct PatchMail: Sendable, Equatable {
         if let sig = messageLines.firstIndex(where: { TextLines.dropCR($0) == "-- " }) {
             messageLines = Array(messageLines[..<sig])
         }
-        while let last = messageLines.last, last.trimmingCharacters(in: .whitespaces).isEmpty { messageLines.removeLast() }
+        while let last = messageLines.last, last.isBlankLine { messageLines.removeLast() }
         // Trailer block: the last paragraph when it is made of trailer lines.
         var trailers: [Trailer] = []
-        let blank = messageLines.lastIndex(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) ?? -1
+        let blank = messageLines.lastIndex(where: { $0.isBlankLine }) ?? -1
         if !messageLines.isEmpty {
             let para = messageLines[(blank + 1)...]
             let parsed = para.compactMap { TrailerParser.parse(String($0), source: messageId) }
@@ -75,7 +75,7 @@ public struct PatchMail: Sendable, Equatable {
             if !parsed.isEmpty, parsed.count + continuation >= para.count {
                 trailers = parsed
                 messageLines = blank >= 0 ? Array(messageLines.prefix(blank)) : []
-                while let last = messageLines.last, last.trimmingCharacters(in: .whitespaces).isEmpty {
+                while let last = messageLines.last, last.isBlankLine {
                     messageLines.removeLast()
                 }
             }
@@ -136,18 +136,22 @@ public struct PatchMail: Sendable, Equatable {
 
     /// `-- >8 --`, `--8<--`, `------------------------ >8 ------------------------`.
     static func isScissors(_ line: Substring) -> Bool {
+        guard line.utf8.first == UInt8(ascii: "-") || line.utf8.first == UInt8(ascii: " "),
+              line.containsBytes(">8") || line.containsBytes("8<") else { return false }
         let l = TextLines.dropCR(line).trimmingCharacters(in: .whitespaces)
-        guard l.contains(">8") || l.contains("8<") else { return false }
         let stripped = l.replacingOccurrences(of: ">8", with: "").replacingOccurrences(of: "8<", with: "")
         return stripped.allSatisfy { $0 == "-" || $0 == " " } && stripped.contains("-")
     }
 
     /// The URL after `are available in the Git repository at:` (git request-pull).
     static func findPullRequest(_ lines: [Substring]) -> String? {
-        guard let i = lines.firstIndex(where: { $0.contains("are available in the Git repository at") || $0.contains("are available in the git repository at") })
+        guard let i = lines.firstIndex(where: {
+            $0.utf8.first == UInt8(ascii: "a") && $0.hasPrefix("are available in the ")
+                && ($0.containsBytes("Git repository at") || $0.containsBytes("git repository at"))
+        })
         else { return nil }
         var j = i + 1
-        while j < lines.count, lines[j].trimmingCharacters(in: .whitespaces).isEmpty { j += 1 }
+        while j < lines.count, lines[j].isBlankLine { j += 1 }
         guard j < lines.count else { return nil }
         var url = lines[j].trimmingCharacters(in: .whitespaces)
         // A URL wrapped onto the next line (no blank between).
@@ -180,6 +184,15 @@ public enum TrailerParser {
     /// Parses one line as a trailer: `Token: value`, token of letters, digits and dashes.
     /// - Returns: nil when the line is not trailer-shaped.
     public static func parse(_ line: String, source: String = "", collected: Bool = false) -> Trailer? {
+        // Fast rejection on bytes: a letter first, then `:` + blank within 41 bytes.
+        guard let first = line.firstNonBlankByte, (first | 0x20) >= UInt8(ascii: "a"), (first | 0x20) <= UInt8(ascii: "z")
+        else { return nil }
+        var sawColon = false
+        for (k, b) in line.utf8.enumerated() {
+            if b == UInt8(ascii: ":") { sawColon = true; break }
+            if k > 48 { break }
+        }
+        guard sawColon else { return nil }
         let l = line.trimmingCharacters(in: .whitespaces)
         guard let colon = l.firstIndex(of: ":") else { return nil }
         let name = l[..<colon]

@@ -61,16 +61,22 @@ public enum QuoteParser {
             for k in sig..<out.count { out[k].role = .signature }
         }
         for k in out.indices where out[k].role != .signature {
-            if isTrim(out[k].text) { out[k].role = .trim }
+            switch out[k].text.firstNonBlankByte {
+            case UInt8(ascii: "["), UInt8(ascii: "<"), UInt8(ascii: "."), 0xE2:
+                if isTrim(out[k].text) { out[k].role = .trim }
+            default:
+                continue
+            }
         }
         // Attribution lines: a line (or two) ending in `wrote:`/`writes:` directly before deeper quotes.
         for k in out.indices where out[k].role == .text || out[k].role == .quote {
+            guard out[k].text.lastNonBlankByte == UInt8(ascii: ":") else { continue }
             let t = out[k].text.trimmingCharacters(in: .whitespaces)
             guard isAttributionEnd(t) else { continue }
             let d = out[k].depth
             // The next non-blank line must be quoted deeper.
             var j = k + 1
-            while j < out.count, out[j].depth == d, out[j].text.trimmingCharacters(in: .whitespaces).isEmpty { j += 1 }
+            while j < out.count, out[j].depth == d, out[j].text.isBlankLine { j += 1 }
             guard j < out.count, out[j].depth > d else { continue }
             var full = t
             if k > 0, out[k - 1].depth == d, out[k - 1].role == out[k].role {
@@ -204,10 +210,16 @@ public enum QuoteParser {
         return false
     }
 
+    /// Lines joined with LF, CRs removed and trailing blanks of each line dropped (on bytes).
     static func joinText(_ texts: [String]) -> String {
-        texts.map { $0.replacingOccurrences(of: "\r", with: "") }
-            .map { $0.hasSuffix(" ") || $0.hasSuffix("\t") ? String($0.reversed().drop { $0 == " " || $0 == "\t" }.reversed()) : $0 }
-            .joined(separator: "\n")
+        var out: [UInt8] = []
+        for (k, t) in texts.enumerated() {
+            if k > 0 { out.append(0x0A) }
+            let start = out.count
+            for b in t.utf8 where b != 0x0D { out.append(b) }
+            while out.count > start, out[out.count - 1] == 0x20 || out[out.count - 1] == 0x09 { out.removeLast() }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func rawComments(_ lines: [ReplyLine]) -> [RawComment] {
@@ -215,9 +227,9 @@ public enum QuoteParser {
         var quoted: [Int] = []
         var text: [Int] = []
         func flush() {
-            let kept = text.filter { !lines[$0].text.trimmingCharacters(in: .whitespaces).isEmpty }
-            if !kept.isEmpty, let first = text.first(where: { !lines[$0].text.trimmingCharacters(in: .whitespaces).isEmpty }),
-               let last = text.last(where: { !lines[$0].text.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            let kept = text.filter { !lines[$0].text.isBlankLine }
+            if !kept.isEmpty, let first = text.first(where: { !lines[$0].text.isBlankLine }),
+               let last = text.last(where: { !lines[$0].text.isBlankLine }) {
                 let body = text.filter { $0 >= first && $0 <= last }
                 // A lone salutation before the first quote (`Hi Peter,`) is not a comment.
                 if out.isEmpty, quoted.isEmpty, kept.count == 1, isSalutation(lines[kept[0]].text) {
@@ -236,7 +248,7 @@ public enum QuoteParser {
                 flush()
                 return out
             case .quote:
-                if text.contains(where: { !lines[$0].text.trimmingCharacters(in: .whitespaces).isEmpty }) { flush() }
+                if text.contains(where: { !lines[$0].text.isBlankLine }) { flush() }
                 text = []
                 quoted.append(k)
             case .attribution, .trim:

@@ -122,8 +122,9 @@ public enum ReviewBuilder {
         var comments: [Comment] = []
         var replies: [Reply] = []
         var lineAnchors: [String: [String: Anchor]] = [:]
-        let order = infos.indices.filter { infos[$0].kind == .reply }
-            .sorted { depth(of: $0, infos, byId) < depth(of: $1, infos, byId) }
+        let replyIndexes = infos.indices.filter { infos[$0].kind == .reply }
+        let depths = Dictionary(uniqueKeysWithValues: replyIndexes.map { ($0, depth(of: $0, infos, byId)) })
+        let order = replyIndexes.sorted { (depths[$0] ?? 0, $0) < (depths[$1] ?? 0, $1) }
         var collected: [String: [Trailer]] = [:]
         var perMessage: [Int: [Comment]] = [:]
         for i in order {
@@ -491,7 +492,7 @@ public enum ReviewBuilder {
             if TextLines.dropCR(l) == "-- " { break }
             out.append(TextLines.dropCR(l))
         }
-        while let last = out.last, last.trimmingCharacters(in: .whitespaces).isEmpty { out.removeLast() }
+        while let last = out.last, last.isBlankLine { out.removeLast() }
         return out.joined(separator: "\n")
     }
 

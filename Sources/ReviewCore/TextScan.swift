@@ -1,0 +1,36 @@
+import Foundation
+
+extension StringProtocol {
+    /// True when the line holds only spaces, tabs or a CR (checked on bytes).
+    var isBlankLine: Bool {
+        utf8.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+    }
+
+    /// The last byte that is not a space, tab or CR.
+    var lastNonBlankByte: UInt8? {
+        utf8.reversed().first { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }
+    }
+
+    /// The first byte that is not a space or tab.
+    var firstNonBlankByte: UInt8? {
+        utf8.first { $0 != 0x20 && $0 != 0x09 }
+    }
+
+    /// Whether `needle` (ASCII) occurs in the line, searched on bytes.
+    func containsBytes(_ needle: StaticString) -> Bool {
+        let n = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        guard let first = n.first else { return true }
+        let hay = Array(utf8)
+        guard hay.count >= n.count else { return false }
+        var i = 0
+        while i <= hay.count - n.count {
+            if hay[i] == first {
+                var j = 1
+                while j < n.count, hay[i + j] == n[j] { j += 1 }
+                if j == n.count { return true }
+            }
+            i += 1
+        }
+        return false
+    }
+}
