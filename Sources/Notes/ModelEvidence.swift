@@ -27,4 +27,15 @@ extension Evidence {
         let results = scenarioIds.compactMap(Catalog.scenario).map { Simulator.run($0, design: design) }
         return Evidence(design: design, results: results)
     }
+
+    /// Captures the scenarios among link targets written `kind:id` (`scenario:S6`; other kinds ignored),
+    /// as the links of a line or comment give them.
+    public static func capture(design: Design, linkTargets: [String]) -> Evidence {
+        var ids: [String] = []
+        for t in linkTargets where t.hasPrefix("scenario:") {
+            let id = String(t.dropFirst("scenario:".count))
+            if !ids.contains(id) { ids.append(id) }
+        }
+        return capture(design: design, scenarioIds: ids)
+    }
 }

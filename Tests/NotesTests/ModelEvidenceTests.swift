@@ -21,7 +21,8 @@ import UffdModel
 
     @Test func capturedEvidenceIsWhatTheSimulatorSays() throws {
         let design = try Design.parse("D0")
-        let ids = Catalog.scenarios.prefix(3).map(\.id)
+        let ids = Catalog.scenarios.map(\.id)
+        try #require(!ids.isEmpty)
         let e = Evidence.capture(design: design, scenarioIds: ids + ["no-such-scenario"])
         #expect(e.scenarios.map(\.id) == ids)
         for s in e.scenarios {
@@ -30,5 +31,15 @@ import UffdModel
             #expect(s == ScenarioEvidence(result: run))
             #expect(s.outcome == run.outcome && s.title == scenario.title)
         }
+    }
+
+    @Test func evidenceFromLinkTargetsKeepsOnlyScenarios() throws {
+        let design = try Design.parse("D0")
+        let ids = Catalog.scenarios.map(\.id)
+        try #require(!ids.isEmpty)
+        let targets = ["knob:ops_lookup"] + ids.reversed().map { "scenario:\($0)" } + ["lock:mmap_lock"]
+            + ids.map { "scenario:\($0)" } + ["scenario:no-such-scenario"]
+        let e = Evidence.capture(design: design, linkTargets: targets)
+        #expect(e.scenarios.map(\.id) == Array(ids.reversed()))
     }
 }
