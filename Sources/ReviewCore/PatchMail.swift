@@ -12,6 +12,8 @@ public struct PatchMail: Sendable, Equatable {
     public var files: [FileDiff]
     /// Subject given by an in-body `Subject:` header, if any.
     public var inBodySubject: String?
+    /// Author given by an in-body `From:` header, if any.
+    public var inBodyFrom: Address?
     /// Pull request URL when the body is a `git request-pull` mail.
     public var pullRequest: String?
     /// Line index (in the body) where the diff starts, nil without a diff.
@@ -39,20 +41,34 @@ public struct PatchMail: Sendable, Equatable {
            !lines[..<s].contains(where: { PatchMail.isPatchBreak($0) }) {
             start = s + 1
         }
-        // In-body From:/Subject:/Date: headers at the top.
+        // In-body From:/Subject:/Date: headers at the top (folded lines continue them).
         var inBodySubject: String?
+        var inBodyFrom: Address?
         while start < lines.count, lines[start].isBlankLine { start += 1 }
         var j = start
-        var sawHeader = false
+        var fields: [(String, String)] = []
         while j < lines.count {
             let l = TextLines.dropCR(lines[j])
-            if l.hasPrefix("Subject: ") { inBodySubject = String(l.dropFirst(9)); sawHeader = true }
-            else if l.hasPrefix("From: ") || l.hasPrefix("Date: ") { sawHeader = true }
-            else { break }
+            if let name = ["Subject", "From", "Date"].first(where: { l.hasPrefix($0 + ": ") }) {
+                fields.append((name, String(l.dropFirst(name.count + 2))))
+            } else if !fields.isEmpty, l.first == " " || l.first == "\t" {
+                fields[fields.count - 1].1 += " " + l.trimmingCharacters(in: .whitespaces)
+            } else {
+                break
+            }
             j += 1
         }
-        if sawHeader, j < lines.count, TextLines.dropCR(lines[j]).isEmpty { start = j + 1 }
+        if !fields.isEmpty, j == lines.count || TextLines.dropCR(lines[j]).isEmpty || PatchMail.isPatchBreak(lines[j]) {
+            for (name, value) in fields {
+                let v = PatchSubject.normaliseSpace(value)
+                if name == "Subject" { inBodySubject = v }
+                // git leaves the author empty when the in-body From: is not an address.
+                if name == "From" { inBodyFrom = TrailerParser.personAddress(v) ?? Address(name: "", email: "") }
+            }
+            start = j < lines.count && TextLines.dropCR(lines[j]).isEmpty ? j + 1 : j
+        }
         self.inBodySubject = inBodySubject
+        self.inBodyFrom = inBodyFrom
         lines = Array(lines[start...])
         let offset = start
 

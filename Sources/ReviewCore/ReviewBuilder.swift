@@ -42,20 +42,29 @@ public enum ReviewBuilder {
     public static func build(_ messages: [Message]) -> Review {
         var defects: [ReviewDefect] = []
         var infos: [Info] = messages.map { m in
-            let subject = PatchSubject(m.subject)
+            var subject = PatchSubject(m.subject)
             let lines = TextLines.split(m.body)
             var mail: PatchMail?
             var kind = Kind.other
             if !subject.isReply && !subject.isForward {
                 let pm = PatchMail(lines: lines, messageId: m.messageId)
-                if !pm.files.isEmpty || (pm.pullRequest != nil && (subject.isPatch || subject.tokens.contains { $0.uppercased() == "PULL" || $0.uppercased() == "GIT" })) {
+                let pullish = subject.isPatch || subject.tokens.contains { $0.uppercased() == "PULL" || $0.uppercased() == "GIT" }
+                if !pm.files.isEmpty || (pm.pullRequest != nil && pullish) {
                     kind = .patch
                     mail = pm
+                    if let s = pm.inBodySubject { subject = PatchSubject(s) }
                 } else if subject.index == 0 {
                     kind = .cover
                     mail = pm
-                } else if subject.isPatch && !pm.diffstat.isEmpty && subject.index == nil {
-                    kind = .other
+                }
+            } else if lines.contains(where: { $0.hasPrefix("diff --git ") || $0.hasPrefix("@@ -") }) {
+                // A reply that carries a patch the git way (in-body `From:`/`Subject:` or a scissors
+                // line before an unquoted diff) is a patch; any other reply with a diff is a comment.
+                let pm = PatchMail(lines: lines, messageId: m.messageId)
+                if !pm.files.isEmpty, pm.inBodySubject != nil || pm.messageStart > 0 {
+                    kind = .patch
+                    mail = pm
+                    subject = PatchSubject(pm.inBodySubject ?? subject.name)
                 }
             }
             if kind == .other && (subject.isReply || m.inReplyTo != nil || !m.references.isEmpty) { kind = .reply }
@@ -500,7 +509,8 @@ public enum ReviewBuilder {
         let pm = info.mail ?? PatchMail(lines: info.lines, messageId: info.message.messageId)
         let partial = info.partial
         return Patch(messageId: info.message.messageId, subject: info.message.subject, parsedSubject: info.subject,
-                     version: version, index: info.subject.index, total: info.subject.total, author: info.message.from,
+                     version: version, index: info.subject.index, total: info.subject.total,
+                     author: pm.inBodyFrom ?? info.message.from,
                      date: info.message.date, commitMessage: pm.message, trailers: pm.trailers, diffstat: pm.diffstat,
                      diffstatSummary: pm.diffstatSummary, files: pm.files, partial: partial, pullRequest: pm.pullRequest)
     }
