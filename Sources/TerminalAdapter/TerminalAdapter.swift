@@ -58,7 +58,7 @@ public final class CursesTerminal: TerminalIO {
 
     /// Opens a headless curses screen writing to `/dev/null` (for the adapter smoke test).
     /// - Throws: `TerminalError.cannotInitialise` when `newterm` fails.
-    public init(headlessTerm term: String = "xterm-256color") throws {
+    public init(headlessTerm term: String) throws {
         setlocale(LC_ALL, "")
         guard let out = cn_fopen("/dev/null", "w"), let inp = cn_fopen("/dev/null", "r") else {
             throw TerminalError.cannotInitialise("cannot open /dev/null")
