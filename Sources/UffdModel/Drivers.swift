@@ -52,6 +52,10 @@ public struct Driver: Sendable, Identifiable, Hashable {
         Driver(id: "gmem", title: "guest_memfd-like module",
                summary: "MINOR through a get-folio handler; MISSING only where the design gives modules a copy path.",
                bug: nil, bugPossibleUnder: []),
+        Driver(id: "example", title: "well-behaved example module",
+               summary: "MINOR through a get-folio handler and MISSING through whatever copy path the design offers "
+                   + "(uffd_copy that honours the -ENOENT/foliop protocol, or alloc_folio + filemap_add).",
+               bug: nil, bugPossibleUnder: []),
         Driver(id: "buggy-mmap-lock", title: "module whose copy hook takes mmap_lock",
                summary: "uffd_copy() calls mmap_read_lock(mm) although core already holds the VMA/mmap lock: recursive read "
                    + "against a queued writer, and an inversion against mmap_write_lock → vma_start_write.",
@@ -77,7 +81,7 @@ public struct Driver: Sendable, Identifiable, Hashable {
                bug: .enoentForNonRetry, bugPossibleUnder: [.P2, .L1]),
         Driver(id: "buggy-fault-lock", title: "module that sleeps in handle_userfault with its folio locked",
                summary: "Its ->fault() locks the folio and calls handle_userfault(); CONTINUE then waits for that folio lock.",
-               bug: .sleepsInFaultWithFolioLock, bugPossibleUnder: [.D0, .P2, .P4, .L1]),
+               bug: .sleepsInFaultWithFolioLock, bugPossibleUnder: [.P2, .P4, .L1]),
     ]
 
     /// Looks a driver up by script name.
@@ -99,7 +103,7 @@ public struct Driver: Sendable, Identifiable, Hashable {
         case .advertisesWithoutHandler:
             return d.hasOps && d.capabilities != .handlers
         case .sleepsInFaultWithFolioLock:
-            return !d.coreCallsUserfault
+            return d.hasOps && !d.coreCallsUserfault
         }
     }
 }

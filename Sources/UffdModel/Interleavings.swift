@@ -161,6 +161,7 @@ private struct Compiler {
         let mc = "map_changing:\(ci)"
         let snap = fresh("snap")
         let enoent = fresh("enoent")
+        let enoent2 = fresh("enoent")
         let eagain = fresh("eagain")
         let einval = fresh("einval")
         let out = fresh("out")
@@ -190,8 +191,8 @@ private struct Compiler {
             b.unlock(vma, at: snapshot ? "mfill_put_vma" : "uffd_mfill_unlock")
             b.note("copy_from_user() with page faults allowed")
             b.lock(vma, write: false, at: snapshot ? "mfill_get_vma" : "uffd_mfill_lock (retry)")
-            b.goto(enoent, if: "vma@\(m.base)", equals: 0)
-            b.goto(enoent, if: "reg@\(m.base)", equals: 0)
+            b.goto(enoent2, if: "vma@\(m.base)", equals: 0)
+            b.goto(enoent2, if: "reg@\(m.base)", equals: 0)
             b.lock(mc, write: false, at: snapshot ? "mfill_get_vma" : "mfill_atomic (retry)")
             b.goto(eagain, if: "changing:\(ci)", equals: 1)
             if snapshot { b.goto(einval, ifDiffer: "file@\(m.base)", snap) }
@@ -216,11 +217,14 @@ private struct Compiler {
         b.unlock(mc, at: "mfill_atomic")
         b.unlock(vma, at: "uffd_mfill_unlock")
         b.goto(out)
-        b.label(enoent)
+        b.label(enoent2)
         b.unlock(vma, at: "uffd_mfill_unlock")
         if nonresident && moduleFolio && !snapshot {
             b.check("loaded:\(m.driver)", equals: 1, "folio_put() of a folio allocated by module \(m.driver) after it was unloaded while the locks were dropped")
         }
+        b.goto(out)
+        b.label(enoent)
+        b.unlock(vma, at: "uffd_mfill_unlock")
         b.label(out)
         if nonresident && snapshot { b.add("ref:\(m.driver)", -1) }
     }

@@ -116,6 +116,12 @@ struct Machine {
 
     mutating func t(_ s: String) { trace.append(s) }
 
+    /// Pages [off, off+n) clipped to a mapping of `total` pages (empty when off is past the end).
+    func pageRange(_ off: Int, _ n: Int, _ total: Int) -> [Int] {
+        let end = min(off + n, total)
+        return off < end ? Array(off..<end) : []
+    }
+
     mutating func execute(_ i: Int) {
         let s = steps[i]
         stepIndex = i
@@ -434,7 +440,7 @@ struct Machine {
         lock(.mmapLock, .write, "userfaultfd_register")
         defer { unlock(.mmapLock, "userfaultfd_register") }
         let m = world.mappings[mi]
-        let pages = (off..<min(off + n, m.pages)).filter { m.mapped[$0] }
+        let pages = pageRange(off, n, m.pages).filter { m.mapped[$0] }
         guard !pages.isEmpty else {
             t("vma_find: no VMA in range → -EINVAL (facts §2.4 step 3)")
             return .fail(.EINVAL)
@@ -455,6 +461,9 @@ struct Machine {
         lock(.vmaLock, .write, "userfaultfd_register_range")
         if off > 0 || off + n < m.pages { t("userfaultfd_register_range: vma_modify_flags_uffd splits the VMA") }
         for p in pages {
+            // userfaultfd_register_range: a VMA already registered here with (at least) these
+            // modes is skipped; otherwise its uffd flags are replaced by the requested ones.
+            if m.ctx[p] == ci && m.modes[p] & vmf == vmf { continue }
             world.mappings[mi].ctx[p] = ci
             world.mappings[mi].modes[p] = vmf
         }
@@ -486,7 +495,7 @@ struct Machine {
         lock(.mmapLock, .write, "userfaultfd_unregister")
         defer { unlock(.mmapLock, "userfaultfd_unregister") }
         let m = world.mappings[mi]
-        let pages = (off..<min(off + n, m.pages)).filter { m.mapped[$0] }
+        let pages = pageRange(off, n, m.pages).filter { m.mapped[$0] }
         if pages.isEmpty {
             t("vma_find: no VMA in range → -EINVAL")
             return .fail(.EINVAL)
@@ -494,6 +503,10 @@ struct Machine {
         let wpAsync = world.ctxs[ci].features & UffdFeature.wpAsync != 0
         if !canUserfault(m, m.modes[pages[0]], wpAsync: wpAsync) {
             t("userfaultfd_unregister: !vma_can_userfault(vma, vma->vm_flags) → -EINVAL")
+            return .fail(.EINVAL)
+        }
+        if pages.contains(where: { m.ctx[$0] >= 0 && m.ctx[$0] != ci }) {
+            t("userfaultfd_unregister: VMA registered through another userfaultfd → -EINVAL")
             return .fail(.EINVAL)
         }
         lock(.vmaLock, .write, "userfaultfd_clear_vma")

@@ -179,7 +179,7 @@ extension Machine {
                 break
             }
             let m = world.mappings[mi]
-            let p0 = off
+            let p0 = dstStart - m.base
             if wp && m.modes[p0] & Mode.wp == 0 {
                 t("MFILL_ATOMIC_WP on a VMA without VM_UFFD_WP → -EINVAL")
                 err = -Errno.EINVAL.code
@@ -207,7 +207,7 @@ extension Machine {
             }
             var retry = false
             while done < n {
-                let page = off + done
+                let page = p0 + done
                 let resident = src != "bad" && !(src == "nonresident" && done == n - 1)
                 let r = mfillPte(ci, &mi, page, mode, wp: wp, srcResident: resident, srcBad: src == "bad",
                                  folio: &folio, dstStart: dstStart, n: n, wantInode: wantInode)
@@ -399,7 +399,8 @@ extension Machine {
             return -Errno.EFAULT.code
         }
         let pte = m.ptes[page]
-        if pte.state == .present || pte.state == .poison {
+        if pte.state == .present {
+            // pte_none_mostly(): uffd-wp and poison markers may be overwritten (facts §2.5).
             t("\(site): PTE not none → -EEXIST")
             return -Errno.EEXIST.code
         }
@@ -524,7 +525,15 @@ extension Machine {
         let m = world.mappings[mi]
         guard let ino = m.inode else { return -Errno.EINVAL.code }
         let handler: String
-        if design.hasOps, let o = opsFor(m, quiet: true) { handler = "\(o.name)->\(getFolioName)(inode, pgoff)" } else {
+        if design.hasOps, let o = opsFor(m, quiet: true) {
+            handler = "\(o.name)->\(getFolioName)(inode, pgoff)"
+            if !o.getFolio {
+                checker.kernelWarning(.warnOn, "WARN_ON_ONCE(!uffd_ops->\(getFolioName)): \(o.name) advertises _UFFDIO_CONTINUE without a handler",
+                                      at: "mfill_atomic_pte_continue", thread)
+                t("WARN_ON_ONCE(!ops->\(getFolioName)) → -EINVAL")
+                return -Errno.EINVAL.code
+            }
+        } else {
             handler = "shmem_get_folio(inode, pgoff, SGP_NOALLOC)"
         }
         t(handler)
@@ -587,7 +596,7 @@ extension Machine {
         let m = world.mappings[mi]
         guard let ino = m.inode else { return -Errno.EINVAL.code }
         let pte = m.ptes[page]
-        if mode != .continue && (pte.state == .present || pte.state == .poison) {
+        if mode != .continue && pte.state == .present {
             t("hugetlb PTE not none → -EEXIST")
             return -Errno.EEXIST.code
         }
@@ -617,7 +626,7 @@ extension Machine {
                 t("hugetlb CONTINUE: no folio in the page cache → -EFAULT")
                 return -Errno.EFAULT.code
             }
-            if pte.state == .present || pte.state == .poison {
+            if pte.state == .present {
                 t("hugetlb PTE not none → -EEXIST")
                 return -Errno.EEXIST.code
             }

@@ -30,7 +30,7 @@ extension Machine {
             unlock(.mapChanging, "mwriteprotect_range")
             unlock(.mmapLock, "mwriteprotect_range")
         }
-        let pages = (off..<min(off + n, m.pages)).filter { m.mapped[$0] }
+        let pages = pageRange(off, n, m.pages).filter { m.mapped[$0] }
         if pages.isEmpty || pages.contains(where: { m.modes[$0] & Mode.wp == 0 }) {
             t("mwriteprotect_range: VMA without VM_UFFD_WP → -ENOENT")
             return .fail(.ENOENT)
@@ -86,7 +86,7 @@ extension Machine {
         let src = world.mappings[si]
         guard off < dst.pages, dst.mapped[off], soff < src.pages, src.mapped[soff] else {
             t("uffd_move_lock: no VMA → -ENOENT")
-            return .fail(.ENOENT)
+            return .fail(.ENOENT, ["move": -Errno.ENOENT.code])
         }
         lock(.vmaLock, .read, "uffd_move_lock (dst)")
         if di != si {
@@ -106,33 +106,33 @@ extension Machine {
         }
         if dst.shared || src.shared {
             t("move_pages: VM_SHARED VMA → -EINVAL (MOVE is anonymous only)")
-            return .fail(.EINVAL)
+            return .fail(.EINVAL, ["move": -Errno.EINVAL.code])
         }
-        if off + n > dst.pages || soff + n > src.pages {
+        if !world.singleVMA(di, off, n) || !world.singleVMA(si, soff, n) {
             t("move_pages: range runs past the VMA → -EINVAL")
-            return .fail(.EINVAL)
+            return .fail(.EINVAL, ["move": -Errno.EINVAL.code])
         }
         if !dst.isAnonymous || !src.isAnonymous || dst.readonlyProt != src.readonlyProt || dst.ctx[off] != ci {
             t("validate_move_areas: both anonymous, same protection, dst registered with this ctx → -EINVAL")
-            return .fail(.EINVAL)
+            return .fail(.EINVAL, ["move": -Errno.EINVAL.code])
         }
         var moved = 0
         var err: Errno?
         for k in 0..<n {
             let sp = world.mappings[si].ptes[soff + k]
             let dp = world.mappings[di].ptes[off + k]
+            if dp.state != .none {
+                t("move_pages_pte: dst populated → -EEXIST (checked before the source)")
+                err = .EEXIST
+                break
+            }
             if sp.state == .none {
                 if words.contains("allow_src_holes") {
                     moved += 1
                     continue
                 }
-                t("move_pages: source hole → -ENOENT")
+                t("move_pages_pte: source hole → -ENOENT")
                 err = .ENOENT
-                break
-            }
-            if dp.state != .none {
-                t("move_pages: dst populated → -EEXIST")
-                err = .EEXIST
                 break
             }
             if sp.cowShared {
@@ -258,7 +258,7 @@ extension Machine {
         lock(.mmapLock, .write, site)
         lock(.vmaLock, .write, "\(site): vma_start_write")
         let m = world.mappings[mi]
-        let pages = (off..<min(off + n, m.pages)).filter { m.mapped[$0] }
+        let pages = pageRange(off, n, m.pages).filter { m.mapped[$0] }
         raiseEvent(mi, pages, feature: UffdFeature.eventUnmap, code: 0x16, name: "UFFD_EVENT_UNMAP", site: "userfaultfd_unmap_prep")
         for p in pages {
             world.mappings[mi].mapped[p] = false
@@ -291,7 +291,7 @@ extension Machine {
             return .fail(.EINVAL)
         }
         lock(.mmapLock, .read, "madvise")
-        let pages = (off..<min(off + n, m.pages)).filter { m.mapped[$0] }
+        let pages = pageRange(off, n, m.pages).filter { m.mapped[$0] }
         raiseEvent(mi, pages, feature: UffdFeature.eventRemove, code: 0x15, name: "UFFD_EVENT_REMOVE", site: "userfaultfd_remove")
         for p in pages {
             if world.mappings[mi].ptes[p].state != .marker { world.mappings[mi].ptes[p] = Pte() }

@@ -109,7 +109,12 @@ public struct Script: Sendable, Hashable {
             case .thread:
                 guard let name = words.first else { throw ScriptError(line: lineNo, message: "thread needs a name") }
                 thread = name
-                if !threads.contains(name) { threads.append(name) }
+                if !threads.contains(name) {
+                    threads.append(name)
+                    if threads.count > maxThreads {
+                        throw ScriptError(line: lineNo, message: "thread: at most \(maxThreads) threads (main included)")
+                    }
+                }
             case .design:
                 guard let spec = words.first else { throw ScriptError(line: lineNo, message: "design needs a preset") }
                 do {
@@ -126,6 +131,11 @@ public struct Script: Sendable, Hashable {
         }
         return Script(steps: steps, design: design, threads: threads)
     }
+
+    /// The largest page count or offset a script may use (keeps the model's state small).
+    public static let maxPages = 4096
+    /// The most threads a script may use (the explorer keeps per-thread bitmasks).
+    public static let maxThreads = 4
 
     private static let modeWords: Set<String> = ["missing", "wp", "minor", "dontwake", "allow_src_holes", "clear"]
     private static let outputKeys: Set<String> = ["copy", "zeropage", "mapped", "updated", "move", "waited",
@@ -144,9 +154,12 @@ public struct Script: Sendable, Hashable {
             if nameCount < names { throw fail("expected \(names) name(s)") }
             if nameCount > names { throw fail("unexpected word '\(s.words.last ?? "")'") }
             for k in ["pages", "offset", "srcoffset"] {
-                if let v = s.options[k], Int(v) == nil || (Int(v) ?? -1) < 0 {
-                    throw fail("\(k) must be a non-negative number of pages, got '\(v)'")
+                if let v = s.options[k], Int(v) == nil || (Int(v) ?? -1) < 0 || (Int(v) ?? 0) > Script.maxPages {
+                    throw fail("\(k) must be a number of pages from 0 to \(Script.maxPages), got '\(v)'")
                 }
+            }
+            for w in s.words {
+                if let n = Int(w), n < 0 || n > Script.maxPages { throw fail("page count '\(w)' out of range") }
             }
             for w in s.list("mode") where !modeWords.contains(w) { throw fail("unknown mode '\(w)'") }
         }
@@ -168,7 +181,7 @@ public struct Script: Sendable, Hashable {
             if s.options["pages"] == nil { throw fail("needs pages=N") }
             if s.int("pages", 0) == 0 { throw fail("pages must be at least 1") }
         case .api:
-            try allow(["features"], names: 0)
+            try allow(["features", "ctx"], names: 0)
             for f in s.list("features") where UffdFeature.bit(f) == nil { throw fail("unknown feature '\(f)'") }
         case .register:
             try allow(["offset", "pages", "mode", "ctx"], names: 1)
