@@ -377,6 +377,7 @@ struct Machine {
                         mapped: Array(repeating: true, count: pages), ptes: Array(repeating: Pte(), count: pages),
                         ctx: Array(repeating: -1, count: pages), modes: Array(repeating: 0, count: pages))
         if s.has("populate") {
+            m.hasPageTable = true
             for p in 0..<pages {
                 if let ino = inode { world.inodes[ino].cache.insert(p) }
                 m.ptes[p] = Pte(state: .present, wp: false, anon: !shared, cowShared: false)
@@ -540,6 +541,7 @@ struct Machine {
             return Outcome(result: -1, errno: gup ? .EFAULT : nil, output: ["sigsegv": 1])
         }
         lock(.vmaLock, .read, "lock_vma_under_rcu")
+        world.mappings[mi].hasPageTable = true
         t("\(gup ? "GUP (no FAULT_FLAG_ALLOW_RETRY)" : "page fault") on \(m.name)+\(page) (\(write ? "write" : "read"))")
         let res = faultOnce(mi, page, write: write, gup: gup, nowait: nowait, waiterSlot: lastResult[thread] ?? 0)
         if checker.holds(thread, .vmaLock) { unlock(.vmaLock, "do_user_addr_fault") }

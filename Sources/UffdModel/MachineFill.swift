@@ -209,6 +209,7 @@ extension Machine {
             while done < n {
                 let page = p0 + done
                 let resident = src != "bad" && !(src == "nonresident" && done == n - 1)
+                world.mappings[mi].hasPageTable = true
                 let r = mfillPte(ci, &mi, page, mode, wp: wp, srcResident: resident, srcBad: src == "bad",
                                  folio: &folio, dstStart: dstStart, n: n, wantInode: wantInode)
                 if r == Machine.retryRequest {
@@ -276,6 +277,11 @@ extension Machine {
             let who = design.capabilities == .handlers ? "anon_uffd_ops" : "mfill_atomic_pte_\(mode.rawValue)"
             if mode == .zeropage {
                 t("\(who): map the zero page")
+                if m.ptes[page].state != .none {
+                    // mfill_atomic_pte_zeropage() wants pte_none(): even a marker is -EEXIST.
+                    t("mfill_atomic_pte_zeropage: PTE not none (markers included) → -EEXIST")
+                    return -Errno.EEXIST.code
+                }
                 return install(mi, page, inCache: false, anon: true, wp: wp, site: "mfill_atomic_pte_zeropage", wantInode: nil)
             }
             let site = design.capabilities == .handlers ? "anon_uffd_ops->alloc_folio" : "mfill_atomic_pte_copy"

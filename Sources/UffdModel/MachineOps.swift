@@ -119,6 +119,16 @@ extension Machine {
         var moved = 0
         var err: Errno?
         for k in 0..<n {
+            if !world.mappings[si].hasPageTable {
+                // move_pages(): mm_find_pmd(src) fails; only ALLOW_SRC_HOLES allocates it.
+                if !words.contains("allow_src_holes") {
+                    t("move_pages: no page table for the source → -ENOENT")
+                    err = .ENOENT
+                    break
+                }
+                world.mappings[si].hasPageTable = true
+            }
+            world.mappings[di].hasPageTable = true
             let sp = world.mappings[si].ptes[soff + k]
             let dp = world.mappings[di].ptes[off + k]
             if dp.state != .none {
@@ -260,6 +270,7 @@ extension Machine {
         let m = world.mappings[mi]
         let pages = pageRange(off, n, m.pages).filter { m.mapped[$0] }
         raiseEvent(mi, pages, feature: UffdFeature.eventUnmap, code: 0x16, name: "UFFD_EVENT_UNMAP", site: "userfaultfd_unmap_prep")
+        if pages.count == m.mapped.filter({ $0 }).count { world.mappings[mi].hasPageTable = false }
         for p in pages {
             world.mappings[mi].mapped[p] = false
             world.mappings[mi].ptes[p] = Pte()

@@ -42,6 +42,8 @@ struct Mapping: Sendable, Hashable {
     /// Per page: VM_UFFD_* bits.
     var modes: [UInt8]
     var anonVMA = false
+    /// A PTE table exists for this VMA (mm_find_pmd() succeeds); freed only by munmap.
+    var hasPageTable = false
 
     var isHugetlb: Bool { type == .hugetlb }
     /// vma_is_shmem (MAP_SHARED|MAP_ANONYMOUS is shmem too).
