@@ -146,7 +146,8 @@ public struct PatchText: Sendable, Equatable {
                     if case .fileHeader = state, var last = files.last, last.hunks.isEmpty {
                         last.headerLines.append(line)
                         last.headerLines.append(lines[i + 1])
-                        if last.path.isEmpty { last.path = path }
+                        // The `+++`/`---` names are unambiguous where `diff --git` ones (spaces) are not.
+                        if !path.isEmpty && path != "/dev/null" { last.path = path }
                         files[files.count - 1] = last
                     } else {
                         files.append(File(path: path, headerLines: [line, lines[i + 1]], hunks: []))
@@ -180,6 +181,9 @@ public struct PatchText: Sendable, Equatable {
     /// `diff --git a/x b/y` → `y` (C-quoted paths unquoted roughly; spaces kept).
     private static func gitPath(_ line: String) -> String {
         let rest = line.dropFirst("diff --git ".count)
+        if rest.hasSuffix("\""), let r = rest.range(of: " \"b/", options: .backwards) {
+            return unquote(String(rest[rest.index(after: r.lowerBound)...]))
+        }
         if let r = rest.range(of: " b/", options: .backwards) {
             return unquote(String(rest[r.upperBound...]))
         }
@@ -193,16 +197,54 @@ public struct PatchText: Sendable, Equatable {
         if let tab = p.firstIndex(of: "\t") { p = String(p[..<tab]) }
         p = unquote(p)
         if p == "/dev/null" { return p }
-        if p.hasPrefix("a/") || p.hasPrefix("b/") { p.removeFirst(2) }
+        if p.hasPrefix("a/") || p.hasPrefix("b/") {
+            p.removeFirst(2)
+        } else if p.hasPrefix("/") {
+            // An absolute name loses its leading slash, as `git apply -p1` treats it.
+            p.removeFirst()
+        }
         return p
     }
 
-    private static func unquote(_ s: String) -> String {
-        var t = s
-        if t.hasPrefix("\"") && t.hasSuffix("\"") && t.count >= 2 {
-            t = String(t.dropFirst().dropLast())
-            if t.hasPrefix("b/") || t.hasPrefix("a/") { t.removeFirst(2) }
+    /// Removes git's C-style quoting (`"a/A \\303\\242 B.py"` → `A â B.py`) and the `a/`/`b/` prefix
+    /// inside the quotes; unquoted text is returned as is.
+    static func unquote(_ s: String) -> String {
+        guard s.hasPrefix("\""), s.hasSuffix("\""), s.utf8.count >= 2 else { return s }
+        let inner = Array(s.utf8.dropFirst().dropLast())
+        var out: [UInt8] = []
+        var i = 0
+        while i < inner.count {
+            let b = inner[i]
+            guard b == UInt8(ascii: "\\"), i + 1 < inner.count else {
+                out.append(b)
+                i += 1
+                continue
+            }
+            let e = inner[i + 1]
+            switch e {
+            case UInt8(ascii: "0")...UInt8(ascii: "7"):
+                var value = 0
+                var j = i + 1
+                while j < inner.count, j < i + 4, (UInt8(ascii: "0")...UInt8(ascii: "7")).contains(inner[j]) {
+                    value = value * 8 + Int(inner[j] - UInt8(ascii: "0"))
+                    j += 1
+                }
+                out.append(UInt8(truncatingIfNeeded: value))
+                i = j
+                continue
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "a"): out.append(0x07)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "v"): out.append(0x0B)
+            default: out.append(e)
+            }
+            i += 2
         }
+        var t = String(decoding: out, as: UTF8.self)
+        if t.hasPrefix("b/") || t.hasPrefix("a/") { t.removeFirst(2) }
         return t
     }
 

@@ -63,6 +63,34 @@ import TestSupport
         #expect(ours == r.stdoutText.split(separator: "\n").map(String.init))
     }
 
+    static let corpusDiffs = [
+        "corpus/python-unidiff/git_cr.diff", "corpus/python-unidiff/git_filenames_with_spaces.diff",
+        "corpus/python-unidiff/git_quoted_filename.diff", "corpus/python-unidiff/hg.diff",
+        "corpus/python-unidiff/sample0.diff", "corpus/python-unidiff/svn.diff",
+        "corpus/git/t/t4100/t-apply-1.patch", "corpus/git/t/t4100/t-apply-3.patch",
+        "corpus/go-gitdiff/one_file.patch", "corpus/go-gitdiff/two_files.patch",
+    ]
+
+    /// Files, paths and line counts agree with `git apply --numstat -z` (live) on real diffs.
+    @Test(arguments: corpusDiffs)
+    func corpusDiffsMatchGitApplyNumstat(_ relative: String) throws {
+        guard Tool.available("git") else {
+            Issue.record("git is not installed")
+            return
+        }
+        let url = Repo.sharedFile(relative)
+        let r = try Tool.run("git", ["apply", "--numstat", "-z", url.path])
+        try #require(r.status == 0, "git apply: \(r.stderrText)")
+        let expected = r.stdoutText.split(separator: "\0").map(String.init)
+        let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
+        let patch = PatchText(messageId: "x", body: text)
+        let ours = patch.files.map { f in
+            let lines = f.hunks.flatMap(\.lines)
+            return "\(lines.filter { $0.raw.hasPrefix("+") }.count)\t\(lines.filter { $0.raw.hasPrefix("-") }.count)\t\(f.path)"
+        }
+        #expect(ours == expected)
+    }
+
     @Test func fingerprintIgnoresTrailingBlanksButNotText() {
         let a = LineFingerprint(hunkLines: [" a", "+b", " c"], at: 1)
         let b = LineFingerprint(hunkLines: [" a  ", "+b\t", " c"], at: 1)
