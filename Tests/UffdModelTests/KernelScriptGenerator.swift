@@ -138,6 +138,13 @@ final class HugePagePool: @unchecked Sendable {
         return (try body(), nil)
     }
 
+    /// `withPages` for async bodies.
+    func reserving<T>(_ pages: Int, _ body: () async throws -> T) async rethrows -> (value: T?, skipped: String?) {
+        if let reason = acquire(pages) { return (nil, reason) }
+        defer { release() }
+        return (try await body(), nil)
+    }
+
     private func acquire(_ pages: Int) -> String? {
         lock.lock()
         defer { lock.unlock() }
@@ -430,28 +437,31 @@ struct KernelScriptGenerator {
 }
 
 /// Delta debugging over script lines: the shortest script (by dropping lines) that still shows
-/// a disagreement.
+/// a disagreement. Each round tries every one-chunk removal at once, so that the kernel and the
+/// model can judge a whole round in one batch.
 enum ScriptShrinker {
-    /// Repeatedly drops chunks of lines, then single lines, while `disagrees` stays true.
-    static func shrink(_ script: String, disagrees: (String) -> Bool) -> String {
+    /// Drops chunks of lines (halving the chunk size down to single lines) while `stillFails`
+    /// says the shorter script still shows the problem; `stillFails` answers for a batch.
+    static func shrink(_ script: String, stillFails: ([String]) async throws -> [Bool]) async rethrows -> String {
         var lines = script.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
             .filter { !$0.hasPrefix("#") }
         var chunk = max(1, lines.count / 2)
-        while chunk >= 1 {
-            var index = 0
-            var removedAny = false
-            while index < lines.count {
+        while !lines.isEmpty {
+            var candidates: [[String]] = []
+            for start in stride(from: 0, to: lines.count, by: chunk) {
                 var candidate = lines
-                candidate.removeSubrange(index..<min(lines.count, index + chunk))
-                if !candidate.isEmpty, disagrees(candidate.joined(separator: "\n") + "\n") {
-                    lines = candidate
-                    removedAny = true
-                } else {
-                    index += chunk
-                }
+                candidate.removeSubrange(start..<min(lines.count, start + chunk))
+                if !candidate.isEmpty { candidates.append(candidate) }
             }
-            if chunk == 1 && !removedAny { break }
-            chunk = chunk == 1 ? 1 : chunk / 2
+            let verdicts = try await stillFails(candidates.map { $0.joined(separator: "\n") + "\n" })
+            if let hit = verdicts.firstIndex(of: true) {
+                lines = candidates[hit]
+                chunk = min(chunk, max(1, lines.count / 2))
+            } else if chunk == 1 {
+                break
+            } else {
+                chunk /= 2
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }
