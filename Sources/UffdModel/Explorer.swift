@@ -138,19 +138,19 @@ public enum Explorer {
                 case .release(let l, let site):
                     out.append(.release(lk(l))); text.append("unlock(\(l)) at \(site)"); msg.append("")
                 case .set(let v, let x):
-                    out.append(.set(vr(v), x)); text.append("\(v) = \(x)"); msg.append("")
+                    out.append(.set(vr(v), x)); text.append("·\(v) = \(x)"); msg.append("")
                 case .add(let v, let d):
-                    out.append(.add(vr(v), d)); text.append("\(v) += \(d)"); msg.append("")
+                    out.append(.add(vr(v), d)); text.append("·\(v) += \(d)"); msg.append("")
                 case .copy(let a, let b):
-                    out.append(.copy(vr(a), vr(b))); text.append("\(a) = \(b)"); msg.append("")
+                    out.append(.copy(vr(a), vr(b))); text.append("·\(a) = \(b)"); msg.append("")
                 case .waitUntil(let v, let x, let site):
                     out.append(.wait(vr(v), x)); text.append("sleep until \(v) == \(x) at \(site)"); msg.append("")
                 case .gotoIfEq(let v, let x, let g):
-                    out.append(.gotoIfEq(vr(v), x, targets[g] ?? idx)); text.append("if \(v) == \(x) goto \(g)"); msg.append("")
+                    out.append(.gotoIfEq(vr(v), x, targets[g] ?? idx)); text.append("·if \(v) == \(x) goto \(g)"); msg.append("")
                 case .gotoIfDiffer(let a, let b, let g):
-                    out.append(.gotoIfDiffer(vr(a), vr(b), targets[g] ?? idx)); text.append("if \(a) != \(b) goto \(g)"); msg.append("")
+                    out.append(.gotoIfDiffer(vr(a), vr(b), targets[g] ?? idx)); text.append("·if \(a) != \(b) goto \(g)"); msg.append("")
                 case .goto(let g):
-                    out.append(.goto(targets[g] ?? idx)); text.append("goto \(g)"); msg.append("")
+                    out.append(.goto(targets[g] ?? idx)); text.append("·goto \(g)"); msg.append("")
                 case .check(let v, let x, let m):
                     out.append(.check(vr(v), x)); text.append("assert \(v) == \(x)"); msg.append(m)
                 case .checkSame(let a, let b, let m):
@@ -227,7 +227,10 @@ public enum Explorer {
         func path(_ i: Int, extra: String? = nil) -> [String] {
             var out: [String] = []
             var c = i
-            while c > 0 { out.append(action[c]); c = parent[c] }
+            while c > 0 {
+                if !action[c].hasPrefix("·") { out.append(action[c]) }
+                c = parent[c]
+            }
             out.reverse()
             if let e = extra { out.append(e) }
             return out
@@ -259,7 +262,8 @@ public enum Explorer {
                         seen[n] = states.count
                         states.append(n)
                         parent.append(cur)
-                        action.append("\(programs[t].thread): \(labels[t][pc])")
+                        let shown = labels[t][pc]
+                        action.append(shown.hasPrefix("·") ? shown : "\(programs[t].thread): \(shown)")
                     }
                 }
             }

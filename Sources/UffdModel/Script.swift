@@ -80,6 +80,8 @@ public struct Script: Sendable, Hashable {
         var thread = "main"
         var threads = ["main"]
         var lineNo = 0
+        var mappings: Set<String> = []
+        var contexts: Set<String> = ["uffd0"]
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNo += 1
             var lineText = Substring(raw)
@@ -105,6 +107,7 @@ public struct Script: Sendable, Hashable {
             }
             let step = ScriptStep(op: op, line: lineNo, thread: thread, words: words, options: options)
             try validate(step)
+            try checkNames(step, &mappings, &contexts)
             switch op {
             case .thread:
                 guard let name = words.first else { throw ScriptError(line: lineNo, message: "thread needs a name") }
@@ -136,6 +139,32 @@ public struct Script: Sendable, Hashable {
     public static let maxPages = 4096
     /// The most threads a script may use (the explorer keeps per-thread bitmasks).
     public static let maxThreads = 4
+
+    /// Mapping and uffd names must be defined (by `mmap` / `uffd`) before they are used.
+    private static func checkNames(_ s: ScriptStep, _ maps: inout Set<String>, _ ctxs: inout Set<String>) throws(ScriptError) {
+        if let c = s.options["ctx"], !ctxs.contains(c) {
+            throw ScriptError(line: s.line, message: "\(s.op.rawValue): unknown userfaultfd '\(c)' (open it with 'uffd \(c)')")
+        }
+        switch s.op {
+        case .mmap:
+            if let f = s.options["fixed"], !maps.contains(f) {
+                throw ScriptError(line: s.line, message: "mmap: fixed=\(f) names no mapping")
+            }
+            if let n = s.name(0) { maps.insert(n) }
+        case .uffd:
+            if let n = s.name(0) { ctxs.insert(n) }
+        case .register, .unregister, .copy, .zeropage, .continue, .poison, .writeprotect, .wake, .pwrite,
+             .fault, .mremap, .munmap, .madvise, .truncate, .move:
+            let count = s.op == .move ? 2 : 1
+            for i in 0..<count {
+                if let n = s.name(i), !maps.contains(n) {
+                    throw ScriptError(line: s.line, message: "\(s.op.rawValue): unknown mapping '\(n)' (map it first with 'mmap \(n) TYPE pages=N')")
+                }
+            }
+        default:
+            break
+        }
+    }
 
     private static let modeWords: Set<String> = ["missing", "wp", "minor", "dontwake", "allow_src_holes", "clear"]
     private static let outputKeys: Set<String> = ["copy", "zeropage", "mapped", "updated", "move", "waited",
