@@ -854,7 +854,7 @@ static void op_fault(const struct line_tokens *t) {
     char *addr = (char *)(uintptr_t)page_addr(m, off);
     long long r = 0;
     int err = 0;
-    struct output_field out = {"signal", 0};
+    struct output_field out = {"sigbus", 1};
     if (gup) {
         int fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
         if (fd < 0) setup_failure("open /proc/self/mem");
@@ -878,13 +878,14 @@ static void op_fault(const struct line_tokens *t) {
         if (write) *p = 0x21;
         else (void)*p;
     } else {
+        /* SIGSEGV (no VMA, no permission) and SIGBUS (beyond EOF) both fail the access; the
+         * output says which: {"sigbus":1} for SIGBUS, nothing for SIGSEGV. */
         r = -1;
         err = EFAULT;
-        out.value = g_fault_signal;
     }
     sigaction(SIGSEGV, &old_segv, NULL);
     sigaction(SIGBUS, &old_bus, NULL);
-    emit_step("fault", r, err, 0, 0, &out, r < 0 ? 1 : 0);
+    emit_step("fault", r, err, 0, 0, &out, r < 0 && g_fault_signal == SIGBUS ? 1 : 0);
 }
 
 /* ---------------------------------------------------------------- script driver */

@@ -15,7 +15,7 @@ enum ModelOutcome: Equatable, Sendable {
 
 enum ModelOracle {
     /// Output fields the kernel itself writes (the model may add its own, e.g. `waited`).
-    static let kernelOutputKeys: Set<String> = ["copy", "zeropage", "mapped", "updated", "move", "event"]
+    static let kernelOutputKeys: Set<String> = ["copy", "zeropage", "mapped", "updated", "move", "event", "sigbus"]
 
     /// The model's steps for `script` under the D0 preset (mainline before the series), in process.
     /// - Throws: the model's `ScriptError` for a script it refuses.

@@ -69,6 +69,19 @@ let kernelScenarioCases: [KernelCase] = [
         # The kernel reports the error through the output field too (mfill_atomic_hugetlb).
         expect errno=EINVAL copy=-22
         """, hugetlb: true),
+    KernelCase(name: "hugetlb: COPY beyond i_size is EFAULT; the one-VMA check comes before alignment", script: """
+        mmap h hugetlb pages=2
+        api
+        register h mode=missing
+        truncate h pages=1
+        copy h offset=1
+        expect errno=EFAULT copy=-14
+        mmap g hugetlb pages=2
+        register g pages=1 mode=missing
+        copy g unaligned
+        # dst+4 KiB for one huge page runs past the registered VMA: -ENOENT before -EINVAL.
+        expect errno=ENOENT copy=-2
+        """, hugetlb: true),
     KernelCase(name: "S12 MAP_PRIVATE shmem registers MINOR and CONTINUE maps the page-cache page", script: """
         mmap s shmem pages=4 private
         api

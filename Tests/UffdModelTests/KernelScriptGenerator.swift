@@ -317,8 +317,8 @@ struct KernelScriptGenerator {
         var lines: [String] = ["# seed \(seed)"]
         var areas: [Area] = []
         let areaCount = Int.random(in: 1...3, using: &rng)
-        var types = ["anon", "anon", "shmem", "shmem-private"]
-        if includeHugetlb { types.append("hugetlb") }
+        var types = ["anon", "anon", "anon", "shmem", "shmem", "shmem-private", "file", "shmem-readonly"]
+        if includeHugetlb { types += ["hugetlb", "hugetlb"] }
         for i in 0..<areaCount {
             let kind = types.randomElement(using: &rng) ?? "anon"
             let pages = kind == "hugetlb" ? Int.random(in: 1...2, using: &rng) : Int.random(in: 1...6, using: &rng)
@@ -331,6 +331,14 @@ struct KernelScriptGenerator {
             case "shmem":
                 line = "mmap \(name) shmem pages=\(pages) shared"
                 areas.append(Area(name: name, type: "shmem", pages: pages, shared: true))
+            case "file":
+                let shared = Bool.random(using: &rng)
+                line = "mmap \(name) file pages=\(pages) \(shared ? "shared" : "private")"
+                areas.append(Area(name: name, type: "file", pages: pages, shared: shared))
+            case "shmem-readonly":
+                let shared = Bool.random(using: &rng)
+                line = "mmap \(name) shmem pages=\(pages) \(shared ? "shared" : "private") readonly"
+                areas.append(Area(name: name, type: "shmem", pages: pages, shared: shared))
             case "hugetlb":
                 line = "mmap \(name) hugetlb pages=\(pages)"
                 areas.append(Area(name: name, type: "hugetlb", pages: pages, shared: true))
@@ -357,6 +365,8 @@ struct KernelScriptGenerator {
             steps -= 1
         }
         var hasSecond = false
+        // Areas a `fault` may touch: never registered so far (a fault there cannot block).
+        var registered = Set(lines.compactMap { $0.hasPrefix("register ") ? $0.split(separator: " ")[1] : nil }.map(String.init))
         for _ in 0..<steps {
             let area = areas.randomElement(using: &rng) ?? areas[0]
             let n = area.name
@@ -365,11 +375,29 @@ struct KernelScriptGenerator {
             let offset = randomOffset(area, &rng)
             let pages = randomPages(area, &rng)
             let range = (offset.map { " offset=\($0)" } ?? "") + (pages.map { " pages=\($0)" } ?? "")
-            switch Int.random(in: 0..<100, using: &rng) {
+            switch Int.random(in: 0..<112, using: &rng) {
+            case 100..<103:
+                let advice = Bool.random(using: &rng) ? "dontneed" : "remove"
+                lines.append("madvise \(n) \(advice)\(range)")
+            case 103..<105:
+                if area.type != "anon" { lines.append("truncate \(n) pages=\(Int.random(in: 0...area.pages, using: &rng))") }
+            case 105..<107:
+                lines.append("mremap \(n)")
+            case 107..<110:
+                if let target = areas.filter({ !registered.contains($0.name) }).randomElement(using: &rng) {
+                    let access = Bool.random(using: &rng) ? "read" : "write"
+                    let page = randomOffset(target, &rng).map { " offset=\($0)" } ?? ""
+                    lines.append("fault \(target.name)\(page) \(access)")
+                }
+            case 110:
+                lines.append(["close", "readevent", "api"].randomElement(using: &rng) ?? "readevent")
+            case 111:
+                lines.append("copy \(n)\(offset.map { " offset=\($0)" } ?? "") unaligned")
             case 0..<20:
                 let mode = randomRegisterMode(&rng)
                 // An empty mode (no `mode=`) is the invalid mode 0.
                 lines.append("register \(n)\(range)\(mode.isEmpty ? "" : " mode=" + mode)\(ctx)")
+                registered.insert(n)
             case 20..<26:
                 lines.append("unregister \(n)\(range)\(ctx)")
             case 26..<40:
@@ -406,6 +434,7 @@ struct KernelScriptGenerator {
                     hasSecond = true
                 } else {
                     lines.append("register \(n) mode=missing ctx=u1")
+                    registered.insert(n)
                 }
             default:
                 lines.append(hasSecond && Bool.random(using: &rng) ? "close ctx=u1" : "fork")
