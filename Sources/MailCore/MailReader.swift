@@ -62,8 +62,34 @@ public enum MailReader {
             throw MailInputError(kind: .fileNotFound, file: path, offset: 0, detail: "no such file or directory")
         }
         if isDir.boolValue { return try readMaildir(path: path) }
+        if let mapped = MappedFile(path: path) {
+            return try parseMapped(mapped, source: path)
+        }
         let data = try load(path)
         return try parseChecked(data: data, source: path)
+    }
+
+    /// Bytes processed between hand-backs of mapped pages.
+    static let releaseStride = 4 << 20
+
+    private static func parseMapped(_ mapped: MappedFile, source: String) throws(MailInputError) -> Mailbox {
+        let b = mapped.bytes
+        if Inflate.isGzip(b) { return try parseBuffer(b, source: source) }
+        let split: Splitter.Result
+        do { split = try Splitter.split(b, release: mapped.release) } catch { throw rejection(error, source: source) }
+        var messages: [Message] = []
+        messages.reserveCapacity(split.spans.count)
+        var lastRelease = 0
+        for span in split.spans {
+            messages.append(split.format == .webArchiveText
+                ? MessageParser.parseWebArchive(b, span: span)
+                : MessageParser.parse(b, span: span, format: split.format))
+            if span.end - lastRelease > releaseStride {
+                mapped.release(lastRelease..<span.end)
+                lastRelease = span.end
+            }
+        }
+        return assemble(source: source, format: split.format, messages: messages, defects: split.defects)
     }
 
     /// Parses bytes already in memory. Never throws: an unusable input gives an empty mailbox
@@ -86,6 +112,12 @@ public enum MailReader {
     /// large mbox never needs all its messages in memory. Returns the detected format.
     @discardableResult
     public static func forEachMessage(path: String, _ body: (Message) throws -> Void) throws -> InputFormat {
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw MailInputError(kind: .unreadable, file: path, offset: 0, detail: "permission denied")
+        }
+        if let mapped = MappedFile(path: path), !Inflate.isGzip(mapped.bytes) {
+            return try stream(mapped.bytes, source: path, release: mapped.release, body)
+        }
         let data = try load(path)
         return try data.withUnsafeBytes { raw -> InputFormat in
             let b = raw.bindMemory(to: UInt8.self)
@@ -100,14 +132,20 @@ public enum MailReader {
         }
     }
 
-    private static func stream(_ b: Bytes, source: String, _ body: (Message) throws -> Void) throws -> InputFormat {
+    private static func stream(_ b: Bytes, source: String, release: ((Range<Int>) -> Void)? = nil,
+                               _ body: (Message) throws -> Void) throws -> InputFormat {
         let split: Splitter.Result
-        do { split = try Splitter.split(b) } catch { throw rejection(error, source: source) }
+        do { split = try Splitter.split(b, release: release) } catch { throw rejection(error, source: source) }
+        var lastRelease = 0
         for span in split.spans {
             let m = split.format == .webArchiveText
                 ? MessageParser.parseWebArchive(b, span: span)
                 : MessageParser.parse(b, span: span, format: split.format)
             try body(m)
+            if let release, span.end - lastRelease > releaseStride {
+                release(lastRelease..<span.end)
+                lastRelease = span.end
+            }
         }
         return split.format
     }

@@ -1,8 +1,8 @@
 /// MailCore: reads mailing-list mail (mbox variants, single messages, Maildir, gzip, stdin,
 /// web-archive text renderings) into messages and threads. Pure: Foundation only.
 ///
-/// Pipeline: `InputFormat.detect` -> split into raw messages -> `MessageParser` (headers,
-/// RFC 2047, MIME, transfer encodings, charsets) -> `Threader` (JWZ).
+/// Pipeline: `MailReader` -> `Splitter` (format detection, raw messages) -> `MessageParser`
+/// (headers, RFC 2047, MIME, transfer encodings, charsets) -> `Threader` (JWZ). See `MailReader`.
 import Foundation
 
 /// A name and an e-mail address, as found in `From:`, `To:` or `Cc:`.
@@ -77,7 +77,12 @@ public struct Message: Sendable, Equatable, Identifiable {
     /// References, oldest first, without angle brackets.
     public var references: [String]
     /// All headers, unfolded and decoded, in order. Names keep their original case.
-    public var headers: [Header]
+    /// (Kept packed in one string per message; this builds the array on each read.)
+    public var headers: [Header] {
+        get { headerStorage.headers }
+        set { headerStorage = HeaderStorage(newValue) }
+    }
+    var headerStorage: HeaderStorage
     /// The readable text of the message: the chosen text/plain part(s) decoded to UTF-8,
     /// followed by inline patch attachments (text/x-patch, text/x-diff), CRLF normalised to LF.
     public var body: String
@@ -105,7 +110,7 @@ public struct Message: Sendable, Equatable, Identifiable {
         self.rawDate = rawDate
         self.inReplyTo = inReplyTo
         self.references = references
-        self.headers = headers
+        self.headerStorage = HeaderStorage(headers)
         self.body = body
         self.parts = parts
         self.defects = defects
@@ -116,7 +121,73 @@ public struct Message: Sendable, Equatable, Identifiable {
 
     /// The first header with this name (case-insensitive), decoded.
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        headerStorage.first(name)
+    }
+}
+
+/// Headers packed into one string with UTF-8 end offsets (name end, value end, ...): a message
+/// keeps one allocation for all its header text instead of two per field.
+struct HeaderStorage: Sendable, Equatable, Hashable {
+    private(set) var text: String
+    private(set) var ends: [UInt32]
+
+    init() {
+        text = ""
+        ends = []
+    }
+
+    /// Empty storage with room for `bytes` of text and `fields` fields.
+    init(reserving bytes: Int, fields: Int) {
+        self.init()
+        text.reserveCapacity(bytes)
+        ends.reserveCapacity(2 * fields)
+    }
+
+    init(_ headers: [Header]) {
+        self.init()
+        for h in headers { append(name: h.name, value: h.value) }
+    }
+
+    mutating func append(name: String, value: String) {
+        text += name
+        ends.append(UInt32(truncatingIfNeeded: text.utf8.count))
+        text += value
+        ends.append(UInt32(truncatingIfNeeded: text.utf8.count))
+    }
+
+    var count: Int { ends.count / 2 }
+
+    private func slice(_ from: Int, _ to: Int) -> String {
+        let u = text.utf8
+        let a = u.index(u.startIndex, offsetBy: from)
+        let b = u.index(a, offsetBy: to - from)
+        return String(decoding: u[a..<b], as: UTF8.self)
+    }
+
+    /// Name and value of field `i`.
+    func field(_ i: Int) -> Header {
+        let start = i == 0 ? 0 : Int(ends[2 * i - 1])
+        let mid = Int(ends[2 * i])
+        return Header(name: slice(start, mid), value: slice(mid, Int(ends[2 * i + 1])))
+    }
+
+    var headers: [Header] { (0..<count).map(field) }
+
+    /// The value of the first field named `name` (ASCII case-insensitive).
+    func first(_ name: String) -> String? {
+        let want = Array(name.utf8).map(ASCII.lower)
+        let u = Array(text.utf8)
+        var start = 0
+        for i in 0..<count {
+            let mid = Int(ends[2 * i])
+            if mid - start == want.count {
+                var same = true
+                for k in 0..<want.count where ASCII.lower(u[start + k]) != want[k] { same = false; break }
+                if same { return slice(mid, Int(ends[2 * i + 1])) }
+            }
+            start = Int(ends[2 * i + 1])
+        }
+        return nil
     }
 }
 

@@ -37,14 +37,14 @@ enum MessageParser {
     static func parseContent(_ b: Bytes, range: Range<Int>, base: Int) -> Message {
         let hb = HeaderBlock.parse(b, start: range.lowerBound, end: range.upperBound, base: base)
         var defects = hb.defects
-        var headers: [Header] = []
-        headers.reserveCapacity(hb.headers.count)
+        var storage = HeaderStorage(reserving: hb.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.count },
+                                    fields: hb.headers.count)
+        var subjectText: String?
         var rawText: [String: String] = [:]
-        var subjectIndex: Int?
         for h in hb.headers {
             let text = EncodedWords.decode(h.value, offset: h.offset, defects: &defects)
-            if subjectIndex == nil && h.key == "subject" { subjectIndex = headers.count }
-            headers.append(Header(name: h.name, value: text))
+            if subjectText == nil && h.key == "subject" { subjectText = text }
+            storage.append(name: h.name, value: text)
             // Structured fields are parsed from the undecoded text (RFC 2047 applies to parts of them).
             switch h.key {
             case "from", "sender", "to", "cc", "date", "message-id", "in-reply-to":
@@ -56,7 +56,7 @@ enum MessageParser {
         func offsetOf(_ key: String) -> Int { hb.headers.first { $0.key == key }?.offset ?? (base + range.lowerBound) }
 
         // Tabs and stray line breaks read as spaces; runs of spaces are kept as sent.
-        var subject = Text.trim(subjectIndex.map { headers[$0].value } ?? "")
+        var subject = Text.trim(subjectText ?? "")
         if subject.utf8.contains(where: { $0 == ASCII.tab || $0 == ASCII.cr || $0 == ASCII.lf }) {
             subject = subject.replacingOccurrences(of: "\t", with: " ")
                 .replacingOccurrences(of: "\r", with: "").replacingOccurrences(of: "\n", with: " ")
@@ -124,10 +124,12 @@ enum MessageParser {
             defects.append(Defect(kind: .missingMessageId, offset: base + range.lowerBound,
                                   detail: "no Message-ID; synthesised \(messageId)"))
         }
-        return Message(messageId: messageId, subject: subject, from: from, to: to, cc: cc, date: date,
-                       rawDate: rawDate, inReplyTo: inReplyTo, references: references, headers: headers,
-                       body: body, parts: walker.parts, defects: defects, offset: base + range.lowerBound,
-                       length: range.count)
+        var m = Message(messageId: messageId, subject: subject, from: from, to: to, cc: cc, date: date,
+                        rawDate: rawDate, inReplyTo: inReplyTo, references: references,
+                        body: body, parts: walker.parts, defects: defects, offset: base + range.lowerBound,
+                        length: range.count)
+        m.headerStorage = storage
+        return m
     }
 
     private static func joinPieces(_ pieces: [String]) -> String {

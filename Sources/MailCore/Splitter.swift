@@ -70,14 +70,15 @@ enum Splitter {
     }
 
     /// Detects the format and splits. `base` is added to offsets in defects.
-    static func split(_ b: Bytes) throws(Rejection) -> Result {
+    /// `release` is called now and then with a range of bytes that are no longer needed.
+    static func split(_ b: Bytes, release: ((Range<Int>) -> Void)? = nil) throws(Rejection) -> Result {
         let n = b.count
         var p = 0
         while p < n, ASCII.isSpace(b[p]) { p += 1 }
         guard p < n else { throw .empty }
         let (firstEnd, firstNext) = line(b, p, n)
         if isFromLine(b, p, firstNext) {
-            return splitMbox(b, from: p, defects: [])
+            return splitMbox(b, from: p, defects: [], release: release)
         }
         if isWebArchive(b, p) {
             return Result(format: .webArchiveText, spans: [RawSpan(start: p, contentStart: p, end: n, hasQuotedFrom: false)], defects: [])
@@ -93,7 +94,7 @@ enum Splitter {
             if b[q] == 0x46, isFromLine(b, q, next) {
                 let d = Defect(kind: .other, offset: p,
                                detail: "\(q - p) bytes before the first message separator skipped")
-                return splitMbox(b, from: q, defects: [d])
+                return splitMbox(b, from: q, defects: [d], release: release)
             }
             q = next
         }
@@ -126,7 +127,7 @@ enum Splitter {
     }
 
     /// Splits an mbox starting at a separator line at `from`.
-    static func splitMbox(_ b: Bytes, from: Int, defects initial: [Defect]) -> Result {
+    static func splitMbox(_ b: Bytes, from: Int, defects initial: [Defect], release: ((Range<Int>) -> Void)? = nil) -> Result {
         let n = b.count
         var spans: [RawSpan] = []
         var defects = initial
@@ -139,6 +140,7 @@ enum Splitter {
         var pos = contentStart
         // Content-Length of the current message, checked once its headers end.
         var checkedHeaders = false
+        var lastRelease = 0
         while pos < n {
             if !checkedHeaders {
                 checkedHeaders = true
@@ -161,6 +163,10 @@ enum Splitter {
             if c == 0x46 {
                 if isFromLine(b, pos, next) {
                     spans.append(RawSpan(start: start, contentStart: contentStart, end: pos, hasQuotedFrom: quoted))
+                    if let release, pos - lastRelease > MailReader.releaseStride {
+                        release(lastRelease..<pos)
+                        lastRelease = pos
+                    }
                     start = pos
                     quoted = false
                     contentStart = next

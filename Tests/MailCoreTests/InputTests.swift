@@ -215,3 +215,45 @@ import TestSupport
         #expect(box.messages[1].defects.contains { $0.kind == .missingHeaderBodySeparator })
     }
 }
+
+/// Large inputs: mapped reading that hands pages back must see exactly what an in-memory parse sees.
+@Suite struct LargeInputTests {
+    @Test func mappedReadOfSeveralStridesMatchesInMemoryParse() throws {
+        var text = ""
+        let filler = String(repeating: "diff line of a patch body, nothing special here\n", count: 60)
+        var i = 0
+        while text.utf8.count < 3 * MailReader.releaseStride {
+            text += "From nobody Mon Sep 17 00:00:00 2001\nFrom: A <a@x.org>\nMessage-ID: <m\(i)@x.org>\n"
+            text += (i > 0 ? "In-Reply-To: <m\(i - 1)@x.org>\n" : "") + "Subject: part \(i)\n\n\(filler)\n"
+            i += 1
+        }
+        let bytes = Array(text.utf8)
+        let dir = try ScratchDirectory("h1-large")
+        defer { dir.remove() }
+        let url = dir.file("large.mbox")
+        try Data(bytes).write(to: url)
+        let mapped = try MailReader.read(path: url.path)
+        let inMemory = MailReader.parse(bytes: bytes, source: url.path)
+        #expect(mapped.messages.count == i)
+        #expect(mapped.messages == inMemory.messages)
+        var streamed = 0
+        try MailReader.forEachMessage(path: url.path) { m in
+            if m.messageId == "m\(streamed)@x.org" { streamed += 1 }
+        }
+        #expect(streamed == i)
+    }
+
+    @Test func headerStorageRoundTrip() {
+        let fields = [Header(name: "Subject", value: "Ünïcode ✓"), Header(name: "X-Empty", value: ""),
+                      Header(name: "", value: "odd"), Header(name: "To", value: "a@x, b@y")]
+        let s = HeaderStorage(fields)
+        #expect(s.headers == fields)
+        var m = Message(messageId: "x", subject: "", from: Address(name: "", email: ""), date: nil, headers: fields, body: "")
+        #expect(m.header("SUBJECT") == "Ünïcode ✓")
+        #expect(m.header("x-empty") == "")
+        #expect(m.header("cc") == nil)
+        m.headers.append(Header(name: "Cc", value: "c@z"))
+        #expect(m.header("cc") == "c@z")
+        #expect(m.headers.count == 5)
+    }
+}

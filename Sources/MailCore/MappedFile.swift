@@ -1,0 +1,47 @@
+import Foundation
+
+/// A read-only, private mapping of a whole file. Pages already processed can be handed back
+/// (`release(upTo:)`), so reading a large mbox does not keep the whole file resident.
+final class MappedFile {
+    private let address: UnsafeMutableRawPointer?
+    let count: Int
+    private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+
+    /// Maps `path`; nil when the file cannot be mapped (pipes, special files), so callers can
+    /// fall back to reading it.
+    init?(path: String) {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        count = Int(st.st_size)
+        if count == 0 {
+            address = nil
+            return
+        }
+        let p = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0)
+        guard let p, p != UnsafeMutableRawPointer(bitPattern: -1) else { return nil }
+        address = p
+    }
+
+    deinit {
+        if let address { munmap(address, count) }
+    }
+
+    /// The mapped bytes (valid while this object lives).
+    var bytes: Bytes {
+        guard let address else { return Bytes(start: nil, count: 0) }
+        return Bytes(start: address.assumingMemoryBound(to: UInt8.self), count: count)
+    }
+
+    /// Drops the resident pages lying wholly inside `range`; touching them again re-reads the file.
+    func release(_ range: Range<Int>) {
+        guard let address else { return }
+        let page = Self.pageSize
+        let start = (max(0, range.lowerBound) + page - 1) / page * page
+        let end = min(range.upperBound, count) / page * page
+        guard end > start else { return }
+        _ = madvise(address + start, end - start, Int32(MADV_DONTNEED))
+    }
+}
