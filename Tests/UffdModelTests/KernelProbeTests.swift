@@ -473,6 +473,24 @@ enum KernelProbeFixture {
         #expect(run.steps.count == 3)
     }
 
+    @Test func probeExitsFourWhereUserfaultfdIsUnavailable() throws {
+        guard case .success(let probe) = KernelProbeFixture.probe else { return }
+        // As an unprivileged user with vm.unprivileged_userfaultfd=0 and /dev/userfaultfd 0600,
+        // both ways to get a uffd fail with EPERM/EACCES.
+        guard getuid() == 0, Tool.available("setpriv"),
+              (try? String(contentsOfFile: "/proc/sys/vm/unprivileged_userfaultfd", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) == "0" else {
+            print("skipped: needs root, setpriv and vm.unprivileged_userfaultfd=0 to drop the privilege")
+            return
+        }
+        let result = try Tool.run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups",
+                                              probe.executable.path, "-"],
+                                  stdin: Data("mmap a anon pages=1\napi\n".utf8))
+        #expect(result.status == 4)
+        #expect(result.stderrText.contains("userfaultfd unavailable"))
+        #expect(result.stdoutText.isEmpty)
+    }
+
     @Test func probeRefusesMultiThreadScriptsAndUnknownOps() throws {
         guard case .success(let probe) = KernelProbeFixture.probe else { return }
         let runs = try probe.runBatch(["thread t1\nmmap a anon pages=1\n", "mmap a gmem pages=1\n",
