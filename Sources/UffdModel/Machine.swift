@@ -340,6 +340,7 @@ struct Machine {
 
     // MARK: mmap, api, register
 
+    /// `mmap`: a new VMA (and inode for file-backed types); `populate` writes every page first; `fixed=` replaces a mapping (facts §4 S5).
     mutating func opMmap(_ s: ScriptStep) -> Outcome {
         guard let name = s.name(0) else { return .fail(.EINVAL) }
         let typeWord = s.words.first { MemType(rawValue: $0.lowercased()) != nil }?.lowercased() ?? "anon"
@@ -389,6 +390,7 @@ struct Machine {
         return .ok()
     }
 
+    /// UFFDIO_API: features negotiated once; a second call is -EINVAL (facts §2.2); WP_ASYNC implies WP_UNPOPULATED.
     mutating func opApi(_ s: ScriptStep) -> Outcome {
         let ci: Int
         switch ctxOf(s) {
@@ -422,6 +424,8 @@ struct Machine {
         return vmf
     }
 
+    /// UFFDIO_REGISTER with the checks of facts §2.4 in kernel order: mode, validate_range, no VMA,
+    /// !vma_can_userfault → -EINVAL, no VM_MAYWRITE → -EPERM, other ctx → -EBUSY; then the split and the mask.
     mutating func opRegister(_ s: ScriptStep) -> Outcome {
         let ci: Int
         switch apiCtx(s) {
@@ -484,6 +488,7 @@ struct Machine {
         return out
     }
 
+    /// UFFDIO_UNREGISTER (facts §2.4 "Unregistration"): same range checks, wakes MISSING waiters, clears WP markers.
     mutating func opUnregister(_ s: ScriptStep) -> Outcome {
         let ci: Int
         switch apiCtx(s) {
@@ -525,6 +530,7 @@ struct Machine {
 
     // MARK: faults
 
+    /// A page fault or GUP on one page (facts §3.3): per-VMA read lock, then the memory type's fault path.
     mutating func opFault(_ s: ScriptStep) -> Outcome {
         guard let mi = mapping(s) else { return .fail(.EINVAL) }
         let page = s.int("offset", 0)

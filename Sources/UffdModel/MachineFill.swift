@@ -5,6 +5,8 @@ extension Machine {
     /// Returned by a per-page handler that asks for the unlocked retry (`-ENOENT` with `*foliop`).
     static let retryRequest = Int.min
 
+    /// UFFDIO_COPY/ZEROPAGE/CONTINUE/POISON: mmap_changing first (-EAGAIN written to the output field),
+    /// validate_range, mode bits, then `mfill_atomic()`; partial → -EAGAIN (facts §2.2, §2.5).
     mutating func opFill(_ s: ScriptStep, _ mode: FillMode) -> Outcome {
         let ci: Int
         switch apiCtx(s) {
@@ -579,6 +581,7 @@ extension Machine {
         return r
     }
 
+    /// POISON refuses any non-none PTE, markers included (facts §2.5 row "dst PTE not none").
     mutating func poisonPte(_ mi: Int, _ page: Int, site: String) -> Int {
         lock(.ptl, .write, site)
         defer { unlock(.ptl, site) }

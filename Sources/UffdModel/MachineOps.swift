@@ -2,6 +2,8 @@
 import Foundation
 
 extension Machine {
+    /// UFFDIO_WRITEPROTECT (facts §2.2): WP+DONTWAKE → -EINVAL, mmap_changing → -EAGAIN, a VMA without
+    /// VM_UFFD_WP → -ENOENT; markers on none PTEs of file-backed VMAs (or with WP_UNPOPULATED).
     mutating func opWriteprotect(_ s: ScriptStep) -> Outcome {
         let ci: Int
         switch apiCtx(s) {
@@ -51,6 +53,7 @@ extension Machine {
         return .ok()
     }
 
+    /// UFFDIO_WAKE (facts §2.4): wakes the waiters in the range.
     mutating func opWake(_ s: ScriptStep) -> Outcome {
         switch apiCtx(s) {
         case .failure(let e): return .fail(e)
@@ -171,6 +174,7 @@ extension Machine {
         return .ok(["move": bytes])
     }
 
+    /// pwrite(2) through the file: fills the page cache without a page fault (i_rwsem, folio lock).
     mutating func opPwrite(_ s: ScriptStep) -> Outcome {
         guard let mi = mapping(s) else { return .fail(.EINVAL) }
         let m = world.mappings[mi]
@@ -206,6 +210,8 @@ extension Machine {
         }
     }
 
+    /// fork (facts §3.1 step 2, §4 S21): EVENT_FORK raises mmap_changing until the event is read;
+    /// anonymous pages become shared with the child (MOVE then gives -EBUSY, facts §3.4).
     mutating func opFork() -> Outcome {
         lock(.mmapLock, .write, "dup_mmap")
         lock(.vmaLock, .write, "dup_mmap: vma_start_write")
@@ -233,6 +239,7 @@ extension Machine {
         return .ok()
     }
 
+    /// mremap (facts §4 S4): EVENT_REMAP keeps the registration and raises mmap_changing, else the VMA is unregistered.
     mutating func opMremap(_ s: ScriptStep) -> Outcome {
         guard let mi = mapping(s) else { return .fail(.EINVAL) }
         lock(.mmapLock, .write, "mremap")
@@ -281,6 +288,7 @@ extension Machine {
         unlock(.mmapLock, site)
     }
 
+    /// munmap (facts §3.1 step 2): EVENT_UNMAP raises mmap_changing.
     mutating func opMunmap(_ s: ScriptStep) -> Outcome {
         guard let mi = mapping(s) else { return .fail(.EINVAL) }
         let (off, n) = range(s, world.mappings[mi], all: true)
@@ -290,6 +298,7 @@ extension Machine {
         return .ok()
     }
 
+    /// madvise DONTNEED/REMOVE (facts §3.1 step 2): userfaultfd_remove() raises EVENT_REMOVE.
     mutating func opMadvise(_ s: ScriptStep) -> Outcome {
         guard let mi = mapping(s) else { return .fail(.EINVAL) }
         let m = world.mappings[mi]
@@ -313,6 +322,7 @@ extension Machine {
         return .ok()
     }
 
+    /// ftruncate: i_size shrinks, page cache and PTEs beyond it go (i_rwsem → i_mmap_rwsem → PTL, facts §3).
     mutating func opTruncate(_ s: ScriptStep) -> Outcome {
         guard let mi = mapping(s) else { return .fail(.EINVAL) }
         guard let ino = world.mappings[mi].inode else {
@@ -337,6 +347,7 @@ extension Machine {
         return .ok()
     }
 
+    /// close(uffd) (facts §3.3, §4 S22): released, registrations cleared, every waiter woken; retried faults see no ctx.
     mutating func opClose(_ s: ScriptStep) -> Outcome {
         let ci: Int
         switch ctxOf(s) {
@@ -363,6 +374,7 @@ extension Machine {
         return .ok()
     }
 
+    /// Module unload: refused while a VMA (vm_file) or a retry snapshot (get_file) pins the module.
     mutating func opUnload(_ s: ScriptStep) -> Outcome {
         let name = s.words[0].lowercased()
         if let m = world.mappings.first(where: { $0.driver == name && $0.mapped.contains(true) }) {
@@ -378,6 +390,7 @@ extension Machine {
         return .ok()
     }
 
+    /// read(uffd): pending faults first, then non-cooperative events; reading one completes it (facts §3.1 step 2).
     mutating func opReadEvent(_ s: ScriptStep) -> Outcome {
         let ci: Int
         switch ctxOf(s) {
