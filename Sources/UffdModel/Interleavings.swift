@@ -47,6 +47,12 @@ private struct Compiler {
         for (i, c) in machine.world.ctxs.enumerated() where c.mmapChanging > 0 { initial["changing:\(i)"] = 1 }
     }
 
+    /// The lock name of a VMA as schedules print it (named after the first mapping at that address).
+    func vmaLock(_ m: Mapping) -> String {
+        let first = machine.world.mappings.first { $0.base == m.base }?.name ?? m.name
+        return "&vma->vm_lock[\(first)]"
+    }
+
     func mapping(_ s: ScriptStep, _ n: Int = 0) -> Mapping? {
         guard let name = s.name(n), let i = machine.world.mappingIndex(name) else { return nil }
         return machine.world.mappings[i]
@@ -73,11 +79,11 @@ private struct Compiler {
         case .mmap: replace(s, &b)
         case .register, .unregister:
             guard let m = mapping(s) else { return }
-            b.lock("mmap_lock", write: true, at: "userfaultfd_\(s.op.rawValue)")
-            b.lock("vma@\(m.base)", write: true, at: "vma_start_write")
+            b.lock("&mm->mmap_lock", write: true, at: "userfaultfd_\(s.op.rawValue)")
+            b.lock(vmaLock(m), write: true, at: "vma_start_write")
             b.set("reg@\(m.base)", s.op == .register ? 1 : 0)
-            b.unlock("vma@\(m.base)", at: "userfaultfd_\(s.op.rawValue)")
-            b.unlock("mmap_lock", at: "userfaultfd_\(s.op.rawValue)")
+            b.unlock(vmaLock(m), at: "userfaultfd_\(s.op.rawValue)")
+            b.unlock("&mm->mmap_lock", at: "userfaultfd_\(s.op.rawValue)")
         case .move: move(s, &b)
         case .fork: fork(&b)
         case .close: close(s, &b)
@@ -105,12 +111,12 @@ private struct Compiler {
     }
 
     func wakeCode(_ k: String, _ b: inout ProgramBuilder) {
-        b.lock("wq", write: true, at: "wake_userfault")
+        b.lock("&ctx->fault_pending_wqh", write: true, at: "wake_userfault")
         let skip = "nowake\(k)\(b.code.count)"
         b.goto(skip, if: "queued\(k)", equals: 0)
         b.set("woken\(k)", 1)
         b.label(skip)
-        b.unlock("wq", at: "wake_userfault")
+        b.unlock("&ctx->fault_pending_wqh", at: "wake_userfault")
     }
 
     /// Page fault into a registered range: handle_userfault() sleeps with the fault lock dropped (facts §3.3).
@@ -119,7 +125,7 @@ private struct Compiler {
         let page = s.int("offset", 0)
         let k = "@\(m.base):\(page)"
         let ci = ctx(m, page)
-        let vma = "vma@\(m.base)"
+        let vma = vmaLock(m)
         let done = fresh("done")
         let normal = fresh("normal")
         let skip = fresh("skip")
@@ -130,9 +136,9 @@ private struct Compiler {
         b.goto(done, if: "reg@\(m.base)", equals: 0)
         b.goto(normal, if: "released:\(ci)", equals: 1)
         if folioBug { b.lock("folio\(k)", write: true, at: "\(m.driver)_fault (folio_lock)") }
-        b.lock("wq", write: true, at: "handle_userfault")
+        b.lock("&ctx->fault_pending_wqh", write: true, at: "handle_userfault")
         b.set("queued\(k)", 1)
-        b.unlock("wq", at: "handle_userfault")
+        b.unlock("&ctx->fault_pending_wqh", at: "handle_userfault")
         b.goto(skip, if: "present\(k)", equals: 1)
         b.unlock(vma, at: "release_fault_lock")
         b.wait(until: "woken\(k)", equals: 1, at: "handle_userfault: schedule()")
@@ -157,8 +163,8 @@ private struct Compiler {
         let page = s.int("offset", 0)
         let k = "@\(m.base):\(page)"
         let ci = ctx(m, page)
-        let vma = "vma@\(m.base)"
-        let mc = "map_changing:\(ci)"
+        let vma = vmaLock(m)
+        let mc = "&ctx->map_changing_lock"
         let snap = fresh("snap")
         let enoent = fresh("enoent")
         let enoent2 = fresh("enoent")
@@ -177,8 +183,8 @@ private struct Compiler {
         b.lock(mc, write: false, at: "mfill_atomic")
         b.goto(eagain, if: "changing:\(ci)", equals: 1)
         if bug == .takesMmapLock {
-            b.lock("mmap_lock", write: false, at: "\(m.driver)_uffd_copy (mmap_read_lock)")
-            b.unlock("mmap_lock", at: "\(m.driver)_uffd_copy")
+            b.lock("&mm->mmap_lock", write: false, at: "\(m.driver)_uffd_copy (mmap_read_lock)")
+            b.unlock("&mm->mmap_lock", at: "\(m.driver)_uffd_copy")
         }
         if nonresident {
             if snapshot {
@@ -233,33 +239,33 @@ private struct Compiler {
     mutating func unmap(_ s: ScriptStep, _ b: inout ProgramBuilder) {
         guard let m = mapping(s) else { return }
         let site = s.op == .mremap ? "mremap" : "do_vmi_munmap"
-        b.lock("mmap_lock", write: true, at: site)
-        b.lock("vma@\(m.base)", write: true, at: "vma_start_write")
+        b.lock("&mm->mmap_lock", write: true, at: site)
+        b.lock(vmaLock(m), write: true, at: "vma_start_write")
         let ci = ctx(m, 0)
         let feature = s.op == .mremap ? UffdFeature.eventRemap : UffdFeature.eventUnmap
         if m.ctx.contains(where: { $0 >= 0 }) && machine.world.ctxs[ci].features & feature != 0 {
-            b.lock("map_changing:\(ci)", write: true, at: s.op == .mremap ? "mremap_userfaultfd_prep" : "userfaultfd_unmap_prep")
+            b.lock("&ctx->map_changing_lock", write: true, at: s.op == .mremap ? "mremap_userfaultfd_prep" : "userfaultfd_unmap_prep")
             b.set("changing:\(ci)", 1)
-            b.unlock("map_changing:\(ci)", at: "userfaultfd event")
+            b.unlock("&ctx->map_changing_lock", at: "userfaultfd event")
         }
         b.set("vma@\(m.base)", 0)
         b.set("reg@\(m.base)", 0)
         if m.isModule && s.op == .munmap { b.add("ref:\(m.driver)", -1) }
-        b.unlock("vma@\(m.base)", at: site)
-        b.unlock("mmap_lock", at: site)
+        b.unlock(vmaLock(m), at: site)
+        b.unlock("&mm->mmap_lock", at: site)
     }
 
     /// mmap MAP_FIXED over an existing mapping: the VMA at that address is replaced by another file.
     mutating func replace(_ s: ScriptStep, _ b: inout ProgramBuilder) {
         guard let old = s.options["fixed"], let i = machine.world.mappingIndex(old) else { return }
         let m = machine.world.mappings[i]
-        b.lock("mmap_lock", write: true, at: "do_mmap (MAP_FIXED)")
-        b.lock("vma@\(m.base)", write: true, at: "vma_start_write")
+        b.lock("&mm->mmap_lock", write: true, at: "do_mmap (MAP_FIXED)")
+        b.lock(vmaLock(m), write: true, at: "vma_start_write")
         b.add("file@\(m.base)", 1000)
         b.set("reg@\(m.base)", 0)
         b.set("vma@\(m.base)", 1)
-        b.unlock("vma@\(m.base)", at: "do_mmap")
-        b.unlock("mmap_lock", at: "do_mmap")
+        b.unlock(vmaLock(m), at: "do_mmap")
+        b.unlock("&mm->mmap_lock", at: "do_mmap")
         if let name = s.name(0) {
             var moved = m
             moved.name = name
@@ -270,8 +276,8 @@ private struct Compiler {
     /// UFFDIO_MOVE's lock order (facts §3.4): dst VMA, then src by trylock with the mmap_lock fallback.
     mutating func move(_ s: ScriptStep, _ b: inout ProgramBuilder) {
         guard let d = mapping(s, 0), let sm = mapping(s, 1) else { return }
-        let dv = "vma@\(d.base)"
-        let sv = "vma@\(sm.base)"
+        let dv = vmaLock(d)
+        let sv = vmaLock(sm)
         let fallback = fresh("fallback")
         let locked = fresh("locked")
         let eagain = fresh("moveagain")
@@ -286,54 +292,54 @@ private struct Compiler {
         }
         b.label(fallback)
         b.unlock(dv, at: "uffd_move_lock: drop dst")
-        b.lock("mmap_lock", write: false, at: "uffd_move_lock: mmap_read_lock")
+        b.lock("&mm->mmap_lock", write: false, at: "uffd_move_lock: mmap_read_lock")
         b.trylock(dv, write: false, at: "vma_start_read_locked(dst)", orGoto: eagain)
         b.trylock(sv, write: false, at: "vma_start_read_locked_nested(src)", orGoto: eagain)
-        b.unlock("mmap_lock", at: "uffd_move_lock: mmap_read_unlock")
+        b.unlock("&mm->mmap_lock", at: "uffd_move_lock: mmap_read_unlock")
         b.label(locked)
-        b.lock("map_changing:\(ctx(d, 0))", write: false, at: "move_pages")
+        b.lock("&ctx->map_changing_lock", write: false, at: "move_pages")
         b.lock("ptl@\(min(d.base, sm.base))", write: true, at: "double_pt_lock")
         b.lock("ptl@\(max(d.base, sm.base))", write: true, at: "double_pt_lock (nested)")
         b.note("move_pages_pte")
         b.unlock("ptl@\(max(d.base, sm.base))", at: "double_pt_unlock")
         b.unlock("ptl@\(min(d.base, sm.base))", at: "double_pt_unlock")
-        b.unlock("map_changing:\(ctx(d, 0))", at: "move_pages")
+        b.unlock("&ctx->map_changing_lock", at: "move_pages")
         b.unlock(sv, at: "uffd_move_unlock")
         b.unlock(dv, at: "uffd_move_unlock")
         b.goto(out)
         b.label(eagain)
         b.note("vma_start_read_locked failed → -EAGAIN")
-        b.unlock("mmap_lock", at: "uffd_move_lock")
+        b.unlock("&mm->mmap_lock", at: "uffd_move_lock")
         b.label(out)
     }
 
     /// dup_mmap: mmap_write_lock, then vma_start_write on every VMA in address order.
     mutating func fork(_ b: inout ProgramBuilder) {
         let maps = machine.world.mappings.filter { $0.mapped.contains(true) }.sorted { $0.base < $1.base }
-        b.lock("mmap_lock", write: true, at: "dup_mmap")
-        for m in maps { b.lock("vma@\(m.base)", write: true, at: "dup_mmap: vma_start_write") }
+        b.lock("&mm->mmap_lock", write: true, at: "dup_mmap")
+        for m in maps { b.lock(vmaLock(m), write: true, at: "dup_mmap: vma_start_write") }
         for (i, c) in machine.world.ctxs.enumerated() where c.features & UffdFeature.eventFork != 0 {
-            b.lock("map_changing:\(i)", write: true, at: "dup_userfaultfd")
+            b.lock("&ctx->map_changing_lock", write: true, at: "dup_userfaultfd")
             b.set("changing:\(i)", 1)
-            b.unlock("map_changing:\(i)", at: "dup_userfaultfd")
+            b.unlock("&ctx->map_changing_lock", at: "dup_userfaultfd")
         }
-        for m in maps.reversed() { b.unlock("vma@\(m.base)", at: "dup_mmap") }
-        b.unlock("mmap_lock", at: "dup_mmap")
+        for m in maps.reversed() { b.unlock(vmaLock(m), at: "dup_mmap") }
+        b.unlock("&mm->mmap_lock", at: "dup_mmap")
     }
 
     /// userfaultfd_release: released = true, write-lock the VMAs, then wake every waiter.
     mutating func close(_ s: ScriptStep, _ b: inout ProgramBuilder) {
         let ci = machine.world.ctxIndex(s.options["ctx"] ?? "uffd0") ?? 0
         b.set("released:\(ci)", 1)
-        b.lock("mmap_lock", write: true, at: "userfaultfd_release")
+        b.lock("&mm->mmap_lock", write: true, at: "userfaultfd_release")
         for m in machine.world.mappings where m.ctx.contains(ci) {
-            b.lock("vma@\(m.base)", write: true, at: "userfaultfd_release: vma_start_write")
+            b.lock(vmaLock(m), write: true, at: "userfaultfd_release: vma_start_write")
             b.set("reg@\(m.base)", 0)
-            b.unlock("vma@\(m.base)", at: "userfaultfd_release")
+            b.unlock(vmaLock(m), at: "userfaultfd_release")
         }
-        b.unlock("mmap_lock", at: "userfaultfd_release")
-        b.lock("wq", write: true, at: "userfaultfd_release: wake_up_all")
+        b.unlock("&mm->mmap_lock", at: "userfaultfd_release")
+        b.lock("&ctx->fault_pending_wqh", write: true, at: "userfaultfd_release: wake_up_all")
         for k in faultTargets { b.set("woken\(k)", 1) }
-        b.unlock("wq", at: "userfaultfd_release")
+        b.unlock("&ctx->fault_pending_wqh", at: "userfaultfd_release")
     }
 }
