@@ -122,13 +122,18 @@ struct KernelProbe: Sendable {
 }
 
 /// Reserves 2 MiB huge pages for hugetlb scripts and restores `vm.nr_hugepages` afterwards.
-/// Reference-counted so that concurrently running tests share one reservation.
+/// Reference-counted within the process; across processes (parallel test runs) a `flock` on a
+/// lock file serialises reservations, and the original value is kept in a state file so that a
+/// run that crashed while holding the pool is repaired by the next one.
 final class HugePagePool: @unchecked Sendable {
     static let shared = HugePagePool()
     private let lock = NSLock()
     private var users = 0
-    private var savedValue: String?
+    private var original: Int?
+    private var lockFD: Int32 = -1
     private let path = "/proc/sys/vm/nr_hugepages"
+    private let lockPath = "/tmp/patchlab-nr_hugepages.lock"
+    private let statePath = "/tmp/patchlab-nr_hugepages.original"
 
     /// Runs `body` with at least `pages` huge pages in the pool; returns nil (and why) when the
     /// pool cannot be raised (not root, or no memory).
@@ -145,28 +150,45 @@ final class HugePagePool: @unchecked Sendable {
         return (try await body(), nil)
     }
 
+    private func readPool() -> Int? {
+        (try? String(contentsOfFile: path, encoding: .utf8)).flatMap {
+            Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+    }
+
+    private func writePool(_ value: Int) -> Bool {
+        (try? "\(value)\n".write(toFile: path, atomically: false, encoding: .utf8)) != nil
+    }
+
     private func acquire(_ pages: Int) -> String? {
         lock.lock()
         defer { lock.unlock() }
         if users == 0 {
-            guard let old = try? String(contentsOfFile: path, encoding: .utf8) else {
-                return "cannot read \(path)"
+            guard let current = readPool() else { return "cannot read \(path)" }
+            guard getuid() == 0 else {
+                if current >= pages {
+                    users = 1 // enough pages already; nothing to raise or restore
+                    return nil
+                }
+                return "raising \(path) needs root"
             }
-            let trimmed = old.trimmingCharacters(in: .whitespacesAndNewlines)
-            let current = Int(trimmed) ?? 0
-            if current < pages {
-                do {
-                    try "\(pages)\n".write(toFile: path, atomically: false, encoding: .utf8)
-                } catch {
-                    return "cannot raise \(path) (need root): \(error)"
-                }
-                let now = Int((try? String(contentsOfFile: path, encoding: .utf8))?
-                    .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
-                if now < pages {
-                    try? "\(trimmed)\n".write(toFile: path, atomically: false, encoding: .utf8)
-                    return "the kernel granted only \(now) of \(pages) huge pages"
-                }
-                savedValue = trimmed
+            let fd = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { return "cannot open \(lockPath)" }
+            flock(fd, LOCK_EX)
+            // A state file left behind means a holder crashed: its value is the true original.
+            let saved = (try? String(contentsOfFile: statePath, encoding: .utf8)).flatMap {
+                Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            let base = saved ?? readPool() ?? current
+            try? "\(base)\n".write(toFile: statePath, atomically: true, encoding: .utf8)
+            lockFD = fd
+            original = base
+        }
+        if let base = original, (readPool() ?? 0) < pages {
+            if !writePool(max(pages, base)) || (readPool() ?? 0) < pages {
+                let granted = readPool() ?? 0
+                if users == 0 { restoreLocked() }
+                return "the kernel granted only \(granted) of \(pages) huge pages"
             }
         }
         users += 1
@@ -177,9 +199,20 @@ final class HugePagePool: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         users -= 1
-        if users == 0, let saved = savedValue {
-            try? "\(saved)\n".write(toFile: path, atomically: false, encoding: .utf8)
-            savedValue = nil
+        if users == 0 { restoreLocked() }
+    }
+
+    /// Puts the original value back and drops the cross-process lock (call with `lock` held).
+    private func restoreLocked() {
+        if let base = original {
+            _ = writePool(base)
+            try? FileManager.default.removeItem(atPath: statePath)
+            original = nil
+        }
+        if lockFD >= 0 {
+            flock(lockFD, LOCK_UN)
+            close(lockFD)
+            lockFD = -1
         }
     }
 
