@@ -539,12 +539,12 @@ struct Machine {
         let nowait = s.has("nowait")
         let m = world.mappings[mi]
         guard page < m.pages, m.mapped[page] else {
-            t("do_user_addr_fault: no VMA → SIGSEGV")
-            return Outcome(result: -1, errno: gup ? .EFAULT : nil, output: ["sigsegv": 1])
+            t("do_user_addr_fault: no VMA → SIGSEGV (the access fails with EFAULT)")
+            return .fail(.EFAULT)
         }
         if write && m.readonlyProt {
-            t("do_user_addr_fault: write to a read-only mapping → SIGSEGV")
-            return Outcome(result: -1, errno: gup ? .EFAULT : nil, output: ["sigsegv": 1])
+            t("do_user_addr_fault: write to a read-only mapping → SIGSEGV (the access fails with EFAULT)")
+            return .fail(.EFAULT)
         }
         lock(.vmaLock, .read, "lock_vma_under_rcu")
         world.mappings[mi].hasPageTable = true
@@ -562,7 +562,7 @@ struct Machine {
         let modes = m.modes[page]
         if pte.state == .poison {
             t("PTE is a poison marker → VM_FAULT_HWPOISON → SIGBUS")
-            return Outcome(result: -1, errno: gup ? .EFAULT : nil, output: ["sigbus": 1])
+            return sigbus(gup)
         }
         if pte.state == .present {
             if write && pte.wp && modes & Mode.wp != 0 && ci >= 0 {
@@ -589,7 +589,7 @@ struct Machine {
         // PTE none (or a marker that does not trap this access).
         if let ino = m.inode, page >= world.inodes[ino].size {
             t("fault beyond i_size → SIGBUS")
-            return Outcome(result: -1, errno: gup ? .EFAULT : nil, output: ["sigbus": 1])
+            return sigbus(gup)
         }
         let inCache = m.inode.map { world.inodes[$0].cache.contains(page) } ?? false
         var userfault = false
@@ -640,6 +640,9 @@ struct Machine {
         return .ok(["waited": 0])
     }
 
+    /// A failed access: SIGBUS for a user access ({"sigbus": 1}), -EFAULT for GUP; both report EFAULT.
+    func sigbus(_ gup: Bool) -> Outcome { gup ? .fail(.EFAULT) : .fail(.EFAULT, ["sigbus": 1]) }
+
     /// `handle_userfault()` (facts §3.3).
     mutating func handleUserfault(_ mi: Int, _ page: Int, _ ci: Int, write: Bool, gup: Bool, nowait: Bool,
                                   wpFault: Bool, waiterSlot: Int) -> Outcome {
@@ -648,7 +651,7 @@ struct Machine {
         if ctx.features & UffdFeature.sigbus != 0 {
             t("UFFD_FEATURE_SIGBUS → VM_FAULT_SIGBUS")
             releaseModuleFaultLocks()
-            return Outcome(result: -1, errno: gup ? .EFAULT : nil, output: ["sigbus": 1])
+            return sigbus(gup)
         }
         if ctx.released {
             t("ctx released → release_fault_lock, VM_FAULT_RETRY (never SIGBUS)")
@@ -657,7 +660,7 @@ struct Machine {
         if gup && !nowait {
             t("no FAULT_FLAG_ALLOW_RETRY → VM_FAULT_SIGBUS → GUP returns -EFAULT (facts §4 S19)")
             releaseModuleFaultLocks()
-            return .fail(.EFAULT, ["sigbus": 1])
+            return sigbus(true)
         }
         if nowait {
             t("FAULT_FLAG_RETRY_NOWAIT → VM_FAULT_RETRY without releasing the lock")

@@ -30,6 +30,8 @@ extension Machine {
             t("validate_range: dst not page aligned → -EINVAL")
             return .fail(.EINVAL)
         }
+        // An unaligned hugetlb dst (4 KiB into a huge page) makes [dst, dst+len) reach into the next huge page.
+        let span = unaligned ? n + 1 : n
         let words = s.list("mode")
         let allowed: Set<String> = (mode == .copy || mode == .continue) ? ["dontwake", "wp"] : ["dontwake"]
         if let bad = words.first(where: { !allowed.contains($0) }) {
@@ -40,7 +42,7 @@ extension Machine {
         let dontwake = words.contains("dontwake")
         let src = s.options["src"]?.lowercased() ?? "resident"
         let dstStart = m.base + off
-        let r = mfillAtomic(ci, mi, off, n, mode, wp: wp, src: src, unaligned: unaligned)
+        let r = mfillAtomic(ci, mi, off, n, mode, wp: wp, src: src, unaligned: unaligned, span: span)
         let out = [field: r]
         if r < 0 { return .fail(Errno(code: -r) ?? .EINVAL, out) }
         let bytes = m.pageBytes
@@ -161,7 +163,7 @@ extension Machine {
 
     /// `mfill_atomic()`: returns bytes done, or -errno when nothing was done (facts §2.5, §3.1, §3.2).
     mutating func mfillAtomic(_ ci: Int, _ mi0: Int, _ off: Int, _ n: Int, _ mode: FillMode,
-                              wp: Bool, src: String, unaligned: Bool) -> Int {
+                              wp: Bool, src: String, unaligned: Bool, span: Int) -> Int {
         let bytes = world.mappings[mi0].pageBytes
         let dstStart = world.mappings[mi0].base + off
         let wantInode = world.mappings[mi0].inode.map { world.inodes[$0].id }
@@ -169,7 +171,7 @@ extension Machine {
         var folio: Folio?
         var err = 0
         outer: while true {
-            guard var mi = mfillLock(dstStart, n) else {
+            guard var mi = mfillLock(dstStart, span) else {
                 err = -Errno.ENOENT.code
                 break
             }
@@ -608,6 +610,10 @@ extension Machine {
         if mode != .continue && pte.state == .present {
             t("hugetlb PTE not none → -EEXIST")
             return -Errno.EEXIST.code
+        }
+        if (mode == .copy || mode == .continue) && page >= world.inodes[ino].size {
+            t("hugetlb_mfill_atomic_pte: idx beyond i_size → -EFAULT")
+            return -Errno.EFAULT.code
         }
         switch mode {
         case .copy:

@@ -242,6 +242,10 @@ extension Machine {
     /// mremap (facts §4 S4): EVENT_REMAP keeps the registration and raises mmap_changing, else the VMA is unregistered.
     mutating func opMremap(_ s: ScriptStep) -> Outcome {
         guard let mi = mapping(s) else { return .fail(.EINVAL) }
+        if !world.singleVMA(mi, 0, world.mappings[mi].pages) {
+            t("mremap: the old range is not one VMA (unmapped or split by registration) → -EFAULT")
+            return .fail(.EFAULT)
+        }
         lock(.mmapLock, .write, "mremap")
         lock(.vmaLock, .write, "move_vma: vma_start_write")
         let m = world.mappings[mi]
@@ -306,12 +310,25 @@ extension Machine {
         let off = nums.count > 0 ? nums[0] : s.int("offset", 0)
         let n = nums.count > 1 ? nums[1] : s.int("pages", max(m.pages - off, 0))
         let remove = s.has("remove")
-        if remove && (m.inode == nil || !m.shared || m.isHugetlb && false) {
-            t("madvise(MADV_REMOVE): needs a shared file mapping → -EINVAL")
+        if n == 0 {
+            t("madvise: len 0 → 0")
+            return .ok()
+        }
+        let pages = pageRange(off, n, m.pages).filter { m.mapped[$0] }
+        let hole = pages.count < n
+        if pages.isEmpty {
+            t("madvise: nothing mapped in the range → -ENOMEM")
+            return .fail(.ENOMEM)
+        }
+        if remove && m.inode == nil {
+            t("madvise(MADV_REMOVE): no file → -EINVAL")
             return .fail(.EINVAL)
         }
+        if remove && (!m.shared || !m.mayWrite) {
+            t("madvise(MADV_REMOVE): not a shared writable mapping → -EACCES")
+            return .fail(.EACCES)
+        }
         lock(.mmapLock, .read, "madvise")
-        let pages = pageRange(off, n, m.pages).filter { m.mapped[$0] }
         raiseEvent(mi, pages, feature: UffdFeature.eventRemove, code: 0x15, name: "UFFD_EVENT_REMOVE", site: "userfaultfd_remove")
         for p in pages {
             if world.mappings[mi].ptes[p].state != .marker { world.mappings[mi].ptes[p] = Pte() }
@@ -319,6 +336,10 @@ extension Machine {
         }
         unlock(.mmapLock, "madvise")
         t("madvise(\(remove ? "MADV_REMOVE: punch a hole in the page cache" : "MADV_DONTNEED: zap the PTEs"))")
+        if hole {
+            t("madvise: part of the range is unmapped → -ENOMEM")
+            return .fail(.ENOMEM)
+        }
         return .ok()
     }
 

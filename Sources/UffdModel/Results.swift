@@ -3,7 +3,7 @@ import Foundation
 
 /// The errno values the model can return (Linux numbering, x86-64).
 public enum Errno: String, Error, Sendable, Hashable, CaseIterable, Codable {
-    case EPERM, ENOENT, ESRCH, EINTR, EIO, EBADF, EAGAIN, ENOMEM, EFAULT, EBUSY, EEXIST, EINVAL, ENOSPC
+    case EPERM, ENOENT, ESRCH, EINTR, EIO, EBADF, EAGAIN, ENOMEM, EACCES, EFAULT, EBUSY, EEXIST, EINVAL, ENOSPC
 
     /// The positive errno number.
     public var code: Int {
@@ -16,6 +16,7 @@ public enum Errno: String, Error, Sendable, Hashable, CaseIterable, Codable {
         case .EBADF: return 9
         case .EAGAIN: return 11
         case .ENOMEM: return 12
+        case .EACCES: return 13
         case .EFAULT: return 14
         case .EBUSY: return 16
         case .EEXIST: return 17
