@@ -51,7 +51,7 @@ enum Differential {
 }
 
 @Suite struct KernelDifferentialTests {
-    static let scriptCount = 1000
+    static let scriptCount = 2000
     static let baseSeed: UInt64 = 0x5EED_0000
     /// At most this many kinds of disagreement are shrunk (each costs a few batches).
     static let shrinkLimit = 10

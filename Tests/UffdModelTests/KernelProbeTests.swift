@@ -82,6 +82,51 @@ let kernelScenarioCases: [KernelCase] = [
         # dst+4 KiB for one huge page runs past the registered VMA: -ENOENT before -EINVAL.
         expect errno=ENOENT copy=-2
         """, hugetlb: true),
+    KernelCase(name: "hugetlb VMAs split by a partial registration never merge back", script: """
+        mmap h hugetlb pages=2
+        api
+        register h pages=1 mode=missing
+        register h offset=1 pages=1 mode=missing
+        copy h pages=2
+        # Two VMAs now (hugetlb VMAs have a close op, so they are never merged): -ENOENT.
+        expect errno=ENOENT copy=-2
+        unregister h
+        register h mode=missing
+        copy h pages=2
+        expect errno=ENOENT copy=-2
+        mmap a anon pages=2
+        register a pages=1 mode=wp
+        register a mode=missing,wp
+        copy a pages=2
+        # Anonymous (and shmem) VMAs merge back.
+        expect errno=ok copy=8192
+        """, hugetlb: true),
+    KernelCase(name: "The i_size check applies to MAP_PRIVATE shmem too", script: """
+        mmap s shmem pages=4 private
+        api
+        register s mode=missing
+        truncate s pages=1
+        copy s offset=2
+        expect errno=EFAULT copy=-14
+        zeropage s pages=2
+        expect errno=EAGAIN zeropage=4096
+        poison s offset=3
+        expect errno=EFAULT updated=-14
+        """),
+    KernelCase(name: "A poison marker survives MADV_REMOVE and makes MOVE's source EFAULT", script: """
+        mmap s shmem pages=2 shared
+        api
+        register s mode=missing,minor
+        poison s
+        madvise s remove
+        poison s
+        expect errno=EEXIST updated=-17
+        mmap a anon pages=4
+        register a mode=missing
+        poison a
+        move a a offset=1
+        expect errno=EFAULT move=-14
+        """),
     KernelCase(name: "S12 MAP_PRIVATE shmem registers MINOR and CONTINUE maps the page-cache page", script: """
         mmap s shmem pages=4 private
         api
