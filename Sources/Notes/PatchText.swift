@@ -43,8 +43,6 @@ public struct PatchText: Sendable, Equatable {
     }
 
     public var messageId: String
-    /// The decoded body split into lines (LF).
-    public var bodyLines: [String]
     public var files: [File]
 
     /// Indexes the diff found in a message's body.
@@ -55,10 +53,15 @@ public struct PatchText: Sendable, Equatable {
     /// Indexes the diff found in a body text.
     public init(messageId: String, body: String) {
         self.messageId = messageId
-        let lines = body.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
+        // Most mails of a thread carry no diff: a byte scan for a line starting with `@@ ` skips them.
+        guard Self.hasHunkHeader(body) else {
+            files = []
+            return
         }
-        bodyLines = lines
+        // Split on bytes (no grapheme breaking): LF ends a line, a CR before it is dropped.
+        let lines = body.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).map { raw in
+            String(decoding: raw.last == 0x0D ? raw.dropLast() : raw[...], as: UTF8.self)
+        }
         files = Self.scan(lines)
     }
 
@@ -96,6 +99,26 @@ public struct PatchText: Sendable, Equatable {
     }
 
     // MARK: scanning
+
+    /// Whether some line of `body` starts with `@@ `.
+    private static func hasHunkHeader(_ body: String) -> Bool {
+        var atLineStart = true
+        var matched = 0
+        let pattern: [UInt8] = [0x40, 0x40, 0x20]
+        for b in body.utf8 {
+            if matched > 0 || atLineStart {
+                if b == pattern[matched] {
+                    matched += 1
+                    if matched == pattern.count { return true }
+                    atLineStart = false
+                    continue
+                }
+                matched = 0
+            }
+            atLineStart = b == 0x0A
+        }
+        return false
+    }
 
     private enum State {
         case text

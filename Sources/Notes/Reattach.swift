@@ -28,10 +28,11 @@ public struct Reattachment: Sendable, Equatable {
 public struct Reattacher: Sendable {
     private let messages: [Message]
     private let byId: [String: Int]
-    private let patches: [String: PatchText]
+    private let extra: [String: PatchText]
     private let extraOrder: [String]
 
-    /// Indexes the messages of one copy of a thread.
+    /// Prepares re-attachment to one copy of a thread. Diffs are indexed lazily: only the messages
+    /// notes point at, plus every patch when a note has to be searched for elsewhere.
     /// - Parameters:
     ///   - messages: the thread as read.
     ///   - extraPatches: diffs that are not messages of their own (patches the review model
@@ -39,30 +40,32 @@ public struct Reattacher: Sendable {
     public init(messages: [Message], extraPatches: [PatchText] = []) {
         self.messages = messages
         var ids: [String: Int] = [:]
-        var patches: [String: PatchText] = [:]
-        for (i, m) in messages.enumerated() where ids[m.messageId] == nil {
-            ids[m.messageId] = i
-            let p = PatchText(message: m)
-            if !p.files.isEmpty { patches[m.messageId] = p }
-        }
-        for p in extraPatches where patches[p.messageId] == nil && !p.files.isEmpty { patches[p.messageId] = p }
-        self.extraOrder = extraPatches.map(\.messageId)
+        for (i, m) in messages.enumerated() where ids[m.messageId] == nil { ids[m.messageId] = i }
         byId = ids
-        self.patches = patches
+        var extra: [String: PatchText] = [:]
+        for p in extraPatches where ids[p.messageId] == nil && extra[p.messageId] == nil && !p.files.isEmpty {
+            extra[p.messageId] = p
+        }
+        self.extra = extra
+        extraOrder = extraPatches.map(\.messageId).filter { extra[$0] != nil }
     }
 
-    /// The indexed diff of a message, if it has one.
-    public func patch(_ messageId: String) -> PatchText? { patches[messageId] }
+    /// The indexed diff of a message (or reconstructed patch), if it has one.
+    public func patch(_ messageId: String) -> PatchText? {
+        var cache = Cache()
+        return patch(messageId, &cache)
+    }
 
     /// The message with this Message-ID.
     public func message(_ messageId: String) -> Message? { byId[messageId].map { messages[$0] } }
 
     /// Re-attaches every note.
     public func reattach(_ notes: [Note]) -> Reattachment {
+        var cache = Cache()
         var out: [Note] = []
         var status: [String: AttachmentStatus] = [:]
         for note in notes {
-            let (anchor, s) = reattach(note.anchor)
+            let (anchor, s) = reattach(note.anchor, &cache)
             var n = note
             n.anchor = anchor
             out.append(n)
@@ -73,38 +76,61 @@ public struct Reattacher: Sendable {
 
     /// Re-attaches one anchor. - Returns: the anchor to use and how it was found.
     public func reattach(_ anchor: NoteAnchor) -> (NoteAnchor, AttachmentStatus) {
+        var cache = Cache()
+        return reattach(anchor, &cache)
+    }
+
+    /// Diffs indexed so far during one re-attachment (nil: the message has no diff).
+    struct Cache {
+        var patches: [String: PatchText?] = [:]
+    }
+
+    private func patch(_ id: String, _ cache: inout Cache) -> PatchText? {
+        if let known = cache.patches[id] { return known }
+        var p: PatchText?
+        if let i = byId[id] {
+            let text = PatchText(message: messages[i])
+            p = text.files.isEmpty ? nil : text
+        } else {
+            p = extra[id]
+        }
+        cache.patches[id] = .some(p)
+        return p
+    }
+
+    private func reattach(_ anchor: NoteAnchor, _ cache: inout Cache) -> (NoteAnchor, AttachmentStatus) {
         switch anchor {
         case .series:
             return (anchor, .exact)
         case .patch(let id):
-            return (anchor, byId[id] != nil || patches[id] != nil ? .exact : .orphaned(reason: "message <\(id)> is not in the input"))
+            return (anchor, byId[id] != nil || extra[id] != nil ? .exact : .orphaned(reason: "message <\(id)> is not in the input"))
         case .line(let l):
-            return reattachLine(l)
+            return reattachLine(l, &cache)
         case .hunk(let h):
-            return reattachHunk(h)
+            return reattachHunk(h, &cache)
         case .comment(let c):
             return reattachComment(c)
         }
     }
 
     /// Patches to search for an anchor: its own message first, then every other patch with the path.
-    private func candidates(messageId: String, path: String) -> [PatchText] {
+    private func candidates(messageId: String, path: String, _ cache: inout Cache) -> [PatchText] {
         var list: [PatchText] = []
-        if let own = patches[messageId] { list.append(own) }
+        if let own = patch(messageId, &cache) { list.append(own) }
         for id in messages.map(\.messageId) + extraOrder where id != messageId {
-            if let p = patches[id], p.file(path) != nil, !list.contains(where: { $0.messageId == id }) { list.append(p) }
+            if let p = patch(id, &cache), p.file(path) != nil, !list.contains(where: { $0.messageId == id }) { list.append(p) }
         }
         return list
     }
 
-    private func reattachLine(_ l: LineAnchor) -> (NoteAnchor, AttachmentStatus) {
+    private func reattachLine(_ l: LineAnchor, _ cache: inout Cache) -> (NoteAnchor, AttachmentStatus) {
         let here = describe(l)
-        let list = candidates(messageId: l.messageId, path: l.path)
         // 1. same place, same context
-        if let own = list.first, own.messageId == l.messageId,
+        if let own = patch(l.messageId, &cache),
            let a = own.lineAnchor(path: l.path, side: l.side, line: l.line), a.fingerprint == l.fingerprint {
             return (.line(a), .exact)
         }
+        let list = candidates(messageId: l.messageId, path: l.path, &cache)
         // 2. the same context elsewhere, then 3. the same line text elsewhere; nearest line wins.
         for matchContext in [true, false] {
             for p in list {
@@ -132,13 +158,13 @@ public struct Reattacher: Sendable {
         return (.line(l), .orphaned(reason: "no line matching \(here) in the input"))
     }
 
-    private func reattachHunk(_ h: HunkAnchor) -> (NoteAnchor, AttachmentStatus) {
+    private func reattachHunk(_ h: HunkAnchor, _ cache: inout Cache) -> (NoteAnchor, AttachmentStatus) {
         let here = "<\(h.messageId)> \(h.path) hunk \(h.index + 1)"
-        for p in candidates(messageId: h.messageId, path: h.path) {
+        if let own = patch(h.messageId, &cache), let a = own.hunkAnchor(path: h.path, index: h.index), a.fingerprint == h.fingerprint {
+            return (.hunk(a), .exact)
+        }
+        for p in candidates(messageId: h.messageId, path: h.path, &cache) {
             guard let f = p.file(h.path) else { continue }
-            if p.messageId == h.messageId, let a = p.hunkAnchor(path: h.path, index: h.index), a.fingerprint == h.fingerprint {
-                return (.hunk(a), .exact)
-            }
             for i in f.hunks.indices {
                 if let a = p.hunkAnchor(path: h.path, index: i), a.fingerprint == h.fingerprint {
                     return (.hunk(a), .moved(from: here, to: "<\(a.messageId)> \(a.path) hunk \(i + 1)"))
