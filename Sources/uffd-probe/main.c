@@ -182,7 +182,7 @@ static void emit_step(const char *op, long long result, int err, int has_ioctls,
 }
 
 /** Refuses the script: reason on stderr (and stdout in batch mode), exit 3. */
-static void reject(const char *fmt, ...) {
+__attribute__((noreturn, format(printf, 1, 2))) static void reject(const char *fmt, ...) {
     char reason[512];
     va_list ap;
     va_start(ap, fmt);
@@ -195,7 +195,7 @@ static void reject(const char *fmt, ...) {
     _exit(EXIT_UNSUPPORTED);
 }
 
-static void setup_failure(const char *what) {
+__attribute__((noreturn)) static void setup_failure(const char *what) {
     int e = errno;
     fprintf(stderr, "uffd-probe: line %d: set-up failed: %s: %s\n", g_state->line, what, strerror(e));
     if (g_state->batch) printf("# setup line %d: %s: %s\n", g_state->line, what, strerror(e));
@@ -448,7 +448,11 @@ static int create_backing(enum mem_type type, size_t bytes) {
     } else if (type == MEM_HUGETLB) {
         fd = memfd_create("patchlab-probe-huge", MFD_CLOEXEC | MFD_HUGETLB);
     } else {
-        char path[] = "/tmp/patchlab-probe-XXXXXX";
+        /* mkstemp template: the prefix followed by six 'X' characters. */
+        char path[64] = "/tmp/patchlab-probe-";
+        size_t used = strlen(path);
+        memset(path + used, 'X', 6);
+        path[used + 6] = '\0';
         fd = mkstemp(path);
         if (fd >= 0) unlink(path);
     }
@@ -761,7 +765,7 @@ static void op_munmap(const struct line_tokens *t) {
 static void op_madvise(const struct line_tokens *t) {
     struct mapping *m = require_mapping(t, 0);
     if (t->nwords < 2) reject("madvise NAME dontneed|remove");
-    int advice;
+    int advice = MADV_DONTNEED;
     if (strcasecmp(t->words[1], "dontneed") == 0) advice = MADV_DONTNEED;
     else if (strcasecmp(t->words[1], "remove") == 0) advice = MADV_REMOVE;
     else reject("unknown advice '%s'", t->words[1]);
@@ -839,7 +843,7 @@ static void op_readevent(const struct line_tokens *t) {
     emit_step("readevent", r, err, 0, 0, &out, r > 0 ? 1 : 0);
 }
 
-static void fault_handler(int sig) {
+__attribute__((noreturn)) static void fault_handler(int sig) {
     g_fault_signal = sig;
     siglongjmp(g_fault_jump, 1);
 }
@@ -950,7 +954,7 @@ static void run_line(struct line_tokens *t) {
 }
 
 /** Runs one script in the current (child) process and exits. */
-static void run_script(char *text, int batch) {
+__attribute__((noreturn)) static void run_script(char *text, int batch) {
     struct script_state state;
     memset(&state, 0, sizeof state);
     state.batch = batch;
