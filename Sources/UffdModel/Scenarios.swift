@@ -4,7 +4,7 @@
 import Foundation
 
 enum Scenarios {
-    static let all: [Scenario] = facts + buggy + concurrent
+    static let all: [Scenario] = facts + buggy + knobs + concurrent
 
     /// facts §4 S1–S22.
     static let facts: [Scenario] = [
@@ -311,6 +311,23 @@ enum Scenarios {
         expect errno=EFAULT warning=bug on=P2,L1
         expect errno=ENOMEM copy=-12 on=M
         expect errno=ENOENT on=D0,P4
+        """),
+    ]
+
+    /// Design-knob probes that the facts sheet implies but does not list.
+    static let knobs: [Scenario] = [
+        Scenario(id: "K1", title: "private mapping of a module: per-VMA ops lookup decides", source: "facts §1.5 A1/A2, §2.6", script: """
+        driver gmem
+        mmap g gmem pages=1 private populate
+        madvise g dontneed
+        api
+        register g mode=minor
+        expect errno=EINVAL on=D0,L1
+        expect errno=ok ioctls=0x1bc on=P2,P4,M
+        continue g pages=1
+        expect errno=ENOENT on=D0,L1
+        expect errno=EINVAL on=P2,P4
+        expect errno=ok mapped=4096 on=M
         """),
     ]
 
