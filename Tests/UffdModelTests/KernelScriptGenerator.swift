@@ -89,8 +89,15 @@ struct KernelProbe: Sendable {
         return run
     }
 
-    /// Runs many scripts in one probe process (each in its own forked child).
+    /// Runs many scripts, up to 1000 per probe process (each script in its own forked child).
     func runBatch(_ scripts: [String]) throws -> [KernelRun] {
+        guard scripts.count > 1000 else { return try runChunk(scripts) }
+        return try stride(from: 0, to: scripts.count, by: 1000).flatMap {
+            try runChunk(Array(scripts[$0..<min(scripts.count, $0 + 1000)]))
+        }
+    }
+
+    private func runChunk(_ scripts: [String]) throws -> [KernelRun] {
         // A trailing empty script keeps even a single script in batch mode (per-script markers).
         let text = (scripts + [""]).joined(separator: "\n---\n")
         let result = try Tool.run(executable.path, ["-"], stdin: Data(text.utf8))
