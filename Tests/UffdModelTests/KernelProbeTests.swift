@@ -1,8 +1,9 @@
 /// Hand-written uffd scripts run on the live kernel through `uffd-probe`: every `expect` line
 /// must hold on the kernel (facts sheet §2.3 table and the single-thread, non-blocking §4
-/// scenarios), and the model's D0 preset must predict the same errno, output fields and ioctls
-/// mask for every step. Where the kernel and the facts sheet disagree the expectation names the
-/// kernel value and says so (see docs/kernel-differences.md).
+/// scenarios). `KernelModelAgreementTests` (KernelDifferentialTests.swift) requires the model's
+/// D0 preset to predict the same errno, output fields and ioctls mask for every step. Where the
+/// kernel and the facts sheet disagree the expectation names the kernel value and says so (see
+/// docs/kernel-differences.md).
 import Foundation
 import Testing
 import TestSupport
