@@ -116,6 +116,13 @@ struct Machine {
 
     mutating func t(_ s: String) { trace.append(s) }
 
+    /// hugetlb VMAs split by a partial (un)registration stay split (they are never merged).
+    mutating func noteSplit(_ mi: Int, _ off: Int, _ n: Int) {
+        guard world.mappings[mi].isHugetlb else { return }
+        let pages = world.mappings[mi].pages
+        for b in [off, off + n] where b > 0 && b < pages { world.mappings[mi].splits.insert(b) }
+    }
+
     /// Pages [off, off+n) clipped to a mapping of `total` pages (empty when off is past the end).
     func pageRange(_ off: Int, _ n: Int, _ total: Int) -> [Int] {
         let end = min(off + n, total)
@@ -465,6 +472,7 @@ struct Machine {
         }
         lock(.vmaLock, .write, "userfaultfd_register_range")
         if off > 0 || off + n < m.pages { t("userfaultfd_register_range: vma_modify_flags_uffd splits the VMA") }
+        if pages.contains(where: { !(m.ctx[$0] == ci && m.modes[$0] & vmf == vmf) }) { noteSplit(mi, off, n) }
         for p in pages {
             // userfaultfd_register_range: a VMA already registered here with (at least) these
             // modes is skipped; otherwise its uffd flags are replaced by the requested ones.
@@ -515,6 +523,7 @@ struct Machine {
             t("userfaultfd_unregister: VMA registered through another userfaultfd → -EINVAL")
             return .fail(.EINVAL)
         }
+        if pages.contains(where: { m.ctx[$0] >= 0 }) { noteSplit(mi, off, n) }
         lock(.vmaLock, .write, "userfaultfd_clear_vma")
         for p in pages where m.ctx[p] >= 0 {
             world.mappings[mi].ctx[p] = -1

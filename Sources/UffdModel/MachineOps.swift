@@ -139,6 +139,11 @@ extension Machine {
                 err = .EEXIST
                 break
             }
+            if sp.state == .poison {
+                t("move_pages_pte: source is a poison marker → -EFAULT")
+                err = .EFAULT
+                break
+            }
             if sp.state == .none {
                 if words.contains("allow_src_holes") {
                     moved += 1
@@ -331,7 +336,10 @@ extension Machine {
         lock(.mmapLock, .read, "madvise")
         raiseEvent(mi, pages, feature: UffdFeature.eventRemove, code: 0x15, name: "UFFD_EVENT_REMOVE", site: "userfaultfd_remove")
         for p in pages {
-            if world.mappings[mi].ptes[p].state != .marker { world.mappings[mi].ptes[p] = Pte() }
+            // Zapping keeps uffd-wp markers; poison markers survive MADV_REMOVE (a hole punch
+            // does not zap COWs) but not MADV_DONTNEED (measured on 6.18).
+            let st = world.mappings[mi].ptes[p].state
+            if st != .marker && !(remove && st == .poison) { world.mappings[mi].ptes[p] = Pte() }
             if remove, let ino = m.inode { world.inodes[ino].cache.remove(p) }
         }
         unlock(.mmapLock, "madvise")

@@ -44,6 +44,8 @@ struct Mapping: Sendable, Hashable {
     var anonVMA = false
     /// A PTE table exists for this VMA (mm_find_pmd() succeeds); freed only by munmap.
     var hasPageTable = false
+    /// VMA boundaries that never merge back (hugetlb VMAs have a close op; measured on 6.18).
+    var splits: Set<Int> = []
 
     var isHugetlb: Bool { type == .hugetlb }
     /// vma_is_shmem (MAP_SHARED|MAP_ANONYMOUS is shmem too).
@@ -118,6 +120,7 @@ struct World: Sendable, Hashable {
         guard p + n <= map.pages else { return false }
         for i in p..<(p + n) {
             if !map.mapped[i] || map.ctx[i] != map.ctx[p] || map.modes[i] != map.modes[p] { return false }
+            if i > p && map.splits.contains(i) { return false }
         }
         return true
     }
