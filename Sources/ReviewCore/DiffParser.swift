@@ -296,7 +296,7 @@ public enum DiffParser {
         guard let old = range(&s), s.hasPrefix(" +") else { return nil }
         s = s.dropFirst(2)
         guard let new = range(&s), s.hasPrefix(" @@") else { return nil }
-        let section = s.dropFirst(3).trimmingCharacters(in: .whitespaces)
+        let section = s.dropFirst(3).trimmedBlanks
         return (old.0, old.1, new.0, new.1, section)
     }
 
@@ -309,12 +309,7 @@ public enum DiffParser {
             return (stripGitPrefix(a), stripGitPrefix(b))
         }
         // Prefer a split where both halves name the same file.
-        var candidates: [String.Index] = []
-        var idx = rest.startIndex
-        while let r = rest[idx...].range(of: " ") {
-            candidates.append(r.lowerBound)
-            idx = r.upperBound
-        }
+        let candidates = rest.utf8.indices.filter { rest.utf8[$0] == 0x20 }
         for c in candidates {
             let a = stripGitPrefix(String(rest[..<c]))
             let bRaw = rest[rest.index(after: c)...]

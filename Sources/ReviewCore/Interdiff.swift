@@ -7,6 +7,8 @@ public enum InterdiffBuilder {
     /// Interdiffs between each pair of consecutive versions of every series.
     public static func build(series: [Series], comments: [Comment]) -> [Interdiff] {
         var out: [Interdiff] = []
+        var byPatch: [String: [Comment]] = [:]
+        for c in comments { if let p = c.anchor.patch { byPatch[p, default: []].append(c) } }
         for s in series {
             // Versions whose patches are not in the input (a lone cover letter) are skipped.
             let posted = s.versions.filter { !$0.patches.isEmpty }
@@ -14,7 +16,8 @@ public enum InterdiffBuilder {
             for k in 0..<(posted.count - 1) {
                 let a = posted[k], b = posted[k + 1]
                 guard a.version != b.version || a.patches != b.patches else { continue }
-                out.append(compare(seriesId: s.id, a, b, comments: comments))
+                let ids = a.patches.map(\.messageId) + (a.cover.map { [$0.messageId] } ?? [])
+                out.append(compare(seriesId: s.id, a, b, comments: ids.flatMap { byPatch[$0] ?? [] }))
             }
         }
         return out
@@ -67,17 +70,22 @@ public enum InterdiffBuilder {
             let fb = new[j]
             var usedHunks: Set<Int> = []
             var pending: [Hunk] = []
+            let bodiesB = fb.hunks.map(body)
             for ha in fa.hunks {
-                if let hb = fb.hunks.first(where: { !usedHunks.contains($0.index) && body($0) == body(ha) }) {
+                let bodyA = body(ha)
+                if let k = fb.hunks.indices.first(where: { !usedHunks.contains(fb.hunks[$0].index) && bodiesB[$0] == bodyA }) {
+                    let hb = fb.hunks[k]
                     usedHunks.insert(hb.index)
                     out.append(HunkDelta(file: fb.path, fromHunk: ha.index, toHunk: hb.index, fate: .unchanged))
                 } else {
                     pending.append(ha)
                 }
             }
+            let wordsB = pending.isEmpty ? [] : fb.hunks.map(lineSet)
             for ha in pending {
-                let best = fb.hunks.filter { !usedHunks.contains($0.index) }
-                    .map { ($0, similarity(ha, $0)) }
+                let wordsA = lineSet(ha)
+                let best = fb.hunks.indices.filter { !usedHunks.contains(fb.hunks[$0].index) }
+                    .map { (fb.hunks[$0], jaccard(wordsA, wordsB[$0])) }
                     .max { $0.1 < $1.1 }
                 if let (hb, score) = best, score >= 0.3 || (!ha.section.isEmpty && ha.section == hb.section) {
                     usedHunks.insert(hb.index)
@@ -101,10 +109,13 @@ public enum InterdiffBuilder {
         h.lines.filter { $0.kind != .noNewline }.map { $0.kind.rawValue + DocumentMap.normalise($0.text) }
     }
 
-    /// Jaccard similarity of the changed (and context) lines of two hunks.
-    static func similarity(_ a: Hunk, _ b: Hunk) -> Double {
-        let sa = Set(a.lines.map { DocumentMap.normalise($0.text) }.filter { $0.count > 2 })
-        let sb = Set(b.lines.map { DocumentMap.normalise($0.text) }.filter { $0.count > 2 })
+    /// The hunk's distinct lines (normalised, longer than two bytes).
+    static func lineSet(_ h: Hunk) -> Set<String> {
+        Set(h.lines.map { DocumentMap.normalise($0.text) }.filter { $0.utf8.count > 2 })
+    }
+
+    /// Jaccard similarity of two hunks' line sets.
+    static func jaccard(_ sa: Set<String>, _ sb: Set<String>) -> Double {
         guard !sa.isEmpty || !sb.isEmpty else { return 0 }
         return Double(sa.intersection(sb).count) / Double(sa.union(sb).count)
     }

@@ -108,8 +108,8 @@ public struct PatchMail: Sendable, Equatable {
             for l in lines[breakAt..<appendixEnd] {
                 let t = TextLines.dropCR(l)
                 if let bar = t.firstIndex(of: "|"), t.hasPrefix(" ") {
-                    let path = t[..<bar].trimmingCharacters(in: .whitespaces)
-                    let graph = t[t.index(after: bar)...].trimmingCharacters(in: .whitespaces)
+                    let path = t[..<bar].trimmedBlanks
+                    let graph = t[t.index(after: bar)...].trimmedBlanks
                     let count = Int(graph.prefix { $0.isNumber })
                     if !path.isEmpty { diffstat.append(DiffstatEntry(path: path, changes: count, graph: graph)) }
                 } else if t.contains(" changed"), t.contains("file") {

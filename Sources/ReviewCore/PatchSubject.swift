@@ -190,7 +190,20 @@ public struct PatchSubject: Sendable, Equatable, Hashable {
         return nil
     }
 
+    /// Whitespace runs (spaces, tabs, line breaks) collapsed to one space, ends trimmed; on bytes.
     static func normaliseSpace(_ s: String) -> String {
-        s.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count)
+        var pending = false
+        for b in s.utf8 {
+            if b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == 0x0B || b == 0x0C {
+                pending = !out.isEmpty
+            } else {
+                if pending { out.append(0x20) }
+                pending = false
+                out.append(b)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -116,15 +116,20 @@ public enum ReviewBuilder {
         }
         _ = partialIndexes
 
-        // Documents to match quotes against.
+        // Documents to match quotes against, built the first time a reply needs one.
         var docs: [String: DocumentMap] = [:]
-        for info in infos {
-            let id = info.message.messageId
+        func document(_ id: String) -> DocumentMap? {
+            if let d = docs[id] { return d }
+            guard let i = byId[id] else { return nil }
+            let info = infos[i]
+            var made: DocumentMap?
             if patchById[id] != nil, let pm = info.mail {
-                docs[id] = DocumentMap(patchLines: info.lines, mail: pm)
+                made = DocumentMap(patchLines: info.lines, mail: pm)
             } else if coverById[id] != nil {
-                docs[id] = DocumentMap(proseLines: info.lines)
+                made = DocumentMap(proseLines: info.lines)
             }
+            docs[id] = made
+            return made
         }
 
         // Comments, parents before children.
@@ -151,7 +156,7 @@ public enum ReviewBuilder {
             // Align every quoted line to the target document.
             var quoteLoc: [Int: Anchor] = [:]
             let quoteIdx = classified.indices.filter { classified[$0].role == .quote }
-            if let t = targetId, let doc = docs[t] {
+            if let t = targetId, let doc = document(t) {
                 let aligned = doc.align(quoteIdx.map { DocumentMap.normalise(classified[$0].text) })
                 for (k, a) in aligned.enumerated() {
                     guard let a else { continue }
@@ -339,6 +344,8 @@ public enum ReviewBuilder {
     static func assemblePostings(_ infos: [Info], _ byId: [String: Int]) -> [Posting] {
         var postings: [Posting] = []
         var postingOf: [String: Int] = [:]
+        /// Postings by exact sender (unthreaded mail is only grouped with the same sender).
+        var postingsByAuthor: [String: [Int]] = [:]
         let dated = infos.indices.sorted { a, b in
             switch (infos[a].message.date, infos[b].message.date) {
             case let (x?, y?) where x != y: return x < y
@@ -351,6 +358,8 @@ public enum ReviewBuilder {
                                     patches: [], author: infos[i].message.from, date: infos[i].message.date,
                                     ids: [infos[i].message.messageId]))
             postingOf[infos[i].message.messageId] = postings.count - 1
+            let f = infos[i].message.from
+            postingsByAuthor[f.email.lowercased() + "|" + f.name.lowercased(), default: []].append(postings.count - 1)
         }
         for i in dated where infos[i].kind == .patch {
             let s = infos[i].subject
@@ -363,7 +372,8 @@ public enum ReviewBuilder {
                     break
                 }
                 if chosen == nil {
-                    chosen = postings.indices.first { p in
+                    let key = m.from.email.lowercased() + "|" + m.from.name.lowercased()
+                    chosen = (postingsByAuthor[key] ?? []).first { p in
                         let q = postings[p]
                         guard sameAuthor(q.author, m.from), compatible(infos[i], q, infos), q.version == s.version,
                               q.total == s.total || s.total == nil else { return false }
@@ -382,6 +392,7 @@ public enum ReviewBuilder {
             } else {
                 postings.append(Posting(version: s.version, labelled: s.versionLabelled, total: s.total, cover: nil,
                                         patches: [i], author: m.from, date: m.date, ids: [m.messageId]))
+                postingsByAuthor[m.from.email.lowercased() + "|" + m.from.name.lowercased(), default: []].append(postings.count - 1)
             }
             postingOf[m.messageId] = chosen ?? postings.count - 1
         }
@@ -431,6 +442,8 @@ public enum ReviewBuilder {
             var versions: [SeriesVersion]
         }
         var groups: [Group] = []
+        var groupOfId: [String: Int] = [:]
+        var groupsOfName: [String: [Int]] = [:]
         let ordered = postings.indices.sorted { a, b in
             switch (postings[a].date, postings[b].date) {
             case let (x?, y?) where x != y: return x < y
@@ -449,7 +462,12 @@ public enum ReviewBuilder {
             for i in (p.cover.map { [$0] } ?? []) + p.patches {
                 ancestorIds.formUnion(ReviewBuilder.ancestorIds(of: infos[i].message))
             }
-            let g = groups.indices.first { g in
+            // Candidate groups from the indexes: threaded to, same series name, or a shared patch name.
+            var candidates: Set<Int> = []
+            for a in ancestorIds { if let g = groupOfId[a] { candidates.insert(g) } }
+            for n in names { candidates.formUnion(groupsOfName[n] ?? []) }
+            if !name.isEmpty { candidates.formUnion(groupsOfName[name.lowercased()] ?? []) }
+            let g = candidates.sorted().first { g in
                 guard sameAuthor(groups[g].author, p.author) else { return false }
                 // Threaded to an earlier posting: a new version only when it says so (an unlabelled,
                 // unnumbered patch replying to a cover is a patch of its own).
@@ -473,14 +491,20 @@ public enum ReviewBuilder {
                 missing = (1...t).filter { !have.contains($0) }
             }
             let sv = SeriesVersion(version: version, cover: cover, patches: patches, total: total, missing: missing)
+            let target: Int
             if let g {
                 groups[g].versions.append(sv)
                 groups[g].ids.formUnion(p.ids)
                 groups[g].names.formUnion(names)
+                target = g
             } else {
                 let id = coverInfo?.message.messageId ?? patchInfos.first.map { infos[$0].message.messageId } ?? ""
                 groups.append(Group(id: id, name: name, author: p.author, ids: p.ids, names: names, versions: [sv]))
+                target = groups.count - 1
+                if !name.isEmpty { groupsOfName[name.lowercased(), default: []].append(target) }
             }
+            for id in p.ids { groupOfId[id] = target }
+            for n in names where !(groupsOfName[n]?.contains(target) ?? false) { groupsOfName[n, default: []].append(target) }
         }
         return groups.map { g in
             let versions = g.versions.enumerated().sorted { ($0.element.version, $0.offset) < ($1.element.version, $1.offset) }

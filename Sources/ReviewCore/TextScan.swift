@@ -20,17 +20,34 @@ extension StringProtocol {
     func containsBytes(_ needle: StaticString) -> Bool {
         let n = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
         guard let first = n.first else { return true }
-        let hay = Array(utf8)
-        guard hay.count >= n.count else { return false }
-        var i = 0
-        while i <= hay.count - n.count {
-            if hay[i] == first {
-                var j = 1
-                while j < n.count, hay[i + j] == n[j] { j += 1 }
-                if j == n.count { return true }
+        var sub = Substring(self)
+        return sub.withUTF8 { hay -> Bool in
+            guard hay.count >= n.count else { return false }
+            var i = 0
+            while i <= hay.count - n.count {
+                if hay[i] == first {
+                    var j = 1
+                    while j < n.count, hay[i + j] == n[j] { j += 1 }
+                    if j == n.count { return true }
+                }
+                i += 1
             }
-            i += 1
+            return false
         }
-        return false
+    }
+
+    /// The text without leading and trailing spaces and tabs (on bytes).
+    var trimmedBlanks: String {
+        let sub = Substring(self)
+        let u = sub.utf8
+        var start = u.startIndex
+        var end = u.endIndex
+        while start != end, u[start] == 0x20 || u[start] == 0x09 { start = u.index(after: start) }
+        while end != start {
+            let before = u.index(before: end)
+            guard u[before] == 0x20 || u[before] == 0x09 else { break }
+            end = before
+        }
+        return String(sub[start..<end])
     }
 }
