@@ -95,6 +95,9 @@ enum CommentsOutput {
                     out += "\n" + title(patch.parsedSubject, version: patch.version, index: patch.index,
                                         total: patch.total, partial: patch.partial) + "\n"
                     out += "   " + sanitise(who(patch.author)) + (iso(patch.date).map { ", " + $0 } ?? "") + "\n"
+                    for t in patch.trailers where t.collected {
+                        out += "   + " + sanitise(t.line) + "  (given in a reply)\n"
+                    }
                     let mine = review.comments(onPatch: patch.messageId)
                     out += paragraphComments(mine, text: patch.commitMessage, shown: &shown)
                     for file in patch.files {
