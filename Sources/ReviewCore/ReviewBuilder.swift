@@ -76,12 +76,22 @@ public enum ReviewBuilder {
         // Partial patches: replies quoting a diff whose patch is not in the input.
         var partialFor: [String: Int] = [:]
         for i in infos.indices where infos[i].kind == .reply {
-            if target(of: i, infos, byId) != nil { continue }
+            if let t = target(of: i, infos, byId) {
+                // A later reply to a patch already rebuilt from quotes may quote more of it.
+                if infos[t].partial, let (lines, _) = quotedPatchText(QuoteParser.classify(lines: infos[i].lines)) {
+                    mergeQuotedHunks(lines, into: &infos[t])
+                }
+                continue
+            }
             if let fallback = subjectTarget(i, infos), infos[fallback].kind != .reply { continue }
             let classified = QuoteParser.classify(lines: infos[i].lines)
             guard let (lines, author) = quotedPatchText(classified) else { continue }
-            let key = infos[i].message.inReplyTo ?? "\(infos[i].message.messageId)/quoted-patch"
-            if partialFor[key] != nil { continue }
+            let key = partialKey(infos[i].message, byId)
+            if let existing = partialFor[key] {
+                // Another reply to the same missing patch: add the hunks it quotes that are new.
+                mergeQuotedHunks(lines, into: &infos[existing])
+                continue
+            }
             let pm = PatchMail(lines: lines, messageId: key)
             guard !pm.files.isEmpty else { continue }
             let subjectText = infos[i].subject.name.isEmpty ? infos[i].message.subject
@@ -146,7 +156,7 @@ public enum ReviewBuilder {
             let m = info.message
             var targetId: String?
             if let t = target(of: i, infos, byId) { targetId = infos[t].message.messageId }
-            else if let key = m.inReplyTo ?? Optional("\(m.messageId)/quoted-patch"), partialFor[key] != nil { targetId = key }
+            else if partialFor[partialKey(m, byId)] != nil { targetId = partialKey(m, byId) }
             else if let t = subjectTarget(i, infos) { targetId = infos[t].message.messageId }
             if let t = targetId, patchById[t] == nil, coverById[t] == nil { targetId = nil }
             replies.append(Reply(messageId: m.messageId, subject: m.subject, author: m.from, date: m.date,
@@ -256,6 +266,58 @@ public enum ReviewBuilder {
         for info in infos { defects += info.mail?.defects ?? [] }
         let interdiffs = InterdiffBuilder.build(series: series, comments: comments)
         return Review(series: series, comments: comments, replies: replies, interdiffs: interdiffs, defects: defects)
+    }
+
+    /// The Message-ID a reconstructed patch stands for: the nearest ancestor missing from the input,
+    /// or a synthetic one when the reply names no parent (a list-archive page).
+    static func partialKey(_ m: Message, _ byId: [String: Int]) -> String {
+        ancestorIds(of: m).first { byId[$0] == nil } ?? m.inReplyTo ?? "\(m.messageId)/quoted-patch"
+    }
+
+    /// Adds to a reconstructed patch the hunks another reply quotes that it does not have yet.
+    static func mergeQuotedHunks(_ quoted: [Substring], into info: inout Info) {
+        guard let old = info.mail else { return }
+        let incoming = PatchMail(lines: quoted, messageId: info.message.messageId)
+        var extra: [Substring] = []
+        for f in incoming.files {
+            let known = old.files.first { $0.path == f.path }
+            let fresh = f.hunks.filter { h in
+                !(known?.hunks.contains { $0.oldStart == h.oldStart && $0.newStart == h.newStart } ?? false)
+            }
+            guard !fresh.isEmpty else { continue }
+            let oldName = f.oldPath.map { "a/" + $0 } ?? "/dev/null"
+            let newName = f.newPath.map { "b/" + $0 } ?? "/dev/null"
+            extra += ["diff --git a/\(f.oldPath ?? f.path) b/\(f.path)", Substring("--- " + oldName), Substring("+++ " + newName)]
+            for h in fresh {
+                extra.append(Substring(h.header))
+                extra += h.lines.map { Substring($0.diffText) }
+            }
+        }
+        guard !extra.isEmpty else { return }
+        // Drop the quoted signature (`-- `) that would end the diff before the added hunks.
+        var lines = info.lines
+        if let start = old.diffLine, let sig = lines[start...].firstIndex(where: { TextLines.dropCR($0) == "-- " }) {
+            lines = Array(lines[..<sig])
+        }
+        lines += extra
+        var merged = PatchMail(lines: lines, messageId: info.message.messageId)
+        // One file per path, hunks in order.
+        var files: [FileDiff] = []
+        for f in merged.files {
+            if let k = files.firstIndex(where: { $0.path == f.path }) {
+                files[k].hunks += f.hunks
+            } else {
+                files.append(f)
+            }
+        }
+        for k in files.indices {
+            files[k].hunks.sort { ($0.oldStart, $0.newStart) < ($1.oldStart, $1.newStart) }
+            for h in files[k].hunks.indices { files[k].hunks[h].index = h }
+        }
+        merged.files = files
+        info.lines = lines
+        info.mail = merged
+        info.message.body = lines.joined(separator: "\n")
     }
 
     /// Whether a trailer from a reply can be collected: person trailers must name the sender.

@@ -273,3 +273,24 @@ struct QuirkCase: CustomTestStringConvertible, Sendable {
         #expect(lines.map(\.text) == ["a", "b", " c", "", "d"])
     }
 }
+
+@Suite struct PartialPatchTests {
+    @Test func repliesToTheSameMissingPatchBuildOnePartialPatch() throws {
+        let head = "On Mon, Jan 1, 2024 at 10:00:00AM +0000, Pat Cher wrote:\n> diff --git a/fs/file.c b/fs/file.c\n> --- a/fs/file.c\n> +++ b/fs/file.c\n"
+        let first = head + "> @@ -10,3 +10,4 @@ int open_file(struct file *f)\n>  {\n> +\tint rc;\n>  \tfoo();\n>  }\n\nWhy rc?\n"
+        let second = head + "> @@ -40,2 +41,3 @@ int close_file(struct file *f)\n>  {\n> -\tbar();\n> +\tbaz();\n> +\tqux();\n\nqux twice?\n"
+        var a = mail("a", "Re: [PATCH 2/3] fs: files", inReplyTo: "missing", date: 10, first)
+        a.references = ["cover", "missing"]
+        var b = mail("b", "Re: [PATCH 2/3] fs: files", from: "Other <o@example.org>", inReplyTo: "missing", date: 20, second)
+        b.references = ["cover", "missing"]
+        let r = ReviewBuilder.build([a, b])
+        let p = try #require(r.patches.first)
+        #expect(r.patches.count == 1 && p.partial && p.messageId == "missing")
+        #expect(p.files.map(\.path) == ["fs/file.c"])
+        #expect(p.files.first?.hunks.map(\.header) == ["@@ -10,3 +10,4 @@ int open_file(struct file *f)",
+                                                       "@@ -40,2 +41,3 @@ int close_file(struct file *f)"])
+        #expect(r.comments.map(\.anchor) == [.line(patch: "missing", file: "fs/file.c", side: .new, line: 13),
+                                            .line(patch: "missing", file: "fs/file.c", side: .new, line: 43)])
+        #expect(r.comments.map(\.hunk) == [0, 1])
+    }
+}
