@@ -1,4 +1,17 @@
 /// The scenario script language shared with the kernel probe (see `ScriptOp` for the ops).
+///
+/// Beyond the shared contract the model accepts a few extensions (the probe ignores or refuses them):
+/// - `copy … unaligned`: dst is 4 KiB past the start of its page (S11 on hugetlb; -EINVAL elsewhere).
+/// - `mmap NAME TYPE … fixed=OLD`: MAP_FIXED over mapping OLD, replacing its VMA by another file (S5).
+/// - `move … lock=blocking`: lock the src VMA with a blocking `uffd_lock_vma()` instead of the trylock (C2).
+/// - `expect … on=P2,M`: the expectation applies only under those presets (absent: every preset).
+/// - `expect warning=KIND|none`, `expect explore=safe|deadlock|assertion|bound-hit`: checker and
+///   explorer results (model only).
+/// - Output keys besides the ioctl fields: `waited` (fault slept in handle_userfault), `sigbus`
+///   (SIGBUS rather than SIGSEGV), `event` (readevent), `pending` (still asleep at the end),
+///   `features` (api).
+/// Event producers (fork, mremap, munmap, madvise) return at once in the model; `mmap_changing`
+/// stays raised until `readevent` acknowledges the event, as it does while the producer waits.
 import Foundation
 
 /// A script error with the 1-based line it was found on.
