@@ -539,7 +539,9 @@ public enum ReviewBuilder {
                 return !groups[g].names.isDisjoint(with: names)
             }
             var version = p.version
-            if let g, !p.labelled, let maxV = groups[g].versions.map(\.version).max() { version = maxV + 1 }
+            // An unlabelled posting of a known series is its next version, unless it says RESEND.
+            let resend = (coverInfo?.subject.isResend ?? false) || patchInfos.contains { infos[$0].subject.isResend }
+            if let g, !p.labelled, !resend, let maxV = groups[g].versions.map(\.version).max() { version = maxV + 1 }
             let patches: [Patch] = patchInfos.map { i in makePatch(infos[i], version: version) }
             let cover = coverInfo.map { c in
                 CoverLetter(messageId: c.message.messageId, subject: c.message.subject, parsedSubject: c.subject,

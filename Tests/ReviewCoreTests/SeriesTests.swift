@@ -144,4 +144,21 @@ struct SeriesCase: CustomTestStringConvertible, Sendable {
         #expect(p.files.map(\.path) == ["include/linux/mm.h", "include/linux/userfaultfd_k.h"])
         #expect(p.files[1].hunks.first?.header == "@@ -92,6 +92,58 @@ enum mfill_atomic_mode {")
     }
+
+    @Test func resendKeepsItsVersionAndOutOfOrderPatchesAreSorted() {
+        let diff = "---\ndiff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"
+        let a = "Pat Cher <pat@example.org>"
+        let messages = [
+            mail("2", "[PATCH 2/2] x: two", from: a, date: 2, "Two.\n" + diff),
+            mail("1", "[PATCH 1/2] x: one", from: a, date: 1, "One.\n" + diff),
+            mail("r1", "[PATCH RESEND 1/2] x: one", from: a, date: 100, "One.\n" + diff),
+            mail("r2", "[PATCH RESEND 2/2] x: two", from: a, date: 101, "Two.\n" + diff),
+            mail("v2", "[PATCH v2] x: one", from: a, date: 200, "One, better.\n" + diff),
+        ]
+        let r = ReviewBuilder.build(messages)
+        #expect(r.series.count == 1)
+        #expect(r.series.first?.versions.map(\.version) == [1, 1, 2])
+        #expect(r.series.first?.versions.first?.patches.map(\.messageId) == ["1", "2"])
+        #expect(r.series.first?.versions[1].patches.allSatisfy { $0.parsedSubject.isResend } == true)
+    }
 }
