@@ -53,6 +53,16 @@ private struct Compiler {
         return "&vma->vm_lock[\(first)]"
     }
 
+    /// The folio lock of one page, as schedules print it.
+    func folioLock(_ m: Mapping, _ page: Int) -> String {
+        "folio_lock[\(machine.world.mappings.first { $0.base == m.base }?.name ?? m.name)+\(page)]"
+    }
+
+    /// The PTE-table lock of a VMA, as schedules print it.
+    func ptlLock(_ m: Mapping) -> String {
+        "ptlock[\(machine.world.mappings.first { $0.base == m.base }?.name ?? m.name)]"
+    }
+
     func mapping(_ s: ScriptStep, _ n: Int = 0) -> Mapping? {
         guard let name = s.name(n), let i = machine.world.mappingIndex(name) else { return nil }
         return machine.world.mappings[i]
@@ -135,14 +145,14 @@ private struct Compiler {
         b.goto(done, if: "present\(k)", equals: 1)
         b.goto(done, if: "reg@\(m.base)", equals: 0)
         b.goto(normal, if: "released:\(ci)", equals: 1)
-        if folioBug { b.lock("folio\(k)", write: true, at: "\(m.driver)_fault (folio_lock)") }
+        if folioBug { b.lock(folioLock(m, page), write: true, at: "\(m.driver)_fault (folio_lock)") }
         b.lock("&ctx->fault_pending_wqh", write: true, at: "handle_userfault")
         b.set("queued\(k)", 1)
         b.unlock("&ctx->fault_pending_wqh", at: "handle_userfault")
         b.goto(skip, if: "present\(k)", equals: 1)
         b.unlock(vma, at: "release_fault_lock")
         b.wait(until: "woken\(k)", equals: 1, at: "handle_userfault: schedule()")
-        if folioBug { b.unlock("folio\(k)", at: "\(m.driver)_fault") }
+        if folioBug { b.unlock(folioLock(m, page), at: "\(m.driver)_fault") }
         b.lock(vma, write: false, at: "lock_vma_under_rcu (retry, FAULT_FLAG_TRIED)")
         b.goto(done, if: "present\(k)", equals: 1)
         b.goto(normal, if: "released:\(ci)", equals: 1)
@@ -152,7 +162,7 @@ private struct Compiler {
         b.note("no ctx any more: normal fault (no SIGBUS, facts §4 S22)")
         b.goto(done)
         b.label(skip)
-        if folioBug { b.unlock("folio\(k)", at: "\(m.driver)_fault") }
+        if folioBug { b.unlock(folioLock(m, page), at: "\(m.driver)_fault") }
         b.label(done)
         b.unlock(vma, at: "do_user_addr_fault")
     }
@@ -204,15 +214,15 @@ private struct Compiler {
             if snapshot { b.goto(einval, ifDiffer: "file@\(m.base)", snap) }
         }
         if s.op == .continue {
-            b.lock("folio\(k)", write: true, at: "get_folio (folio_lock)")
+            b.lock(folioLock(m, page), write: true, at: "get_folio (folio_lock)")
         } else if m.shared {
-            b.lock("folio\(k)", write: true, at: "filemap_add / shmem_add_to_page_cache")
+            b.lock(folioLock(m, page), write: true, at: "filemap_add / shmem_add_to_page_cache")
         }
-        b.lock("ptl@\(m.base)", write: true, at: "mfill_atomic_install_pte")
+        b.lock(ptlLock(m), write: true, at: "mfill_atomic_install_pte")
         b.checkSame("file@\(m.base)", snap, "the fill installs into the file userspace named (the VMA was replaced while the locks were dropped)")
         b.set("present\(k)", 1)
-        b.unlock("ptl@\(m.base)", at: "mfill_atomic_install_pte")
-        if s.op == .continue || m.shared { b.unlock("folio\(k)", at: "folio_unlock") }
+        b.unlock(ptlLock(m), at: "mfill_atomic_install_pte")
+        if s.op == .continue || m.shared { b.unlock(folioLock(m, page), at: "folio_unlock") }
         if !s.list("mode").contains("dontwake") { wakeCode(k, &b) }
         b.unlock(mc, at: "mfill_atomic")
         b.unlock(vma, at: "uffd_mfill_unlock")
@@ -298,11 +308,11 @@ private struct Compiler {
         b.unlock("&mm->mmap_lock", at: "uffd_move_lock: mmap_read_unlock")
         b.label(locked)
         b.lock("&ctx->map_changing_lock", write: false, at: "move_pages")
-        b.lock("ptl@\(min(d.base, sm.base))", write: true, at: "double_pt_lock")
-        b.lock("ptl@\(max(d.base, sm.base))", write: true, at: "double_pt_lock (nested)")
+        b.lock(ptlLock(d.base < sm.base ? d : sm), write: true, at: "double_pt_lock")
+        b.lock(ptlLock(d.base < sm.base ? sm : d), write: true, at: "double_pt_lock (nested)")
         b.note("move_pages_pte")
-        b.unlock("ptl@\(max(d.base, sm.base))", at: "double_pt_unlock")
-        b.unlock("ptl@\(min(d.base, sm.base))", at: "double_pt_unlock")
+        b.unlock(ptlLock(d.base < sm.base ? sm : d), at: "double_pt_unlock")
+        b.unlock(ptlLock(d.base < sm.base ? d : sm), at: "double_pt_unlock")
         b.unlock("&ctx->map_changing_lock", at: "move_pages")
         b.unlock(sv, at: "uffd_move_unlock")
         b.unlock(dv, at: "uffd_move_unlock")
