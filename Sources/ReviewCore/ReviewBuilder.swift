@@ -190,7 +190,11 @@ public enum ReviewBuilder {
             for (ordinal, raw) in raws.enumerated() {
                 var anchorValue: Anchor = .general(patch: targetId)
                 var quotedAuthor: String?
-                if let last = raw.quotedLines.last(where: { quoteLoc[$0] != nil }), let a = quoteLoc[last] {
+                // The last quoted line that was found; a bare `>` (blank context) only when nothing
+                // more telling precedes it.
+                let located = raw.quotedLines.filter { quoteLoc[$0] != nil }
+                if let last = located.last(where: { !classified[$0].text.isBlankLine }) ?? located.last,
+                   let a = quoteLoc[last] {
                     anchorValue = a
                 }
                 let quoteText = raw.quotedLines.filter { classified[$0].role == .quote }

@@ -182,9 +182,12 @@ struct QuirkCase: CustomTestStringConvertible, Sendable {
 
     static let cases: [QuirkCase] = [
         QuirkCase(name: "bare > stands for a blank context line",
-                  replies: [attribution + ">  {\n> \tint rc;\n>\nWhy the blank line?\n"],
-                  anchors: [.line(patch: "P", file: f, side: .new, line: 12)], texts: ["Why the blank line?"],
+                  replies: [attribution + ">  {\n> \tint rc;\n>\n> -\trc = do_open(f);\n> +\trc = do_open_checked(f, very_long_argument_name_one, very_long_argument_name_two, flags);\nWhy?\n"],
+                  anchors: [.line(patch: "P", file: f, side: .new, line: 13)], texts: ["Why?"],
                   quotedAuthor: "Pat Cher"),
+        QuirkCase(name: "a trailing bare > does not move the anchor off the code",
+                  replies: [attribution + ">  {\n> \tint rc;\n>\nWhy int?\n"],
+                  anchors: [.line(patch: "P", file: f, side: .new, line: 11)], texts: ["Why int?"]),
         QuirkCase(name: "a comment on a deletion is on the old side",
                   replies: [attribution + "> -\trc = do_open(f);\n\nWhy drop do_open()?\n"],
                   anchors: [.line(patch: "P", file: f, side: .old, line: 13)], texts: ["Why drop do_open()?"]),
