@@ -316,7 +316,7 @@ struct Machine {
             t("vma_can_userfault: WP_ASYNC with WP only → any memory type (checked first)")
             return true
         }
-        if design.capabilities != .handlers && m.isAnonymous {
+        if m.isAnonymous && (design.capabilities != .handlers || design.lookup == .file_level) {
             let ok = vmf & ~(Mode.missing | Mode.wp) == 0
             t("vma_can_userfault: anonymous supports MISSING|WP (hard-coded) → \(ok)")
             return ok

@@ -142,6 +142,14 @@ extension Machine {
             return nil
         }
         // facts §1.4: mfill_get_vma() — no ops, or CONTINUE without get_folio_noalloc → -EINVAL.
+        if m.isAnonymous && design.lookup == .file_level {
+            // No file, no file-level ops: anonymous memory keeps its core path.
+            if mode == .continue {
+                t("anonymous memory has no page cache: CONTINUE → -EINVAL")
+                return einval
+            }
+            return nil
+        }
         guard let ops = opsFor(m) else {
             t("mfill_get_vma: no uffd_ops → -EINVAL")
             return einval

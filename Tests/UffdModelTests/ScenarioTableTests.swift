@@ -25,3 +25,34 @@ struct ScenarioPreset: CustomTestStringConvertible, Sendable {
         }
     }
 }
+
+@Suite struct MatrixTests {
+    @Test func matrixCoversEveryScenarioUnderEveryPresetAndExploresExhaustively() {
+        let runs = Simulator.matrix()
+        #expect(runs.count == Catalog.scenarios.count * Preset.allCases.count)
+        for r in runs {
+            let concurrent = Catalog.scenario(r.scenarioId)?.concurrent ?? false
+            #expect((r.exploration != nil) == concurrent, "\(r.scenarioId) \(r.design.spec)")
+            #expect(r.exploration?.boundHit != true, "\(r.scenarioId) \(r.design.spec) hit the state bound")
+            #expect(r.failedExpectations.isEmpty, "\(r.scenarioId) \(r.design.spec): \(r.failedExpectations)")
+        }
+    }
+
+    @Test func factsScenariosThatVaryByDesignDoVary() {
+        // facts §4 "Varies by design?" = yes for S3 (trace), S5, S6, S7, S12, S18.
+        for id in ["S3", "S5", "S6", "S7", "S12", "S18"] {
+            guard let s = Catalog.scenario(id) else {
+                Issue.record("\(id) missing")
+                continue
+            }
+            let signatures = Set(Preset.allCases.map { signature(Simulator.run(s, design: Design(preset: $0))) })
+            #expect(signatures.count > 1, "\(id) does not vary by design")
+        }
+        // ...and "no" for S2, S15, S16, S17, S19: same outcome everywhere.
+        for id in ["S2", "S15", "S16", "S17", "S19"] {
+            guard let s = Catalog.scenario(id) else { continue }
+            let outcomes = Set(Preset.allCases.map { Simulator.run(s, design: Design(preset: $0)).steps.map(\.short) })
+            #expect(outcomes.count == 1, "\(id) varies by design")
+        }
+    }
+}
