@@ -60,8 +60,16 @@ public enum QuotePlanner {
                 let hunk = file.hunks[key.hunk]
                 var block: [String] = []
                 if key.file != lastFile {
-                    if lastFile >= 0 { items.append(.trim) }
+                    if let prev = lastHunkShown, prev.hunk + 1 < patch.files[prev.file].hunks.count || prev.file + 1 != key.file {
+                        // Later hunks of the previous file, or whole files, are left out.
+                        items.append(.trim)
+                    }
                     block += file.headerLines
+                    if key.hunk > 0 {
+                        items.append(.quote(block))
+                        items.append(.trim)
+                        block = []
+                    }
                     lastFile = key.file
                 } else if let prev = lastHunkShown, prev.hunk + 1 != key.hunk {
                     items.append(.trim)
@@ -114,6 +122,10 @@ public enum QuotePlanner {
                 if !block.isEmpty { items.append(.quote(block)) }
                 if cursor < hunk.lines.count { items.append(.trim) }
                 items += whole.map(QuoteItem.note)
+            }
+            if let last = lastHunkShown,
+               last.hunk + 1 < patch.files[last.file].hunks.count || last.file + 1 < patch.files.count {
+                items.append(.trim)
             }
         } else {
             unplaced += lineNotes + hunkNotes

@@ -95,6 +95,35 @@ import Testing
             """)
     }
 
+    @Test func skippedHunksAndFilesAreMarked() throws {
+        let p = PatchText(message: Self.message)
+        let ten = try #require(p.lineAnchor(path: "b.c", side: .old, line: 10))
+        let body = try reply([(.line(ten), "Ten.")])
+        #expect(body == """
+            On Mon, 1 Jan 2024 00:00:00 +0000, A U Thor wrote:
+            > diff --git a/b.c b/b.c
+            > index 3333333..4444444 100644
+            > --- a/b.c
+            > +++ b/b.c
+            > [...]
+            > @@ -10,2 +11,2 @@
+            > -b ten
+
+            Ten.
+
+            > +b TEN
+            >  b eleven
+
+            """)
+        let five = try #require(p.lineAnchor(path: "a.c", side: .new, line: 5))
+        let two = try #require(p.lineAnchor(path: "b.c", side: .new, line: 2))
+        let both = try reply([(.line(two), "Two."), (.line(five), "Five.")])
+        let lines = both.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let bHeader = try #require(lines.firstIndex(of: "> diff --git a/b.c b/b.c"))
+        #expect(lines[bHeader - 1] == "> [...]", "the rest of a.c is left out before b.c")
+        #expect(lines.firstIndex(of: "> +new five").map { $0 < bHeader } == true, "notes follow the order of the patch")
+    }
+
     @Test func theSignatureIsNotADeletion() {
         let p = PatchText(message: Self.message)
         #expect(p.files.map(\.path) == ["a.c", "b.c"])
