@@ -60,6 +60,20 @@ public enum QuoteParser {
         }) {
             for k in sig..<out.count { out[k].role = .signature }
         }
+        // A long quoted line wrapped by a mailer that did not re-quote the rest: one short unquoted
+        // line in lower case between two quoted lines, right after a long one that stops mid-sentence,
+        // continues the quote.
+        if out.count > 2 {
+            for k in 1..<(out.count - 1) where out[k].depth == 0 && out[k].role == .text {
+                let prev = out[k - 1], next = out[k + 1]
+                guard prev.depth > 0, next.depth > 0, prev.role == .quote, next.role == .quote,
+                      prev.text.utf8.count >= 60, !out[k].text.isBlankLine, out[k].text.utf8.count <= 30,
+                      let first = out[k].text.first, first.isLowercase,
+                      let end = prev.text.last(where: { $0 != " " }), !".!?:;".contains(end) else { continue }
+                out[k].depth = prev.depth
+                out[k].role = .quote
+            }
+        }
         for k in out.indices where out[k].role != .signature {
             switch out[k].text.firstNonBlankByte {
             case UInt8(ascii: "["), UInt8(ascii: "<"), UInt8(ascii: "."), 0xE2:
@@ -134,6 +148,7 @@ public enum QuoteParser {
     static func isAttributionEnd(_ t: String) -> Bool {
         guard t.count <= 200 else { return false }
         return t.hasSuffix("wrote:") || t.hasSuffix("writes:") || t.hasSuffix("said:")
+            || (t.hasSuffix(":") && (t.contains(" wrote on ") || t.contains(" wrote at ")))
             || t.hasSuffix("wrote :") || t.hasSuffix("schrieb:") || (t.hasPrefix("Quoting ") && t.hasSuffix(":"))
     }
 
@@ -144,6 +159,7 @@ public enum QuoteParser {
             s = String(s.dropLast(suffix.count))
             break
         }
+        if let on = s.range(of: " wrote on ") ?? s.range(of: " wrote at ") { s = String(s[..<on.lowerBound]) }
         if s.hasPrefix("Quoting ") { s = String(s.dropFirst(8)) }
         if let lt = s.lastIndex(of: "<") { s = String(s[..<lt]) }
         if let paren = s.lastIndex(of: "("), s.hasPrefix("Quoting") || s.hasSuffix(")") { s = String(s[..<paren]) }
