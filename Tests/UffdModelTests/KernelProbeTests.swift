@@ -419,6 +419,23 @@ let kernelScenarioCases: [KernelCase] = [
         # The source page table exists (PTE none): the populated dst is found first.
         expect errno=EEXIST move=-17
         """),
+    KernelCase(name: "Multi-VMA mremap: a trailing hole moves, a registered VMA stops the move half-way", script: """
+        mmap m shmem pages=6 shared
+        munmap m offset=4 pages=2
+        mremap m
+        # 6.17+: MREMAP_FIXED moves the VMA and skips the hole after it.
+        expect errno=ok
+        mmap r shmem pages=3 shared
+        api
+        register r offset=1 mode=missing
+        mremap r
+        # Page 0's VMA has moved; the registered VMA refuses to move.
+        expect errno=EFAULT
+        unregister r pages=1
+        expect errno=EINVAL
+        unregister r offset=1 pages=1
+        expect errno=ok
+        """),
     KernelCase(name: "Unregistered memory: fills are ENOENT", script: """
         mmap a anon pages=2
         mmap s shmem pages=2
