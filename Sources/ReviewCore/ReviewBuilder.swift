@@ -75,6 +75,7 @@ public enum ReviewBuilder {
 
         // Partial patches: replies quoting a diff whose patch is not in the input.
         var partialFor: [String: Int] = [:]
+        var bySubject = subjectIndex(infos)
         for i in infos.indices where infos[i].kind == .reply {
             if let t = target(of: i, infos, byId) {
                 // A later reply to a patch already rebuilt from quotes may quote more of it.
@@ -83,7 +84,7 @@ public enum ReviewBuilder {
                 }
                 continue
             }
-            if let fallback = subjectTarget(i, infos), infos[fallback].kind != .reply { continue }
+            if let fallback = subjectTarget(i, infos, bySubject), infos[fallback].kind != .reply { continue }
             let classified = QuoteParser.classify(lines: infos[i].lines)
             guard let (lines, author) = quotedPatchText(classified) else { continue }
             let key = partialKey(infos[i].message, byId)
@@ -113,6 +114,7 @@ public enum ReviewBuilder {
         // Postings (one per version sent).
         var postings = assemblePostings(infos, byId)
         attachNakedCovers(&postings, &infos, byId)
+        bySubject = subjectIndex(infos)
 
         // Series: postings of the same change set.
         var series = groupSeries(postings, infos, byId)
@@ -157,7 +159,7 @@ public enum ReviewBuilder {
             var targetId: String?
             if let t = target(of: i, infos, byId) { targetId = infos[t].message.messageId }
             else if partialFor[partialKey(m, byId)] != nil { targetId = partialKey(m, byId) }
-            else if let t = subjectTarget(i, infos) { targetId = infos[t].message.messageId }
+            else if let t = subjectTarget(i, infos, bySubject) { targetId = infos[t].message.messageId }
             if let t = targetId, patchById[t] == nil, coverById[t] == nil { targetId = nil }
             replies.append(Reply(messageId: m.messageId, subject: m.subject, author: m.from, date: m.date,
                                  replyTo: m.inReplyTo, target: targetId))
@@ -367,13 +369,22 @@ public enum ReviewBuilder {
     }
 
     /// A patch or cover whose subject the reply's subject repeats (when headers do not say).
-    static func subjectTarget(_ i: Int, _ infos: [Info]) -> Int? {
+    static func subjectTarget(_ i: Int, _ infos: [Info], _ bySubject: [String: [Int]]) -> Int? {
         let s = infos[i].subject
         guard s.isReply, !s.name.isEmpty else { return nil }
-        return infos.indices.first { j in
-            j != i && (infos[j].kind == .patch || infos[j].kind == .cover) && infos[j].subject.name == s.name
+        return (bySubject[s.name] ?? []).first { j in
+            j != i && (infos[j].kind == .patch || infos[j].kind == .cover)
                 && infos[j].subject.version == s.version && infos[j].subject.index == s.index
         }
+    }
+
+    /// Patches and cover letters by subject name.
+    static func subjectIndex(_ infos: [Info]) -> [String: [Int]] {
+        var out: [String: [Int]] = [:]
+        for (j, info) in infos.enumerated() where info.kind == .patch || info.kind == .cover {
+            out[info.subject.name, default: []].append(j)
+        }
+        return out
     }
 
     static func depth(of i: Int, _ infos: [Info], _ byId: [String: Int]) -> Int {
