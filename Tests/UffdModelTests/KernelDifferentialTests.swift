@@ -71,7 +71,10 @@ enum Differential {
             outcome = try await Self.run(probe: probe, hugetlb: false)
         }
         let result = try #require(outcome)
-        print("kernel vs model D0: \(result.agreed) of \(Self.scriptCount) random scripts agreed; "
+        let release = (try? String(contentsOfFile: "/proc/sys/kernel/osrelease", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+        print("Linux \(release) vs model D0: "
+              + "\(result.agreed) of \(Self.scriptCount) random scripts agreed; "
               + "\(result.disagreeing) disagreed (\(result.disagreements.count) kinds); "
               + "\(result.refused.count) refused by the probe")
         #expect(result.refused.isEmpty, "the probe refused generated scripts: \(result.refused.prefix(3))")
