@@ -62,6 +62,7 @@ enum { EXIT_RAN = 0, EXIT_USAGE = 2, EXIT_UNSUPPORTED = 3, EXIT_NO_UFFD = 4, EXI
 /* An address that is never mapped: the `src=bad` source of COPY. */
 #define BAD_SOURCE 0x100000000000UL
 #define OUTPUT_UNWRITTEN INT64_MIN
+#define TMPFS_MAGIC_NUMBER 0x01021994
 #define ALARM_SECONDS 10
 
 enum mem_type { MEM_ANON, MEM_SHMEM, MEM_HUGETLB, MEM_FILE };
@@ -448,8 +449,19 @@ static int create_backing(enum mem_type type, size_t bytes) {
     } else if (type == MEM_HUGETLB) {
         fd = memfd_create("patchlab-probe-huge", MFD_CLOEXEC | MFD_HUGETLB);
     } else {
+        /* A regular file on a disk file system: /tmp, unless it is tmpfs (that would be shmem). */
+        const char *dirs[] = {"/tmp", "/var/tmp", "."};
+        const char *dir = dirs[0];
+        for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+            struct statfs st;
+            if (statfs(dirs[i], &st) == 0 && st.f_type != TMPFS_MAGIC_NUMBER && access(dirs[i], W_OK) == 0) {
+                dir = dirs[i];
+                break;
+            }
+        }
         /* mkstemp template: the prefix followed by six 'X' characters. */
-        char path[64] = "/tmp/patchlab-probe-";
+        char path[256];
+        snprintf(path, sizeof path - 8, "%s/patchlab-probe-", dir);
         size_t used = strlen(path);
         memset(path + used, 'X', 6);
         path[used + 6] = '\0';
