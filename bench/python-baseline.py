@@ -5,7 +5,7 @@ Reads an mbox with `mailbox.mbox`, parses every message with `email` (policy.def
 decodes the readable body with get_body(preferencelist=("plain",)).get_content(), and counts
 hunk headers in it (the same work peers.md section 4.2 measured). Prints one line:
 
-    messages=<n> bytes=<file size> seconds=<wall time of the parse> hunks=<n> maxrss_kb=<n>
+    messages=<n> bytes=<file size> seconds=<wall time of the parse> cpu=<its CPU time> hunks=<n> maxrss_kb=<n>
 """
 import email
 import email.policy
@@ -25,6 +25,7 @@ def main():
         return 2
     path = sys.argv[1]
     start = time.perf_counter()
+    cpu0 = time.process_time()
     box = mailbox.mbox(path, factory=None, create=False)
     messages = hunks = 0
     for key in box.iterkeys():
@@ -41,9 +42,10 @@ def main():
         hunks += len(HUNK.findall(text))
         messages += 1
     seconds = time.perf_counter() - start
+    cpu = time.process_time() - cpu0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print("messages=%d bytes=%d seconds=%.3f hunks=%d maxrss_kb=%d"
-          % (messages, os.path.getsize(path), seconds, hunks, rss))
+    print("messages=%d bytes=%d seconds=%.3f cpu=%.3f hunks=%d maxrss_kb=%d"
+          % (messages, os.path.getsize(path), seconds, cpu, hunks, rss))
     return 0
 
 

@@ -16,6 +16,8 @@ struct BenchOptions {
     var huge = false
     var hugeMB = 1024
     var repeats = 3
+    var threadMessages = 100_000
+    var phaseTimeout = 600.0
     var phase: String?
     var file: String?
     var workDir: String?
@@ -34,16 +36,20 @@ struct BenchOptions {
             case "--huge": o.huge = true
             case "--huge-mb": o.hugeMB = value().flatMap(Int.init) ?? o.hugeMB
             case "--repeats": o.repeats = max(1, value().flatMap(Int.init) ?? o.repeats)
+            case "--thread-messages": o.threadMessages = value().flatMap(Int.init) ?? o.threadMessages
+            case "--phase-timeout": o.phaseTimeout = value().flatMap(Double.init) ?? o.phaseTimeout
             case "--phase": o.phase = value()
             case "--file": o.file = value()
             case "--work-dir": o.workDir = value()
             case "-h", "--help":
-                print("""
+                say("""
                 usage: patchlab-bench [--size-mb N] [--quick] [--huge [--huge-mb N]] [--repeats N] [--work-dir DIR]
                   --size-mb N   size of the generated corpus mbox (default 100)
                   --quick       20 MB corpus, one repeat, no Python baseline on repeats
                   --huge        also parse a 1 GB mbox (generated once) and report its peak RSS
                   --repeats N   runs per patchlab/git phase; the best is printed (default 3)
+                  --thread-messages N  size of the big-thread figure (default 100000; --quick: 10000)
+                  --phase-timeout S    stop a patchlab phase after S seconds (default 600)
                   --work-dir    where generated inputs live (default .build/bench under the repo)
                 """)
                 exit(0)
@@ -56,9 +62,15 @@ struct BenchOptions {
         if o.quick {
             o.sizeMB = min(o.sizeMB, 20)
             o.repeats = 1
+            o.threadMessages = min(o.threadMessages, 10_000)
         }
         return o
     }
+}
+
+/// Writes one line to standard output unbuffered, so progress shows while later phases run.
+func say(_ line: String = "") {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
 /// Wall-clock seconds from a monotonic clock.
@@ -71,14 +83,22 @@ func now() -> Double {
 /// Peak resident set of this process so far, in KiB.
 func peakRSSKiB() -> Int {
     var u = rusage()
-    getrusage(RUSAGE_SELF, &u)
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
     return Int(u.ru_maxrss)
 }
 
 /// CPU seconds (user + system) used by this process so far.
 func cpuSeconds() -> Double {
     var u = rusage()
-    getrusage(RUSAGE_SELF, &u)
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
+    return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6
+        + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
+}
+
+/// CPU seconds (user + system) used by reaped children of this process so far.
+func childCPUSeconds() -> Double {
+    var u = rusage()
+    getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &u)
     return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6
         + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
 }
@@ -88,11 +108,15 @@ struct RunResult {
     var status: Int32
     var stdout: String
     var stderr: String
+    /// Wall seconds from spawn to exit.
     var seconds: Double
+    /// CPU seconds (user + system) of the child, from RUSAGE_CHILDREN before and after.
+    var cpu: Double
 }
 
 /// Runs a program (looked up on PATH unless absolute), timing it from spawn to exit.
-func run(_ program: String, _ args: [String], cwd: String? = nil) -> RunResult {
+/// A child still running after `timeout` seconds is terminated (status 15).
+func run(_ program: String, _ args: [String], cwd: String? = nil, timeout: Double? = nil) -> RunResult {
     let p = Process()
     if program.hasPrefix("/") {
         p.executableURL = URL(fileURLWithPath: program)
@@ -106,11 +130,15 @@ func run(_ program: String, _ args: [String], cwd: String? = nil) -> RunResult {
     p.standardOutput = out
     p.standardError = err
     let start = now()
+    let cpu0 = childCPUSeconds()
     do {
         try p.run()
     } catch {
-        return RunResult(status: -1, stdout: "", stderr: "\(error)", seconds: 0)
+        return RunResult(status: -1, stdout: "", stderr: "\(error)", seconds: 0, cpu: 0)
     }
+    let killer = DispatchWorkItem { [p] in if p.isRunning { p.terminate() } }
+    if let timeout { DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer) }
+    defer { killer.cancel() }
     // Drain both pipes concurrently so a chatty child cannot block on a full pipe.
     let errBox = DataBox()
     let group = DispatchGroup()
@@ -124,7 +152,8 @@ func run(_ program: String, _ args: [String], cwd: String? = nil) -> RunResult {
     p.waitUntilExit()
     let seconds = now() - start
     return RunResult(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                     stderr: String(decoding: errBox.data, as: UTF8.self), seconds: seconds)
+                     stderr: String(decoding: errBox.data, as: UTF8.self), seconds: seconds,
+                     cpu: childCPUSeconds() - cpu0)
 }
 
 /// A mutable holder for data read on another thread (joined before use).
@@ -168,10 +197,10 @@ func ensureInput(_ path: String, _ modeArgs: [String], root: String) -> Bool {
     if FileManager.default.fileExists(atPath: path), fileSize(path) > 0 { return true }
     let r = run("python3", ["\(root)/bench/make-corpus.py"] + modeArgs + ["--out", path])
     if r.status != 0 {
-        print("  could not generate \(path): \(r.stderr.prefix(400))")
+        say("  could not generate \(path): \(r.stderr.prefix(400))")
         return false
     }
-    print("  generated " + r.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+    say("  generated " + r.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     return true
 }
 
@@ -187,20 +216,25 @@ func verdict(_ ok: Bool?) -> String {
 }
 
 /// Runs a phase in a child process `repeats` times and returns the fastest run's figures.
-func childPhase(_ name: String, file: String, repeats: Int) -> [String: String]? {
+func childPhase(_ name: String, file: String, repeats: Int, timeout: Double) -> [String: String]? {
     var best: [String: String]?
     for _ in 0..<repeats {
-        let r = run(selfPath(), ["--phase", name, "--file", file])
-        if r.status != 0 {
-            print("  phase \(name) failed (status \(r.status)): \(r.stderr.prefix(600))")
+        let r = run(selfPath(), ["--phase", name, "--file", file], timeout: timeout)
+        if r.status == 15 || r.seconds >= timeout {
+            say("  phase \(name) on \((file as NSString).lastPathComponent) stopped after \(fmt(r.seconds, 0)) s (--phase-timeout)")
             return best
         }
-        let kv = keyValues(r.stdout)
+        if r.status != 0 {
+            say("  phase \(name) failed (status \(r.status)): \(r.stderr.prefix(600))")
+            return best
+        }
+        var kv = keyValues(r.stdout)
+        kv["child_cpu"] = String(format: "%.4f", r.cpu)
         if kv["unavailable"] != nil {
-            print("  phase \(name): \(kv["unavailable"] ?? "") (not measured)")
+            say("  phase \(name): \(kv["unavailable"] ?? "") (not measured)")
             return nil
         }
-        if let b = best, let s = Double(b["seconds"] ?? ""), let t = Double(kv["seconds"] ?? ""), s <= t { continue }
+        if let b = best, let s = Double(b["cpu"] ?? b["seconds"] ?? ""), let t = Double(kv["cpu"] ?? kv["seconds"] ?? ""), s <= t { continue }
         best = kv
     }
     return best
@@ -211,121 +245,145 @@ func main() {
     if let phase = opts.phase {
         // Child mode: run one phase, print `key=value` figures, exit.
         let out = Phases.run(phase, file: opts.file ?? "")
-        print(out.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " "))
+        say(out.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " "))
         exit(0)
     }
 
     let root = repoRoot()
     let work = opts.workDir ?? "\(root)/.build/bench"
     try? FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-    print("patchlab-bench  (figures only; targets from design §9 and peers.md §4)")
-    print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, phases run one at a time on one core each")
+    say("patchlab-bench  (figures only; targets from design §9 and peers.md §4)")
+    say("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, phases run one at a time on one core each")
 
     let corpus = "\(work)/corpus-\(opts.sizeMB)mb.mbox"
     guard ensureInput(corpus, ["--size-mb", "\(opts.sizeMB)"], root: root) else { exit(1) }
     let bytes = fileSize(corpus)
-    print("input: \(corpus)  \(fmt(mb(bytes))) MB\n")
+    say("input: \(corpus)  \(fmt(mb(bytes))) MB\n")
 
     // 1. patchlab full pipeline.
-    let full = childPhase("full", file: corpus, repeats: opts.repeats)
+    let full = childPhase("full", file: corpus, repeats: opts.repeats, timeout: opts.phaseTimeout)
     // 2. patchlab split only.
-    let split = childPhase("split", file: corpus, repeats: opts.repeats)
-    // 3. git mailsplit into a temp dir.
-    var gitSeconds: Double?
-    var gitCount: Int?
+    let split = childPhase("split", file: corpus, repeats: opts.repeats, timeout: opts.phaseTimeout)
+    // 3. git mailsplit into a temp dir (a subprocess; best of the repeats).
+    var git: Figures?
     for _ in 0..<opts.repeats {
         let dir = "\(work)/mailsplit-\(getpid())"
         try? FileManager.default.removeItem(atPath: dir)
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let r = run("git", ["mailsplit", "-o\(dir)", corpus])
         if r.status == 0 {
-            gitSeconds = min(gitSeconds ?? .infinity, r.seconds)
-            gitCount = Int(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            let f = Figures(wall: r.seconds, cpu: r.cpu,
+                            messages: Int(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), rssKiB: nil)
+            if git == nil || f.cpu < git?.cpu ?? .infinity { git = f }
         } else {
-            print("  git mailsplit failed: \(r.stderr.prefix(200))")
+            say("  git mailsplit failed: \(r.stderr.prefix(200))")
         }
         try? FileManager.default.removeItem(atPath: dir)
     }
-    // 4. Python stdlib baseline (once: it is slow).
+    // 4. Python stdlib baseline (once: it is slow). It times its own parse loop.
     let py = run("python3", ["\(root)/bench/python-baseline.py", corpus])
     let pyKV = py.status == 0 ? keyValues(py.stdout) : [:]
-    if py.status != 0 { print("  python baseline failed: \(py.stderr.prefix(300))") }
+    if py.status != 0 { say("  python baseline failed: \(py.stderr.prefix(300))") }
+    let python = Figures(pyKV)
+    let fullF = full.flatMap(Figures.init)
+    let splitF = split.flatMap(Figures.init)
 
-    print(pad("phase", 34) + pad("seconds", 9) + pad("MB/s", 9) + pad("msgs/s", 10) + pad("msgs", 8) + pad("peak RSS MB", 13) + "target")
-    func row(_ name: String, _ secs: Double?, _ msgs: Int?, _ rssKiB: Int?, _ target: String) {
-        guard let secs, secs > 0 else {
-            print(pad(name, 34) + "not measured")
+    say("wall = elapsed seconds; cpu = user+sys seconds of that process (the one-core figure on a shared machine)")
+    say(pad("phase", 32) + pad("wall s", 9) + pad("cpu s", 9) + pad("MB/s cpu", 10) + pad("MB/s wall", 11)
+          + pad("msgs/s cpu", 12) + pad("msgs", 8) + pad("peak RSS MB", 13) + "target")
+    func row(_ name: String, _ f: Figures?, _ target: String) {
+        guard let f, f.cpu > 0 else {
+            say(pad(name, 32) + "not measured")
             return
         }
-        let m = msgs.map { String($0) } ?? "-"
-        let rate = msgs.map { fmt(Double($0) / secs, 0) } ?? "-"
-        let rss = rssKiB.map { fmt(Double($0) * 1024 / 1_000_000, 0) } ?? "-"
-        print(pad(name, 34) + pad(fmt(secs, 3), 9) + pad(fmt(mb(bytes) / secs), 9) + pad(rate, 10) + pad(m, 8) + pad(rss, 13) + target)
+        let rate = f.messages.map { fmt(Double($0) / f.cpu, 0) } ?? "-"
+        let rss = f.rssKiB.map { fmt(Double($0) * 1024 / 1_000_000, 0) } ?? "-"
+        say(pad(name, 32) + pad(fmt(f.wall, 3), 9) + pad(fmt(f.cpu, 3), 9) + pad(fmt(mb(bytes) / f.cpu), 10)
+              + pad(fmt(mb(bytes) / f.wall), 11) + pad(rate, 12) + pad(f.messages.map { String($0) } ?? "-", 8)
+              + pad(rss, 13) + target)
     }
-    let fullSecs = full.flatMap { Double($0["seconds"] ?? "") }
-    let splitSecs = split.flatMap { Double($0["seconds"] ?? "") }
-    let pySecs = Double(pyKV["seconds"] ?? "")
-    row("patchlab full pipeline", fullSecs, full.flatMap { Int($0["messages"] ?? "") },
-        full.flatMap { Int($0["maxrss_kb"] ?? "") }, "≥100 MB/s, RSS ≤ 2× input (\(fmt(2 * mb(bytes), 0)) MB)")
-    row("patchlab split only", splitSecs, split.flatMap { Int($0["messages"] ?? "") },
-        split.flatMap { Int($0["maxrss_kb"] ?? "") }, "≥ git mailsplit")
-    row("git mailsplit (subprocess)", gitSeconds, gitCount, nil, "peers.md: ~225 MB/s")
-    row("python mailbox+email (stdlib)", pySecs, Int(pyKV["messages"] ?? ""), Int(pyKV["maxrss_kb"] ?? ""),
-        "peers.md: ~29 MB/s")
+    row("patchlab full pipeline", fullF, "≥100 MB/s one core; RSS ≤ 2× input (\(fmt(2 * mb(bytes), 0)) MB)")
+    row("patchlab split only", splitF, "≥ git mailsplit")
+    row("git mailsplit (subprocess)", git, "peers.md: ~225 MB/s")
+    row("python mailbox+email (stdlib)", python, "peers.md: ~29 MB/s")
     if let full {
-        let detail = full.filter { !["seconds", "messages", "maxrss_kb", "cpu"].contains($0.key) }
+        let detail = full.filter { !["seconds", "messages", "maxrss_kb", "cpu", "child_cpu"].contains($0.key) }
             .map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
-        if !detail.isEmpty { print("  full pipeline found: \(detail)") }
-        if let cpu = full["cpu"] { print("  full pipeline CPU seconds (user+sys): \(cpu)") }
+        if !detail.isEmpty { say("  full pipeline: \(detail)") }
     }
-    print("")
-    if let f = fullSecs {
-        print("throughput  full pipeline: \(fmt(mb(bytes) / f)) MB/s  target ≥100 MB/s: \(verdict(mb(bytes) / f >= 100))")
-        if let rss = full.flatMap({ Int($0["maxrss_kb"] ?? "") }) {
+    if let k = split?["kind"] { say("  split phase measures: \(k)") }
+    say("")
+    if let f = fullF {
+        say("throughput  full pipeline: \(fmt(mb(bytes) / f.cpu)) MB/s per core-second (\(fmt(mb(bytes) / f.wall)) MB/s wall)  target ≥100 MB/s: \(verdict(mb(bytes) / f.cpu >= 100))")
+        if let rss = f.rssKiB {
             let ratio = Double(rss) * 1024 / Double(bytes)
-            print("peak RSS    full pipeline: \(fmt(ratio, 2))× input  target ≤2×: \(verdict(ratio <= 2))")
+            say("peak RSS    full pipeline: \(fmt(ratio, 2))× input  target ≤2×: \(verdict(ratio <= 2))")
         }
-        if let p = pySecs {
-            print("ratio       patchlab/python: \(fmt(p / f))×  target ≥10×: \(verdict(p / f >= 10))")
+        if let p = python {
+            say("ratio       patchlab/python: \(fmt(p.cpu / f.cpu))× (cpu), \(fmt(p.wall / f.wall))× (wall)  target ≥10×: \(verdict(p.cpu / f.cpu >= 10))")
         }
     }
-    if let s = splitSecs, let g = gitSeconds {
-        print("ratio       split/git mailsplit: \(fmt(g / s, 2))× as fast  target ≥1×: \(verdict(g / s >= 1))")
+    if let s = splitF, let g = git {
+        say("ratio       split vs git mailsplit: \(fmt(g.cpu / s.cpu, 2))× as fast (cpu), \(fmt(g.wall / s.wall, 2))× (wall)  target ≥1×: \(verdict(g.cpu / s.cpu >= 1))")
     }
-    if let fc = full?["messages"], let gc = gitCount, let pc = pyKV["messages"] {
-        print("counts      patchlab \(fc) / git mailsplit \(gc) / python \(pc) messages")
+    if let fc = full?["messages"], let gc = git?.messages, let pc = pyKV["messages"] {
+        say("counts      patchlab \(fc) / git mailsplit \(gc) / python \(pc) messages")
     }
 
     // TUI, model and scale figures (children too).
-    print("")
+    say("")
     let m1000 = "\(work)/messages-1000.mbox"
-    if ensureInput(m1000, ["--messages", "1000"], root: root), let t = childPhase("tui", file: m1000, repeats: opts.repeats) {
+    if ensureInput(m1000, ["--messages", "1000"], root: root), let t = childPhase("tui", file: m1000, repeats: opts.repeats, timeout: opts.phaseTimeout) {
         printTimes(t, [("first_frame_ms", "TUI first frame, 1,000-message mbox", "≤200 ms"),
                        ("render_ms", "TUI full-screen render (median)", "≤1 ms"),
                        ("knob_ms", "TUI knob toggle → redrawn frame", "≤16 ms")])
     }
-    if let m = childPhase("model", file: "", repeats: opts.repeats) {
+    if let m = childPhase("model", file: "", repeats: opts.repeats, timeout: opts.phaseTimeout) {
         printTimes(m, [("matrix_ms", "model full design × scenario matrix", "≤1000 ms")])
     }
-    let thread = "\(work)/thread-100000.mbox"
-    if ensureInput(thread, ["--thread", "100000"], root: root), let t = childPhase("thread", file: thread, repeats: 1) {
-        printTimes(t, [("open_ms", "open a 100,000-message thread", "(no target; ≤ scale of 100 MB/s)"),
+    let thread = "\(work)/thread-\(opts.threadMessages).mbox"
+    if ensureInput(thread, ["--thread", "\(opts.threadMessages)"], root: root), let t = childPhase("thread", file: thread, repeats: 1, timeout: opts.phaseTimeout) {
+        printTimes(t, [("open_ms", "open a \(opts.threadMessages)-message thread", "(parse + review)"),
                        ("first_frame_ms", "  its first TUI frame", "")])
     }
     let big = "\(work)/patch-50000-lines.mbox"
-    if ensureInput(big, ["--patch-lines", "50000"], root: root), let t = childPhase("scroll", file: big, repeats: 1) {
+    if ensureInput(big, ["--patch-lines", "50000"], root: root), let t = childPhase("scroll", file: big, repeats: 1, timeout: opts.phaseTimeout) {
         printTimes(t, [("open_ms", "open a 50,000-line patch", ""),
                        ("scroll_frame_ms", "  scroll one page → frame (median)", "≤16 ms")])
     }
     if opts.huge {
         let huge = "\(work)/corpus-\(opts.hugeMB)mb.mbox"
-        if ensureInput(huge, ["--size-mb", "\(opts.hugeMB)"], root: root), let h = childPhase("full", file: huge, repeats: 1),
+        if ensureInput(huge, ["--size-mb", "\(opts.hugeMB)"], root: root), let h = childPhase("full", file: huge, repeats: 1, timeout: opts.phaseTimeout),
            let s = Double(h["seconds"] ?? "") {
             let hb = fileSize(huge)
             let rss = Double(Int(h["maxrss_kb"] ?? "") ?? 0) * 1024
-            print(pad("huge: \(fmt(mb(hb), 0)) MB full pipeline", 44) + "\(fmt(s, 2)) s  \(fmt(mb(hb) / s)) MB/s  "
+            say(pad("huge: \(fmt(mb(hb), 0)) MB full pipeline", 44) + "\(fmt(s, 2)) s  \(fmt(mb(hb) / s)) MB/s  "
                   + "\(h["messages"] ?? "-") msgs  peak RSS \(fmt(rss / 1e6, 0)) MB (\(fmt(rss / Double(hb), 2))× input, target ≤2×)")
         }
+    }
+}
+
+/// Time, CPU, messages and peak RSS of one measured phase.
+struct Figures {
+    var wall: Double
+    var cpu: Double
+    var messages: Int?
+    var rssKiB: Int?
+
+    init(wall: Double, cpu: Double, messages: Int?, rssKiB: Int?) {
+        self.wall = wall
+        self.cpu = cpu
+        self.messages = messages
+        self.rssKiB = rssKiB
+    }
+
+    /// From a phase's `key=value` output (`seconds`, `cpu`, `messages`, `maxrss_kb`).
+    init?(_ kv: [String: String]) {
+        guard let wall = Double(kv["seconds"] ?? "") else { return nil }
+        self.wall = wall
+        self.cpu = Double(kv["cpu"] ?? "") ?? wall
+        self.messages = Int(kv["messages"] ?? "")
+        self.rssKiB = Int(kv["maxrss_kb"] ?? "")
     }
 }
 
@@ -333,10 +391,10 @@ func main() {
 func printTimes(_ kv: [String: String], _ rows: [(String, String, String)]) {
     for (key, label, target) in rows {
         guard let v = kv[key] else { continue }
-        print(pad(label, 44) + pad("\(v) ms", 14) + target)
+        say(pad(label, 44) + pad("\(v) ms", 14) + target)
     }
     if let rss = kv["maxrss_kb"].flatMap(Int.init) {
-        print(pad("  (peak RSS of that phase)", 44) + "\(fmt(Double(rss) * 1024 / 1e6, 0)) MB")
+        say(pad("  (peak RSS of that phase)", 44) + "\(fmt(Double(rss) * 1024 / 1e6, 0)) MB")
     }
 }
 
