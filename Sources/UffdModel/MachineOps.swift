@@ -247,14 +247,42 @@ extension Machine {
     /// mremap (facts §4 S4): EVENT_REMAP keeps the registration and raises mmap_changing, else the VMA is unregistered.
     mutating func opMremap(_ s: ScriptStep) -> Outcome {
         guard let mi = mapping(s) else { return .fail(.EINVAL) }
-        if !world.singleVMA(mi, 0, world.mappings[mi].pages) {
-            t("mremap: the old range is not one VMA (unmapped or split by registration) → -EFAULT")
+        let m = world.mappings[mi]
+        // The VMAs in the old range, in address order (holes skipped).
+        var runs: [[Int]] = []
+        for p in 0..<m.pages where m.mapped[p] {
+            if let last = runs.last?.last, last == p - 1, world.singleVMA(mi, last, 2) {
+                runs[runs.count - 1].append(p)
+            } else {
+                runs.append([p])
+            }
+        }
+        if runs.isEmpty {
+            t("mremap: nothing mapped at the old address → -EFAULT")
             return .fail(.EFAULT)
         }
         lock(.mmapLock, .write, "mremap")
+        defer { unlock(.mmapLock, "mremap") }
+        if runs.count > 1 || runs[0].count < m.pages {
+            // 6.17+: MREMAP_FIXED over anything but one whole VMA moves the VMAs one by one,
+            // skipping holes; a uffd-armed VMA stops it (measured on 6.18).
+            var moved: [Int] = []
+            for run in runs {
+                if run.contains(where: { m.ctx[$0] >= 0 }) {
+                    if !moved.isEmpty { splitOff(mi, moved) }
+                    t("mremap: multi-VMA move reaches a userfaultfd-registered VMA → -EFAULT (\(moved.count) page(s) already moved)")
+                    return .fail(.EFAULT)
+                }
+                moved += run
+            }
+            t("mremap: \(runs.count) VMA(s) moved one by one, holes skipped")
+            world.mappings[mi].base = world.nextBase
+            world.nextBase += m.pages + 0x100
+            return .ok()
+        }
         lock(.vmaLock, .write, "move_vma: vma_start_write")
-        let m = world.mappings[mi]
-        let pages = (0..<m.pages).filter { m.mapped[$0] }
+        defer { unlock(.vmaLock, "mremap") }
+        let pages = runs[0]
         let ctxs = Set(pages.map { m.ctx[$0] }.filter { $0 >= 0 })
         for ci in ctxs.sorted() {
             if world.ctxs[ci].features & UffdFeature.eventRemap != 0 {
@@ -273,10 +301,19 @@ extension Machine {
         }
         world.mappings[mi].base = world.nextBase
         world.nextBase += m.pages + 0x100
-        unlock(.vmaLock, "mremap")
-        unlock(.mmapLock, "mremap")
         t("mremap(MREMAP_MAYMOVE|MREMAP_FIXED): \(m.name) moved; nothing is mapped at the old address")
         return .ok()
+    }
+
+    /// Moves `pages` of mapping `mi` to a new address as a separate mapping (a half-done multi-VMA mremap).
+    mutating func splitOff(_ mi: Int, _ pages: [Int]) {
+        var moved = world.mappings[mi]
+        moved.name = "\(moved.name)(moved)"
+        moved.base = world.nextBase
+        world.nextBase += moved.pages + 0x100
+        moved.mapped = (0..<moved.pages).map { pages.contains($0) && moved.mapped[$0] }
+        for p in pages { world.mappings[mi].mapped[p] = false }
+        world.mappings.append(moved)
     }
 
     /// munmap of pages [off, off+n) with EVENT_UNMAP (facts §3.1 step 2).
