@@ -12,7 +12,7 @@ enum Thread {
     static let peterV2Core = "20250627154655.2085903-5-peterx@redhat.com"
     static let peterV4Cover = "20251014231501.2301398-1-peterx@redhat.com"
     static let peterV4Api = "20251014231501.2301398-2-peterx@redhat.com"
-    static let davidV4 = "5dac6df9-2d47-4322-89eb-65a88d237c35@redhat.com"
+    static let davidV4 = "78424672-065c-47fc-ba76-c5a866dcdc98@redhat.com"
     static let mikeV2Cover = "20260306171815.3160826-1-rppt@kernel.org"
     static let mikeV2Ops = "20260306171815.3160826-8-rppt@kernel.org"
     static let mikeV2NoRetry = "20260306171815.3160826-12-rppt@kernel.org"
@@ -34,8 +34,8 @@ public enum Catalog {
         Knob(id: "capabilities", title: "how a memory type declares what it supports",
              values: ["features_and_ioctls", "ioctls", "handlers"],
              explanation: "features_and_ioctls: uffd_features (modes) + uffd_ioctls (v2). ioctls: supported_ioctls "
-                + "only, modes derived from COPY/ZEROPAGE→MISSING, CONTINUE→MINOR, WRITEPROTECT→WP (v4, David). "
-                + "handlers: no bitmask, support is implied by non-NULL handlers (Lorenzo A3, Mike). Changes "
+                + "only, modes derived from COPY/ZEROPAGE→MISSING, CONTINUE→MINOR, WRITEPROTECT→WP (v4, David on v3). "
+                + "handlers: no bitmask, support is implied by non-NULL handlers (Lorenzo A3; David on v4 favours per-ioctl default handlers; Mike). Changes "
                 + "REGISTER outcomes, the ioctls mask and whether a module can advertise an ioctl it cannot serve.",
              messageIds: [Thread.lorenzoOps, Thread.peterV4Cover, Thread.davidV4], cosmetic: false),
         Knob(id: "copy_delegation", title: "how COPY/ZEROPAGE reach the memory type",
