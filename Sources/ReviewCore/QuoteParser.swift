@@ -67,7 +67,8 @@ public enum QuoteParser {
             for k in 1..<(out.count - 1) where out[k].depth == 0 && out[k].role == .text {
                 let prev = out[k - 1], next = out[k + 1]
                 guard prev.depth > 0, next.depth > 0, prev.role == .quote, next.role == .quote,
-                      prev.text.utf8.count >= 60, !out[k].text.isBlankLine, out[k].text.utf8.count <= 30,
+                      (60...100).contains(prev.text.utf8.count), !out[k].text.isBlankLine, out[k].text.utf8.count <= 30,
+                      let lead = prev.text.utf8.first, !"+- \t@>".utf8.contains(lead),
                       let first = out[k].text.first, first.isLowercase,
                       let end = prev.text.last(where: { $0 != " " }), !".!?:;".contains(end) else { continue }
                 out[k].depth = prev.depth
