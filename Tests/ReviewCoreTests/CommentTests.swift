@@ -154,6 +154,8 @@ struct QuirkCase: CustomTestStringConvertible, Sendable {
 
     Second paragraph of the message.
 
+    A third paragraph, long enough that a mail client wraps it when it quotes it back.
+
     Signed-off-by: Pat Cher <pat@example.org>
     ---
      fs/file.c | 4 +++-
@@ -207,8 +209,12 @@ struct QuirkCase: CustomTestStringConvertible, Sendable {
                   replies: [attribution + "> +\trc = do_open_checked(f, very_long_argument_name_one,\n> very_long_argument_name_two, flags);\n\nToo long.\n"],
                   anchors: [.line(patch: "P", file: f, side: .new, line: 13)], texts: ["Too long."]),
         QuirkCase(name: "a wrapped quote whose tail lost its > marker (Lotus Notes)",
-                  replies: ["Pat Cher <pat@example.org> wrote on 01/01/2024 10:00:00 AM:\n\n> +\trc = do_open_checked(f, very_long_argument_name_one, very_long_argument_name_two,\nflags);\n> +\tif (rc)\n\nCheck it earlier.\n"],
-                  anchors: [.line(patch: "P", file: f, side: .new, line: 14)], texts: ["Check it earlier."], quotedAuthor: "Pat Cher"),
+                  replies: ["Pat Cher <pat@example.org> wrote on 01/01/2024 10:00:00 AM:\n\n> A third paragraph, long enough that a mail client wraps it when it\nquotes it back.\n>\n\nWhich client?\n"],
+                  anchors: [.commitMessage(patch: "P", paragraph: 2)], texts: ["Which client?"], quotedAuthor: "Pat Cher"),
+        QuirkCase(name: "a short reply between quoted code lines stays a comment",
+                  replies: [attribution + "> +\trc = do_open_checked(f, very_long_argument_name_one, very_long_argument_name_two, flags);\nhmm\n> +\tif (rc)\nok\n"],
+                  anchors: [.line(patch: "P", file: f, side: .new, line: 13), .line(patch: "P", file: f, side: .new, line: 14)],
+                  texts: ["hmm", "ok"]),
         QuirkCase(name: "top-posting is a general comment",
                   replies: ["Looks fine to me.\n\n" + attribution + "> Make the thing safer.\n> \n> Second paragraph of the message.\n"],
                   anchors: [.general(patch: "P")], texts: ["Looks fine to me."]),
