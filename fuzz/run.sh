@@ -32,16 +32,16 @@ while :; do
     [ "$left" -le 5 ] && break
     rounds=$((rounds+1))
     echo "=== round $rounds, $left s left" >> "$LOG"
+    before=$(wc -l < "$LOG")
     "$BIN" "$CORPUS" -dict=fuzz/"$T".dict -max_total_time="$left" -timeout=10 -rss_limit_mb=2048 \
         -max_len="${MAX_LEN:-32768}" -print_final_stats=1 -artifact_prefix="$ART/" >> "$LOG" 2>&1
-    n=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$LOG" | tail -1 | awk '{print $2}')
-    # A crashed round prints no final stats; take its last status line instead.
-    last=$(tac "$LOG" | sed '/^=== round/q' | grep -o '^#[0-9]*' | head -1 | tr -d '#')
-    if tac "$LOG" | sed '/^=== round/q' | grep -q 'stat::number_of_executed_units'; then
-        total=$((total + ${n:-0}))
-    else
-        total=$((total + ${last:-0}))
+    round=$(tail -n +"$((before + 1))" "$LOG")
+    # A finished round prints final stats; a crashed one only its last status line (#N ...).
+    n=$(printf '%s\n' "$round" | grep -o 'stat::number_of_executed_units: [0-9]*' | awk '{print $2}' | tail -n 1)
+    if [ -z "$n" ]; then
+        n=$(printf '%s\n' "$round" | grep -o '^#[0-9]*' | tr -d '#' | tail -n 1)
     fi
+    total=$((total + ${n:-0}))
 done
 echo "TOTAL executions=$total rounds=$rounds artifacts=$(ls "$ART" | wc -l) seconds=$(( $(date +%s) - start ))" >> "$LOG"
 tail -1 "$LOG"
