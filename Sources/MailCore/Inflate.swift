@@ -19,9 +19,8 @@ enum Inflate {
 
     /// Decompresses every gzip member in `input`. Returns the output and, when the stream was
     /// truncated or corrupt, the failure (output then holds what could be decoded).
-    static func gunzip(_ input: Bytes) -> (output: [UInt8], failure: Failure?) {
-        var out: [UInt8] = []
-        out.reserveCapacity(input.count * 4)
+    static func gunzip(_ input: Bytes) -> (output: Output, failure: Failure?) {
+        let out = Output(capacity: input.count * 4)
         var pos = 0
         var members = 0
         while pos < input.count {
@@ -30,7 +29,7 @@ enum Inflate {
                 break
             }
             do {
-                pos = try member(input, at: pos, into: &out)
+                pos = try member(input, at: pos, into: out)
                 members += 1
             } catch {
                 return (out, error)
@@ -40,7 +39,7 @@ enum Inflate {
     }
 
     /// Parses one gzip member header, inflates its payload and checks the trailer length.
-    private static func member(_ input: Bytes, at start: Int, into out: inout [UInt8]) throws(Failure) -> Int {
+    private static func member(_ input: Bytes, at start: Int, into out: Output) throws(Failure) -> Int {
         guard start + 10 <= input.count else { throw Failure(offset: start, detail: "gzip header truncated") }
         guard input[start] == 0x1F, input[start + 1] == 0x8B else { throw Failure(offset: start, detail: "not gzip") }
         guard input[start + 2] == 8 else { throw Failure(offset: start + 2, detail: "unsupported gzip method \(input[start + 2])") }
@@ -56,7 +55,7 @@ enum Inflate {
         guard p <= input.count else { throw Failure(offset: input.count, detail: "gzip header truncated") }
         let before = out.count
         var reader = BitReader(input: input, position: p)
-        try inflate(&reader, into: &out)
+        try inflate(&reader, into: out)
         var end = reader.alignedPosition
         guard end + 8 <= input.count else { throw Failure(offset: input.count, detail: "gzip trailer truncated") }
         let isize = UInt32(input[end + 4]) | UInt32(input[end + 5]) << 8 | UInt32(input[end + 6]) << 16 | UInt32(input[end + 7]) << 24
@@ -69,24 +68,85 @@ enum Inflate {
 
     /// Inflates a raw DEFLATE stream (no gzip wrapper).
     static func inflateRaw(_ input: Bytes) -> (output: [UInt8], failure: Failure?) {
-        var out: [UInt8] = []
+        let out = Output(capacity: input.count * 4)
         var reader = BitReader(input: input, position: 0)
-        do { try inflate(&reader, into: &out) } catch { return (out, error) }
-        return (out, nil)
+        do { try inflate(&reader, into: out) } catch { return (out.bytes, error) }
+        return (out.bytes, nil)
     }
 
-    private static func inflate(_ r: inout BitReader, into out: inout [UInt8]) throws(Failure) {
+    /// The growing output window. A class over raw storage so that copying a match from earlier
+    /// output never duplicates the whole buffer (an array slice of itself would).
+    final class Output {
+        private var storage: UnsafeMutablePointer<UInt8>
+        private(set) var capacity: Int
+        private(set) var count = 0
+
+        init(capacity: Int) {
+            self.capacity = max(capacity, 4096)
+            storage = .allocate(capacity: self.capacity)
+        }
+
+        deinit { storage.deallocate() }
+
+        private func reserve(_ extra: Int) {
+            guard count + extra > capacity else { return }
+            var newCapacity = capacity * 2
+            while newCapacity < count + extra { newCapacity *= 2 }
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+            grown.update(from: storage, count: count)
+            storage.deallocate()
+            storage = grown
+            capacity = newCapacity
+        }
+
+        @inline(__always) func append(_ b: UInt8) {
+            if count == capacity { reserve(1) }
+            storage[count] = b
+            count += 1
+        }
+
+        func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+            reserve(bytes.count)
+            if let base = bytes.baseAddress { (storage + count).update(from: base, count: bytes.count) }
+            count += bytes.count
+        }
+
+        /// Appends `length` bytes copied from `distance` back (overlapping copies repeat).
+        @inline(__always) func copyMatch(distance: Int, length: Int) {
+            reserve(length)
+            var src = count - distance
+            var dst = count
+            if distance >= length {
+                (storage + dst).update(from: storage + src, count: length)
+            } else {
+                for _ in 0..<length {
+                    storage[dst] = storage[src]
+                    dst += 1
+                    src += 1
+                }
+            }
+            count += length
+        }
+
+        /// A copy of the output.
+        var bytes: [UInt8] { Array(buffer) }
+
+        /// The output in place; valid while this object is alive and not appended to.
+        var buffer: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: storage, count: count) }
+    }
+
+    private static func inflate(_ r: inout BitReader, into out: Output) throws(Failure) {
         var last = false
         while !last {
             last = try r.bits(1) == 1
             switch try r.bits(2) {
             case 0:
-                try r.storedBlock(into: &out)
+                try r.storedBlock(into: out)
             case 1:
-                try codes(&r, into: &out, lit: Tables.fixedLit, dist: Tables.fixedDist)
+                try codes(&r, into: out, lit: Tables.fixedLit, dist: Tables.fixedDist)
             case 2:
                 let (lit, dist) = try dynamicTables(&r)
-                try codes(&r, into: &out, lit: lit, dist: dist)
+                try codes(&r, into: out, lit: lit, dist: dist)
             default:
                 throw Failure(offset: r.position, detail: "invalid deflate block type")
             }
@@ -131,11 +191,11 @@ enum Inflate {
         return (lit, dist)
     }
 
-    private static func codes(_ r: inout BitReader, into out: inout [UInt8], lit: Huffman, dist: Huffman) throws(Failure) {
+    private static func codes(_ r: inout BitReader, into out: Output, lit: Huffman, dist: Huffman) throws(Failure) {
         while true {
             let sym = try lit.decode(&r)
             if sym < 256 {
-                out.append(UInt8(sym))
+                out.append(UInt8(truncatingIfNeeded: sym))
                 continue
             }
             if sym == 256 { return }
@@ -146,12 +206,7 @@ enum Inflate {
             guard ds < 30 else { throw Failure(offset: r.position, detail: "bad distance symbol") }
             let distance = Int(Tables.distBase[ds]) + Int(try r.bits(Int(Tables.distExtra[ds])))
             guard distance <= out.count else { throw Failure(offset: r.position, detail: "distance too far back") }
-            let from = out.count - distance
-            if distance >= length {
-                out.append(contentsOf: out[from..<(from + length)])
-            } else {
-                for k in 0..<length { out.append(out[from + k]) }
-            }
+            out.copyMatch(distance: distance, length: length)
         }
     }
 
@@ -192,7 +247,7 @@ enum Inflate {
         /// The byte position after discarding the partial byte and unread whole bytes.
         var alignedPosition: Int { position - count / 8 }
 
-        mutating func storedBlock(into out: inout [UInt8]) throws(Failure) {
+        mutating func storedBlock(into out: Output) throws(Failure) {
             let p = alignedPosition
             buffer = 0
             count = 0
@@ -202,10 +257,10 @@ enum Inflate {
             guard len == (~nlen & 0xFFFF) else { throw Failure(offset: p, detail: "stored block length check failed") }
             let start = p + 4
             guard start + len <= input.count else {
-                out.append(contentsOf: input[start..<input.count])
+                out.append(UnsafeBufferPointer(rebasing: input[start..<input.count]))
                 throw Failure(offset: input.count, detail: "stored block truncated")
             }
-            out.append(contentsOf: input[start..<(start + len)])
+            out.append(UnsafeBufferPointer(rebasing: input[start..<(start + len)]))
             position = start + len
         }
     }

@@ -123,10 +123,10 @@ public enum MailReader {
             let b = raw.bindMemory(to: UInt8.self)
             if Inflate.isGzip(b) {
                 let (out, failure) = Inflate.gunzip(b)
-                if out.isEmpty, let f = failure {
+                if out.count == 0, let f = failure {
                     throw MailInputError(kind: .corruptGzip, file: path, offset: f.offset, detail: "corrupt gzip: \(f.detail)")
                 }
-                return try out.withUnsafeBufferPointer { ob in try stream(ob, source: path, body) }
+                return try withExtendedLifetime(out) { try stream(out.buffer, source: path, body) }
             }
             return try stream(b, source: path, body)
         }
@@ -185,10 +185,10 @@ public enum MailReader {
     static func parseBuffer(_ b: Bytes, source: String) throws(MailInputError) -> Mailbox {
         if Inflate.isGzip(b) {
             let (out, failure) = Inflate.gunzip(b)
-            if out.isEmpty, let f = failure {
+            if out.count == 0, let f = failure {
                 throw MailInputError(kind: .corruptGzip, file: source, offset: f.offset, detail: "corrupt gzip: \(f.detail)")
             }
-            var box = try out.withUnsafeBufferPointer { (ob: Bytes) throws(MailInputError) in try parseBuffer(ob, source: source) }
+            var box = try withExtendedLifetime(out) { () throws(MailInputError) in try parseBuffer(out.buffer, source: source) }
             if let f = failure {
                 box.defects.insert(Defect(kind: .truncatedGzip, offset: f.offset, detail: "gzip: \(f.detail); using the \(out.count) bytes decoded"), at: 0)
             }

@@ -53,7 +53,7 @@ import TestSupport
             let bytes = [UInt8](r.stdout)
             let (out, failure) = bytes.withUnsafeBufferPointer { Inflate.gunzip($0) }
             #expect(failure == nil)
-            #expect(out == text)
+            #expect(out.bytes == text)
         }
         // A stored block built by hand: BFINAL=1, BTYPE=00, LEN=3, NLEN=~3, "abc".
         let stored: [UInt8] = [0x01, 0x03, 0x00, 0xFC, 0xFF, 0x61, 0x62, 0x63]
