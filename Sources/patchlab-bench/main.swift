@@ -391,7 +391,8 @@ struct Figures {
 func printTimes(_ kv: [String: String], _ rows: [(String, String, String)]) {
     for (key, label, target) in rows {
         guard let v = kv[key] else { continue }
-        say(pad(label, 44) + pad("\(v) ms", 14) + target)
+        let shown = v.replacingOccurrences(of: "(cpu:", with: " ms  (cpu ").replacingOccurrences(of: ")", with: " ms)")
+        say(pad(label, 44) + pad(v.contains("(cpu:") ? shown : "\(v) ms", 34) + target)
     }
     if let rss = kv["maxrss_kb"].flatMap(Int.init) {
         say(pad("  (peak RSS of that phase)", 44) + "\(fmt(Double(rss) * 1024 / 1e6, 0)) MB")
