@@ -279,15 +279,17 @@ public enum DiffParser {
         var s = TextLines.dropCR(line)
         guard s.hasPrefix("@@ -") else { return nil }
         s = s.dropFirst(4)
+        // Line numbers beyond any real file are refused (they could only overflow the counters).
+        let limit = 1 << 40
         func range(_ s: inout Substring) -> (Int, Int)? {
             let a = s.prefix { $0.isASCII && $0.isNumber }
-            guard let start = Int(a) else { return nil }
+            guard let start = Int(a), start < limit else { return nil }
             s = s.dropFirst(a.count)
             var count = 1
             if s.first == "," {
                 s = s.dropFirst()
                 let b = s.prefix { $0.isASCII && $0.isNumber }
-                guard let c = Int(b) else { return nil }
+                guard let c = Int(b), c < limit else { return nil }
                 count = c
                 s = s.dropFirst(b.count)
             }

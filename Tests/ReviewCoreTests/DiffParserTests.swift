@@ -147,6 +147,12 @@ func gitNumstat(_ text: String) throws -> [(Int?, Int?)]? {
         #expect(f[0].hunks[0].lines.count == 2 && f[0].removed == 1)
     }
 
+    @Test func absurdHunkNumbersAreRefused() {
+        let r = DiffParser.parse("--- a/x\n+++ b/x\n@@ -9223372036854775807,2 +1,2 @@\n a\n b\n@@ -1,1 +99999999999999999999 @@\n a\n")
+        #expect(r.files.first?.hunks.isEmpty == true)
+        #expect(r.defects.map(\.kind) == [.badHunkHeader, .badHunkHeader])
+    }
+
     @Test func shortHunkIsADefectNotACrash() {
         let r = DiffParser.parse("--- a/x\n+++ b/x\n@@ -1,5 +1,5 @@\n a\n-b\n")
         #expect(r.defects.map(\.kind) == [.hunkTooShort])
