@@ -565,7 +565,8 @@ public enum ReviewBuilder {
             }
             let total = p.total
             var missing: [Int] = []
-            if let t = total, t > 0 {
+            // A total beyond any real series (`[PATCH 1/999999999]`) lists no missing patches.
+            if let t = total, t > 0, t <= 10_000 {
                 let have = Set(patchInfos.compactMap { infos[$0].subject.index })
                 missing = (1...t).filter { !have.contains($0) }
             }

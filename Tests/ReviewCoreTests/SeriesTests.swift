@@ -162,3 +162,13 @@ struct SeriesCase: CustomTestStringConvertible, Sendable {
         #expect(r.series.first?.versions[1].patches.allSatisfy { $0.parsedSubject.isResend } == true)
     }
 }
+
+@Suite struct HostileSeriesTests {
+    @Test func absurdTotalsDoNotListBillionsOfMissingPatches() {
+        let diff = "---\ndiff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"
+        let r = ReviewBuilder.build([mail("1", "[PATCH v999999999999999999999 1/999999999] x", diff)])
+        #expect(r.patches.count == 1)
+        #expect(r.series.first?.versions.first?.missing.isEmpty == true)
+        #expect(r.patches.first?.version == 1)
+    }
+}
