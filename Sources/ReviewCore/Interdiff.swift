@@ -104,18 +104,43 @@ public enum InterdiffBuilder {
         return out
     }
 
-    /// The hunk's lines with whitespace normalised (positions ignored).
-    static func body(_ h: Hunk) -> [String] {
-        h.lines.filter { $0.kind != .noNewline }.map { $0.kind.rawValue + DocumentMap.normalise($0.text) }
+    /// A hash of a line's kind and whitespace-normalised text, computed without allocating.
+    /// - Returns: the key and the number of non-blank bytes.
+    static func lineKey(_ l: DiffLine) -> (key: Int, length: Int) {
+        var h = Hasher()
+        h.combine(l.kind)
+        var pending = false
+        var length = 0
+        for b in l.text.utf8 {
+            if b == 0x20 || b == 0x09 || b == 0x0D {
+                pending = length > 0
+                continue
+            }
+            if pending { h.combine(UInt8(0x20)) }
+            pending = false
+            length += 1
+            h.combine(b)
+        }
+        return (h.finalize(), length)
     }
 
-    /// The hunk's distinct lines (normalised, longer than two bytes).
-    static func lineSet(_ h: Hunk) -> Set<String> {
-        Set(h.lines.map { DocumentMap.normalise($0.text) }.filter { $0.utf8.count > 2 })
+    /// The hunk's lines as keys (whitespace normalised, positions ignored).
+    static func body(_ h: Hunk) -> [Int] {
+        h.lines.filter { $0.kind != .noNewline }.map { lineKey($0).key }
+    }
+
+    /// The hunk's distinct lines longer than two bytes, whatever their kind.
+    static func lineSet(_ h: Hunk) -> Set<Int> {
+        var out = Set<Int>()
+        for l in h.lines where l.kind != .noNewline {
+            let k = lineKey(DiffLine(kind: .context, oldLine: nil, newLine: nil, text: l.text))
+            if k.length > 2 { out.insert(k.key) }
+        }
+        return out
     }
 
     /// Jaccard similarity of two hunks' line sets.
-    static func jaccard(_ sa: Set<String>, _ sb: Set<String>) -> Double {
+    static func jaccard(_ sa: Set<Int>, _ sb: Set<Int>) -> Double {
         guard !sa.isEmpty || !sb.isEmpty else { return 0 }
         return Double(sa.intersection(sb).count) / Double(sa.union(sb).count)
     }
@@ -139,10 +164,11 @@ public enum InterdiffBuilder {
                   let hb = fb.hunks.first(where: { $0.index == to }) else { return .addressed }
             // The anchored line must still be in the hunk, at a place where at least half of its
             // meaningful neighbours (two each side; bare `*`, `*/`, `{` do not count) are the same.
-            let old = ha.lines.filter { $0.kind != .noNewline }.map { $0.kind.rawValue + DocumentMap.normalise($0.text) }
+            let oldLines = ha.lines.filter { $0.kind != .noNewline }
+            let old = oldLines.map { lineKey($0).key }
             let have = body(hb)
-            guard let p = ha.lines.filter({ $0.kind != .noNewline }).firstIndex(of: la) else { return .unknown }
-            let offsets = [-2, -1, 1, 2].filter { p + $0 >= 0 && p + $0 < old.count && meaningful(old[p + $0]) }
+            guard let p = oldLines.firstIndex(of: la) else { return .unknown }
+            let offsets = [-2, -1, 1, 2].filter { p + $0 >= 0 && p + $0 < old.count && meaningful(oldLines[p + $0].text) }
             for j in have.indices where have[j] == old[p] {
                 let same = offsets.count { j + $0 >= 0 && j + $0 < have.count && have[j + $0] == old[p + $0] }
                 if same * 2 >= offsets.count { return .unchanged }
@@ -152,12 +178,7 @@ public enum InterdiffBuilder {
     }
 
     /// Whether a line says enough to identify a place (not just `*`, `*/`, `{`, `}` or blank).
-    static func meaningful(_ line: String) -> Bool {
-        var text = Substring(line)
-        for kind in [DiffLine.Kind.context, .added, .removed] where text.hasPrefix(kind.rawValue) {
-            text = text.dropFirst(kind.rawValue.count)
-            break
-        }
-        return text.filter { $0.isLetter || $0.isNumber }.count >= 3
+    static func meaningful(_ text: String) -> Bool {
+        text.utf8.count { ($0 | 0x20) >= UInt8(ascii: "a") && ($0 | 0x20) <= UInt8(ascii: "z") || ($0 >= 0x30 && $0 <= 0x39) || $0 >= 0x80 } >= 3
     }
 }
