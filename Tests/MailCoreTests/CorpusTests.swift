@@ -39,12 +39,8 @@ import TestSupport
         }
     }
 
-    @Test(arguments: files)
+    @Test(.enabled(if: Tool.available("git"), "git is not installed: no mailsplit oracle"), arguments: files)
     func messageCountMatchesGitMailsplit(_ url: URL) throws {
-        guard Tool.available("git") else {
-            print("skipped: git is not installed, no mailsplit oracle")
-            return
-        }
         guard let expected = try Fixture.gitMailsplitCount(url) else { return }  // git: not an mbox
         let box = try MailReader.read(path: url.path)
         let distinctDuplicates = box.defects.filter { $0.kind == .duplicateMessageId }.count
@@ -62,10 +58,7 @@ import TestSupport
     func preambleIsSkippedAndRestCountsLikeGit(_ url: URL) throws {
         let box = try MailReader.read(path: url.path)
         #expect(box.defects.contains { $0.kind == .other && $0.offset == 0 })
-        guard Tool.available("git") else {
-            print("skipped: git is not installed")
-            return
-        }
+        guard Tool.available("git") else { return }  // the oracle half needs git
         let data = try Data(contentsOf: url)
         guard let nl = data.firstIndex(of: 0x0A) else { return }
         let dir = try ScratchDirectory("h1-t4013")
