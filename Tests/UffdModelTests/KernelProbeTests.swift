@@ -436,6 +436,26 @@ let kernelScenarioCases: [KernelCase] = [
         unregister r offset=1 pages=1
         expect errno=ok
         """),
+    KernelCase(name: "MOVE after fork: a shared folio is EBUSY, the zero page moves", script: """
+        mmap m anon pages=4
+        api
+        register m mode=missing
+        zeropage m
+        copy m offset=2
+        fork
+        move m m offset=1
+        # A zero-page PTE has no folio to be AnonExclusive: it moves.
+        expect errno=ok move=4096
+        move m m offset=3 srcoffset=2
+        # The copied folio is shared with the (exited) child's COW mapping: not AnonExclusive.
+        expect errno=EBUSY move=-16
+        """),
+    KernelCase(name: "mremap needs a VMA at its start address", script: """
+        mmap m anon pages=6
+        munmap m pages=2
+        mremap m
+        expect errno=EFAULT
+        """),
     KernelCase(name: "Unregistered memory: fills are ENOENT", script: """
         mmap a anon pages=2
         mmap s shmem pages=2
