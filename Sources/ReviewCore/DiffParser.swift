@@ -70,6 +70,14 @@ public enum DiffParser {
 
         while i < n {
             let raw = lines[i]
+            // Only lines starting `d`, `I`, `-` or `@` can start or end anything here.
+            switch raw.utf8.first {
+            case UInt8(ascii: "d"), UInt8(ascii: "I"), UInt8(ascii: "-"), UInt8(ascii: "@"):
+                break
+            default:
+                i += 1
+                continue
+            }
             let line = TextLines.dropCR(raw)
             if line.hasPrefix("diff --git ") {
                 flush()

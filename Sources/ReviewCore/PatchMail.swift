@@ -141,6 +141,10 @@ public struct PatchMail: Sendable, Equatable {
 
     /// `---` alone (or followed by whitespace), `diff -`, `Index: `: where git mailinfo starts the patch.
     static func isPatchBreak(_ line: Substring) -> Bool {
+        switch line.utf8.first {
+        case UInt8(ascii: "-"), UInt8(ascii: "d"), UInt8(ascii: "I"): break
+        default: return false
+        }
         let l = TextLines.dropCR(line)
         if l.hasPrefix("---") {
             let rest = l.dropFirst(3)
