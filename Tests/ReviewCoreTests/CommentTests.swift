@@ -306,3 +306,29 @@ struct QuirkCase: CustomTestStringConvertible, Sendable {
         #expect(r.comments.map(\.hunk) == [0, 1])
     }
 }
+
+@Suite struct SingleMessageTests {
+    /// The raw form of the seed, read alone: the patch is rebuilt from its quotes under the real
+    /// parent Message-ID, and the comments land on the same lines as with the patch present.
+    @Test func rawSeedAloneMatchesTheSeedAndTheRealPatch() throws {
+        let alone = try sharedReview("threads/vm_uffd_ops/020-v2-re1-lorenzo-aaaca9d4.eml")
+        let seed = try sharedReview("threads/seed-lkml-web.txt")
+        let withPatch = try sharedReview(["threads/vm_uffd_ops/002-v2-1of4-introduce-vm_uffd_ops.eml",
+                                          "threads/vm_uffd_ops/020-v2-re1-lorenzo-aaaca9d4.eml"])
+        let partial = try #require(alone.patches.first)
+        #expect(partial.partial && partial.messageId == "20250627154655.2085903-2-peterx@redhat.com")
+        #expect(withPatch.patches.first?.partial == false)
+        func places(_ r: Review) -> [String] {
+            r.comments.map { c in
+                switch c.anchor {
+                case .line(_, let f, let s, let n): "\(f):\(s.rawValue):\(n)"
+                case .commitMessage(_, let p): "msg:\(p)"
+                case .general: "general"
+                }
+            }
+        }
+        #expect(alone.comments.count == 14)
+        #expect(places(alone) == places(seed))
+        #expect(places(withPatch) == places(seed))
+    }
+}
