@@ -40,6 +40,20 @@ public struct Review: Sendable, Equatable {
     public func patch(id: String) -> Patch? { patches.first { $0.messageId == id } }
     /// The comments anchored to the patch (or cover letter) with this Message-ID.
     public func comments(onPatch id: String) -> [Comment] { comments.filter { $0.anchor.patch == id } }
+
+    /// The comments anchored to one diff line.
+    public func comments(onLine line: Int, side: Side, file: String, patch: String) -> [Comment] {
+        let want = Anchor.line(patch: patch, file: file, side: side, line: line)
+        return comments.filter { $0.anchor == want }
+    }
+
+    /// Whether the lines a comment is anchored to changed in the next version of its series.
+    public func fate(ofComment id: String) -> CommentFate.Status? {
+        for i in interdiffs {
+            if let f = i.comments.first(where: { $0.commentId == id }) { return f.status }
+        }
+        return nil
+    }
 }
 
 /// One series: the same change set posted in one or more versions.

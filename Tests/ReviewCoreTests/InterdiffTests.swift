@@ -36,6 +36,12 @@ import TestSupport
             return i.comments.first { $0.commentId == c?.id }?.status
         }
         #expect(status(665) == .unchanged)   // the nested userfaultfd_ops pointer is still there in v4
+        let onLine = r.comments(onLine: 143, side: .new, file: "include/linux/userfaultfd_k.h",
+                                patch: "20250627154655.2085903-2-peterx@redhat.com")
+        // Lorenzo's comment, Suren's reply to it, Lorenzo's answer to Suren and Mike's.
+        #expect(Set(onLine.map(\.author.name)) == ["Lorenzo Stoakes", "Suren Baghdasaryan", "Mike Rapoport"])
+        #expect(onLine.count == 4)
+        #expect(onLine.allSatisfy { r.fate(ofComment: $0.id) == .addressed })
         #expect(status(96) == .unchanged)    // `struct vm_uffd_ops {` kept its name
         #expect(status(128) == .addressed)   // uffd_get_folio became minor_get_folio
         #expect(status(139) == .addressed)   // the uffd_copy() kernel-doc went away
