@@ -187,6 +187,13 @@ public enum ReviewBuilder {
                     }
                 }
             }
+            // Quotes that could be placed nowhere (neither in the patch nor in an earlier reply).
+            let meaningfulQuotes = quoteIdx.filter { classified[$0].text.utf8.count >= 8 }
+            if !meaningfulQuotes.isEmpty, quoteLoc.isEmpty, let first = meaningfulQuotes.first {
+                defects.append(ReviewDefect(kind: .unmatchedQuote, messageId: m.messageId, line: classified[first].bodyLine,
+                                            detail: "none of \(meaningfulQuotes.count) quoted lines found in "
+                                                + (targetId.map { "<\($0)>" } ?? "any patch of this input")))
+            }
             var mine: [Comment] = []
             var map: [String: Anchor] = [:]
             for (ordinal, raw) in raws.enumerated() {

@@ -80,6 +80,7 @@ import TestSupport
         let box = try MailReader.read(path: Repo.sharedFile(file).path)
         let r = Review(mailbox: box)
         #expect(r.patches.allSatisfy { !$0.partial })
+        #expect(r.defects.filter { $0.kind == .unmatchedQuote }.isEmpty, "\(r.defects)")
         let byMessage = Dictionary(grouping: r.comments, by: \.messageId)
         for reply in r.replies {
             let m = try #require(box.messages.first { $0.messageId == reply.messageId })

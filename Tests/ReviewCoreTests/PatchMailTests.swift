@@ -42,8 +42,10 @@ import TestSupport
         let p = try #require(r.patches.first)
         #expect(p.diffstat == [DiffstatEntry(path: "b4/junk.py", changes: 1, graph: "1 +-")])
         #expect(p.diffstatSummary == "1 file changed, 1 insertion(+), 1 deletion(-)")
-        // The reply quotes a sentence that is not in the patch: the comment is on the patch as a whole.
+        // The reply quotes a sentence that is not in the patch: the comment is on the patch as a whole,
+        // and the unplaced quote is recorded.
         #expect(r.comments.first?.anchor == .general(patch: p.messageId))
+        #expect(r.defects.contains { $0.kind == .unmatchedQuote && $0.messageId == "fwup-message-1@example.com" })
     }
 
     @Test func crlfContentKeepsItsCarriageReturns() {
