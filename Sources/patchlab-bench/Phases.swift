@@ -41,15 +41,19 @@ enum Phases {
             return ["unavailable": "read-failed"]
         }
         let t1 = now()
+        let cpu1 = cpuSeconds()
         let review = Review(mailbox: box)
         let t2 = now()
+        let cpu2 = cpuSeconds()
         let files = review.patches.reduce(0) { $0 + $1.files.count }
         let hunks = review.patches.reduce(0) { $0 + $1.files.reduce(0) { $0 + $1.hunks.count } }
         return [
             "seconds": String(format: "%.4f", t2 - t0),
             "mail_seconds": String(format: "%.4f", t1 - t0),
             "review_seconds": String(format: "%.4f", t2 - t1),
-            "cpu": String(format: "%.3f", cpuSeconds() - cpu0),
+            "cpu": String(format: "%.3f", cpu2 - cpu0),
+            "mail_cpu": String(format: "%.3f", cpu1 - cpu0),
+            "review_cpu": String(format: "%.3f", cpu2 - cpu1),
             "messages": "\(box.messages.count)",
             "threads": "\(box.threads.count)",
             "patches": "\(review.patches.count)",
