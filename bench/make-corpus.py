@@ -8,7 +8,8 @@ Modes (exactly one output file per run):
                    consistently (same suffix per copy), so threads stay threads and every
                    Message-ID is unique.
   --messages N     the first N messages of that same stream (e.g. a 1,000-message mbox).
-  --thread N       one thread of N messages: a 4-patch series, then replies quoting a patch.
+  --thread N       one thread of N messages: a 4-patch series, then replies quoting a patch
+                   (sub-threads of 8 replies per patch, so reply chains stay at most 8 deep).
   --patch-lines N  one mail carrying a single patch whose diff is about N lines long.
 
 Body lines starting with "From " are written as ">From " (mboxo), so Python's mailbox,
@@ -278,8 +279,9 @@ def write_thread(out, n):
         i = 0
         while count < n:
             p = 1 + i % 4
-            # Half reply to the patch, half to the previous reply on that patch: deep and wide.
-            parent = ("bench-thread-patch-%d@example.org" % p) if i < 4 or i % 2 == 0 \
+            # Sub-threads of 8 on each patch: the first reply answers the patch, each next one
+            # the previous reply on that patch (reply depth <= 8, as in real review threads).
+            parent = ("bench-thread-patch-%d@example.org" % p) if (i // 4) % 8 == 0 \
                 else ("bench-thread-reply-%d@example.org" % (i - 4))
             emit(f, REPLY_TEMPLATE % {b"n": p, b"r": i % 97, b"i": i, b"a": 100 * p,
                                       b"hh": (i // 60) % 24, b"mm": i % 60,
