@@ -69,7 +69,7 @@ public struct PatchSubject: Sendable, Equatable, Hashable {
         self.tokens = tokens
         isReply = reply
         isForward = forward
-        let drop = Set((dropPrefixes + ["patch"]).map { $0.lowercased() })
+        let drop = dropPrefixes.isEmpty ? Self.patchOnly : Set((dropPrefixes + ["patch"]).map { $0.lowercased() })
         prefixes = tokens.filter { !drop.contains($0.lowercased()) }
         name = Self.normaliseSpace(s)
 
@@ -109,9 +109,13 @@ public struct PatchSubject: Sendable, Equatable, Hashable {
 
     private enum Marker { case reply, forward }
 
+    private static let patchOnly: Set<String> = ["patch"]
+
     /// Removes one `Re:`-like marker at the front (`Re:`, `RE:`, `re:`, `Re `, `AW:`, `Sv:`, `Fwd:`, `Fw:`).
     private static func stripReplyMarker(_ s: String) -> (String, Marker)? {
-        let lower = s.lowercased()
+        // Every marker starts with one of these letters; most subjects start with `[`.
+        guard let b = s.utf8.first, "rRfFaAsSvV".utf8.contains(b) else { return nil }
+        let lower = String(s.prefix(6)).lowercased()
         let markers: [(String, Marker)] = [("fwd", .forward), ("fw", .forward), ("re", .reply), ("aw", .reply),
                                            ("sv", .reply), ("antw", .reply), ("vs", .reply)]
         for (word, kind) in markers where lower.hasPrefix(word) {
