@@ -31,7 +31,7 @@ enum AddressParser {
                 result.append(Address(name: name.isEmpty ? decodeName(comment) : name, email: stripRoute(a)))
             } else if !phrase.isEmpty {
                 // Bare address: the word with an `@` (or `foo @ bar` pieces) is the address.
-                if let at = phrase.firstIndex(where: { $0.contains("@") }), !quotedWords.contains(at) || phrase.count == 1 {
+                if let at = phrase.firstIndex(where: { $0.utf8.contains(0x40) }), !quotedWords.contains(at) || phrase.count == 1 {
                     var email = phrase[at]
                     var rest = phrase
                     rest.remove(at: at)
@@ -105,7 +105,7 @@ enum AddressParser {
                 i += 1
             case ":":
                 // A group name (`undisclosed-recipients:`) unless inside an address word.
-                if angle == nil, !word.contains("@") {
+                if angle == nil, !word.utf8.contains(0x40) {
                     word = ""
                     wordIsQuoted = false
                     phrase = []
@@ -147,9 +147,12 @@ enum AddressParser {
 
     /// RFC 2047-decodes a display name and tidies whitespace.
     static func decodeName(_ s: String) -> String {
-        guard s.contains("=?") else { return Text.collapseSpaces(s) }
+        let u = Array(s.utf8)
+        guard u.indices.contains(where: { $0 + 1 < u.count && u[$0] == ASCII.equals && u[$0 + 1] == ASCII.question }) else {
+            return Text.collapseSpaces(s)
+        }
         var ignored: [Defect] = []
-        return Text.collapseSpaces(EncodedWords.decode(Array(s.utf8), offset: 0, defects: &ignored))
+        return Text.collapseSpaces(EncodedWords.decode(u, offset: 0, defects: &ignored))
     }
 }
 

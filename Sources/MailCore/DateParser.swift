@@ -56,7 +56,7 @@ enum DateParser {
                let iso = parseISO(String(tok)) {
                 return iso
             }
-            if tok.contains(":") {
+            if tok.utf8.contains(ASCII.colon) {
                 let parts = tok.split(separator: ":", omittingEmptySubsequences: false)
                 guard parts.count >= 2, parts.count <= 3,
                       let h = Int(parts[0]), let m = Int(parts[1]) else { continue }

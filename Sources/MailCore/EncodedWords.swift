@@ -100,6 +100,17 @@ enum EncodedWords {
     /// Decodes a header value: raw 8-bit bytes (UTF-8, else Latin-1 with a defect) and
     /// `=?charset?Q|B?...?=` words, dropping whitespace between adjacent encoded words.
     static func decode(_ raw: [UInt8], offset: Int, defects: inout [Defect]) -> String {
+        // Fast path: plain ASCII without `=?` is its own decoding.
+        var plain = true
+        var previous: UInt8 = 0
+        for c in raw {
+            if c >= 0x80 || (c == ASCII.question && previous == ASCII.equals) {
+                plain = false
+                break
+            }
+            previous = c
+        }
+        if plain { return String(decoding: raw, as: UTF8.self) }
         var out = ""
         var plainStart = 0
         var lastWasEncoded = false

@@ -66,7 +66,7 @@ enum MessageParser {
         if let raw = rawText["from"] ?? rawText["sender"] {
             if let a = AddressParser.parseFirst(raw) {
                 from = a
-                if a.email.isEmpty || !a.email.contains("@") {
+                if !a.email.utf8.contains(0x40) {
                     defects.append(Defect(kind: .invalidAddress, offset: offsetOf("from"), detail: "From has no usable address"))
                 }
             } else {

@@ -148,8 +148,9 @@ struct MimeWalker {
     mutating func walk(headers: [RawHeader], body: Range<Int>, depth: Int, inBody: Bool, defaultType: String = "text/plain") {
         let ct = Self.value(headers, "content-type").map(HeaderParameters.parse)
             ?? HeaderParameters(value: defaultType, params: [:])
-        var type = ct.value.isEmpty || !ct.value.contains("/") ? "text/plain" : ct.value
-        if ct.value.isEmpty == false && !ct.value.contains("/") {
+        let hasSlash = ct.value.utf8.contains(0x2F)
+        var type = hasSlash ? ct.value : "text/plain"
+        if !ct.value.isEmpty && !hasSlash {
             defects.append(Defect(kind: .malformedHeader, offset: base + body.lowerBound, detail: "Content-Type without subtype: \(ct.value)"))
         }
         let disposition = Self.value(headers, "content-disposition").map(HeaderParameters.parse)
