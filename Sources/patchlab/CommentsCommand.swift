@@ -75,6 +75,8 @@ enum CommentsOutput {
     static func human(_ review: Review) -> String {
         var out = ""
         var shown: Set<String> = []
+        var byPatch: [String: [Comment]] = [:]
+        for c in review.comments { if let p = c.anchor.patch { byPatch[p, default: []].append(c) } }
         func title(_ subject: PatchSubject, version: Int, index: Int?, total: Int?, partial: Bool) -> String {
             var t = "v\(version)"
             if let i = index { t += " \(i)/\(total.map(String.init) ?? "?")" }
@@ -86,7 +88,7 @@ enum CommentsOutput {
             out += "== " + sanitise(series.name) + "\n"
             for version in series.versions {
                 if let cover = version.cover {
-                    let mine = review.comments(onPatch: cover.messageId)
+                    let mine = byPatch[cover.messageId] ?? []
                     out += "\n" + title(cover.parsedSubject, version: version.version, index: 0, total: version.total,
                                         partial: false) + "  (cover letter)\n"
                     out += paragraphComments(mine, text: cover.text, shown: &shown)
@@ -98,7 +100,7 @@ enum CommentsOutput {
                     for t in patch.trailers where t.collected {
                         out += "   + " + sanitise(t.line) + "  (given in a reply)\n"
                     }
-                    let mine = review.comments(onPatch: patch.messageId)
+                    let mine = byPatch[patch.messageId] ?? []
                     out += paragraphComments(mine, text: patch.commitMessage, shown: &shown)
                     for file in patch.files {
                         let onFile = mine.filter {
