@@ -27,7 +27,7 @@ enum AddressParser {
             endWord()
             let comment = comments.map { Text.collapseSpaces($0) }.filter { !$0.isEmpty }.joined(separator: " ")
             if let a = angle {
-                let name = joinPhrase(phrase, quoted: quotedWords)
+                let name = joinPhrase(phrase)
                 result.append(Address(name: name.isEmpty ? decodeName(comment) : name, email: stripRoute(a)))
             } else if !phrase.isEmpty {
                 // Bare address: the word with an `@` (or `foo @ bar` pieces) is the address.
@@ -39,10 +39,10 @@ enum AddressParser {
                         email = phrase[at - 1] + "@" + phrase[at + 1]
                         rest = Array(phrase[..<(at - 1)]) + Array(phrase[(at + 2)...])
                     }
-                    let name = comment.isEmpty ? joinPhrase(rest, quoted: []) : decodeName(comment)
+                    let name = comment.isEmpty ? joinPhrase(rest) : decodeName(comment)
                     result.append(Address(name: name, email: email))
                 } else {
-                    result.append(Address(name: joinPhrase(phrase, quoted: quotedWords), email: ""))
+                    result.append(Address(name: joinPhrase(phrase), email: ""))
                 }
             } else if !comment.isEmpty {
                 result.append(Address(name: decodeName(comment), email: ""))
@@ -139,10 +139,9 @@ enum AddressParser {
         return a
     }
 
-    private static func joinPhrase(_ words: [String], quoted: Set<Int>) -> String {
-        // Quoted words are kept verbatim (their inner spaces survive the join).
-        _ = quoted
-        return decodeName(words.joined(separator: " "))
+    /// Display-name words joined by single spaces (quoted words keep their inner spaces).
+    private static func joinPhrase(_ words: [String]) -> String {
+        decodeName(words.joined(separator: " "))
     }
 
     /// RFC 2047-decodes a display name and tidies whitespace.

@@ -94,7 +94,8 @@ public struct Message: Sendable, Equatable, Identifiable {
     public var offset: Int
     /// Byte length of this message's raw text in the input.
     public var length: Int
-    /// The file this message came from when the input is a directory (Maildir), else nil.
+    /// The file this message came from when the input is a directory (Maildir), else nil;
+    /// `offset` and defect offsets are then positions in that file.
     public var sourcePath: String?
 
     public init(messageId: String, subject: String, from: Address, to: [Address] = [], cc: [Address] = [],
