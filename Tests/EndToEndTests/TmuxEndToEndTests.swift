@@ -29,9 +29,28 @@ struct TmuxSession {
         try Tool.run("tmux", ["-L", socket, "-f", "/dev/null"] + args, environment: env)
     }
 
+    /// Starts the server and the session with `posix_spawn` + `waitpid`: the server outlives the
+    /// call, so nothing here may wait on pipes or on a run loop the daemon could hold up.
     func start(_ command: String) throws {
-        let r = try tmux(["new-session", "-d", "-s", name, "-x", "160", "-y", "48", command])
-        #expect(r.status == 0, "tmux new-session: \(r.stderrText)")
+        let args = ["tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", name, "-x", "160", "-y", "48", command]
+        var environment = ProcessInfo.processInfo.environment
+        for (k, v) in env { environment[k] = v }
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let argv = args.map { strdup($0) } + [nil]
+        defer {
+            for p in envp { free(p) }
+            for p in argv { free(p) }
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+        var pid: pid_t = 0
+        let rc = posix_spawnp(&pid, "tmux", &actions, nil, argv, envp)
+        try #require(rc == 0, "posix_spawnp tmux: \(rc)")
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        #expect(status == 0, "tmux new-session failed: \(status)")
     }
 
     func keys(_ k: String...) throws { _ = try tmux(["send-keys", "-t", name] + k) }
@@ -88,8 +107,9 @@ struct TmuxSession {
         // Toggle the focused knob until some scenario outcome is marked as changed.
         var changed = false
         for _ in 0..<6 where !changed {
+            let before = try tmux.capture()
             try tmux.keys("Space")
-            screen = try tmux.waitFor("a re-simulation") { $0.contains { $0.contains("re-simulated") } }
+            screen = try tmux.waitFor("a re-simulation") { s in s != before && s.contains { $0.contains("re-simulated") } }
             changed = screen.contains { line in
                 line.split(separator: "│").contains { $0.hasPrefix("*S") }
             }

@@ -10,7 +10,7 @@ import TestSupport
 enum Pipeline {
     static func state(_ path: String, size: Size, snapshot: ModelSnapshot? = nil) throws -> AppState {
         let mailbox = try MailReader.read(path: path)
-        let view = ReviewViewBuilder.build(mailbox: mailbox, review: Review(mailbox: mailbox), title: path)
+        let view = ReviewViewBuilder.build(mailbox: mailbox, review: Review(mailbox: mailbox), title: URL(fileURLWithPath: path).lastPathComponent)
         return AppState(review: view, size: size, snapshot: snapshot)
     }
 
