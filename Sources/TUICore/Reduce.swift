@@ -228,7 +228,12 @@ extension AppState {
         notes.append(NoteView(messageID: review.messages[anchor.message].messageID, message: anchor.message,
                               line: anchor.line, text: text))
         unsaved = true
-        if message == anchor.message { rebuildDocument() }
+        if message == anchor.message {
+            rebuildDocument()
+            // Show the new note: the cursor moves onto its last row.
+            let noteIndex = notes.count - 1
+            if let row = document.lastIndex(where: { $0.note == noteIndex }) { patch.cursor = row }
+        }
         status = "note added (\(notes.count) total, unsaved)"
     }
 

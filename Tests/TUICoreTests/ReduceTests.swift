@@ -164,6 +164,7 @@ import Testing
         #expect(state.document.count == 11)
         #expect(state.document[6].kind == .noteHeader)
         #expect(state.document[7].kind == .note)
+        #expect(state.patch.cursor == 7)
         #expect(state.overlay == nil)
     }
 
@@ -218,6 +219,24 @@ import Testing
         #expect(state.overlay == .help(scroll: 0))
         _ = send(&state, .input(.key(.escape)))
         #expect(state.overlay == nil)
+    }
+
+    @Test func followingALineWithOneModelTargetJumpsStraightThere() {
+        var state = Fixture.state
+        state.review.messages[0].lines[5].links = [Fixture.linkOps]
+        state.rebuildDocument()
+        state.patch.cursor = 5
+        var expected = state
+        _ = send(&state, .command(.followLink))
+        expected.focus = .model
+        expected.modelPosition = ListPosition(cursor: 2, scroll: 0)
+        expected.status = Fixture.linkOps.explanation
+        #expect(state == expected)
+    }
+
+    @Test func redrawIsAnEffect() {
+        var state = Fixture.state
+        #expect(send(&state, .input(.key(.ctrl("l")))) == [.redraw])
     }
 
     @Test func everyKeyIsBoundOnce() {
