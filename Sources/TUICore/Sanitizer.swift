@@ -13,7 +13,12 @@ public enum Sanitizer {
         if v == 0xFFF9 || v == 0xFFFA || v == 0xFFFB || v == 0xFFFC { return true }
         if (0xE0000...0xE007F).contains(v) { return true }
         if v == 0x2028 || v == 0x2029 { return true }
-        if s.properties.generalCategory == .format {
+        // Format characters (Cf) live only in these blocks; skip the property lookup elsewhere.
+        let mayBeFormat = (0x600...0x6FF).contains(v) || v == 0x70F || (0x890...0x8FF).contains(v) || v == 0x180E
+            || (0x2000...0x206F).contains(v) || (0xFE00...0xFEFF).contains(v) || (0xFFF0...0xFFFF).contains(v)
+            || (0x110BD...0x110CD).contains(v) || (0x13430...0x1345F).contains(v) || (0x1BCA0...0x1BCA3).contains(v)
+            || (0x1D173...0x1D17A).contains(v) || (0xE0000...0xE0FFF).contains(v)
+        if mayBeFormat && s.properties.generalCategory == .format {
             // Keep the joiners and the soft hyphen that ordinary text relies on.
             return !(v == 0x200D || v == 0x200C || v == 0x00AD || v == 0xFEFF)
         }
