@@ -163,6 +163,7 @@ public struct AppState: Sendable, Equatable {
             document = []
             return
         }
+        if review.messages[m].deferredBody != nil { review.messages[m] = review.messages[m].materialized() }
         document = DocumentBuilder.rows(for: review.messages[m], message: m, notes: notes)
     }
 }

@@ -244,6 +244,9 @@ extension AppState {
         matches = []
         guard !query.isEmpty else { return }
         let needle = query.lowercased()
+        for m in review.messages.indices where review.messages[m].deferredBody != nil {
+            review.messages[m] = review.messages[m].materialized()
+        }
         for m in messageOrder {
             let msg = review.messages[m]
             for (i, l) in msg.lines.enumerated() where l.text.lowercased().contains(needle) {

@@ -51,6 +51,46 @@ public enum ReviewViewBuilder {
         return ReviewView(title: title, entries: b.entries, messages: b.views, comments: b.comments, defects: defects)
     }
 
+    /// Display lines of a plain message body: quotes, diff headers, hunks with line numbers,
+    /// trailers and text, all sanitised.
+    static func bodyLines(_ body: String) -> [ReviewLine] {
+            var lines: [ReviewLine] = []
+            var oldN = 0, newN = 0, inHunk = false
+            for raw in Sanitizer.rawLines(body) {
+                let text = Sanitizer.clean(raw)
+                if raw.hasPrefix(">") {
+                    lines.append(ReviewLine(.quote, text))
+                } else if raw.hasPrefix("diff --git ") || raw.hasPrefix("--- a/") || raw.hasPrefix("+++ b/") || raw.hasPrefix("Index: ") {
+                    inHunk = false
+                    lines.append(ReviewLine(.fileHeader, text))
+                } else if raw.hasPrefix("@@ ") {
+                    let nums = Builder.hunkStarts(raw)
+                    oldN = nums.0
+                    newN = nums.1
+                    inHunk = true
+                    lines.append(ReviewLine(.hunkHeader, text))
+                } else if inHunk && raw.hasPrefix("+") {
+                    lines.append(ReviewLine(.added, text, new: newN))
+                    newN += 1
+                } else if inHunk && raw.hasPrefix("-") && raw != "-- " {
+                    lines.append(ReviewLine(.removed, text, old: oldN))
+                    oldN += 1
+                } else if inHunk && raw.hasPrefix(" ") {
+                    lines.append(ReviewLine(.context, text, old: oldN, new: newN))
+                    oldN += 1
+                    newN += 1
+                } else {
+                    inHunk = false
+                    let t = raw.trimmingCharacters(in: .whitespaces)
+                    let isTrailer = ["Reviewed-by:", "Acked-by:", "Tested-by:", "Signed-off-by:", "Fixes:", "Link:", "Cc:"]
+                        .contains { t.hasPrefix($0) }
+                    lines.append(ReviewLine(isTrailer ? .trailer : .text, text))
+                }
+            }
+            return lines
+    }
+
+
     private struct Builder {
         let mailbox: Mailbox
         let review: Review
@@ -114,7 +154,7 @@ public enum ReviewViewBuilder {
         func links(for c: Comment) -> [Link] {
             var out = linker.links(in: c.text)
             var seen = Set(out.map(\.target))
-            for l in linker.links(in: c.quoted.joined(separator: "\n")) where seen.insert(l.target).inserted {
+            for l in linker.links(in: c.quoted.joined(separator: "\n"), phrases: false) where seen.insert(l.target).inserted {
                 var q = l
                 q.reason = "in the quoted text: " + l.reason
                 out.append(q)
@@ -130,41 +170,12 @@ public enum ReviewViewBuilder {
 
         func genericView(_ m: Message) -> MessageView {
             let author = ReviewViewBuilder.name(m.from) + (m.from.email.isEmpty ? "" : " <" + Sanitizer.clean(m.from.email) + ">")
-            var lines = header(author, ReviewViewBuilder.format(m.date, raw: m.rawDate), Sanitizer.clean(m.subject))
-            var oldN = 0, newN = 0, inHunk = false
-            for raw in Sanitizer.rawLines(m.body) {
-                let text = Sanitizer.clean(raw)
-                if raw.hasPrefix(">") {
-                    lines.append(ReviewLine(.quote, text))
-                } else if raw.hasPrefix("diff --git ") || raw.hasPrefix("--- a/") || raw.hasPrefix("+++ b/") || raw.hasPrefix("Index: ") {
-                    inHunk = false
-                    lines.append(ReviewLine(.fileHeader, text))
-                } else if raw.hasPrefix("@@ ") {
-                    let nums = Self.hunkStarts(raw)
-                    oldN = nums.0
-                    newN = nums.1
-                    inHunk = true
-                    lines.append(ReviewLine(.hunkHeader, text))
-                } else if inHunk && raw.hasPrefix("+") {
-                    lines.append(ReviewLine(.added, text, new: newN))
-                    newN += 1
-                } else if inHunk && raw.hasPrefix("-") && raw != "-- " {
-                    lines.append(ReviewLine(.removed, text, old: oldN))
-                    oldN += 1
-                } else if inHunk && raw.hasPrefix(" ") {
-                    lines.append(ReviewLine(.context, text, old: oldN, new: newN))
-                    oldN += 1
-                    newN += 1
-                } else {
-                    inHunk = false
-                    let t = raw.trimmingCharacters(in: .whitespaces)
-                    let isTrailer = ["Reviewed-by:", "Acked-by:", "Tested-by:", "Signed-off-by:", "Fixes:", "Link:", "Cc:"]
-                        .contains { t.hasPrefix($0) }
-                    lines.append(ReviewLine(isTrailer ? .trailer : .text, text))
-                }
-            }
-            return MessageView(messageID: m.messageId, subject: Sanitizer.clean(m.subject), author: ReviewViewBuilder.name(m.from),
-                               date: ReviewViewBuilder.format(m.date, raw: m.rawDate), isPatch: false, lines: lines)
+            var view = MessageView(messageID: m.messageId, subject: Sanitizer.clean(m.subject), author: ReviewViewBuilder.name(m.from),
+                                   date: ReviewViewBuilder.format(m.date, raw: m.rawDate), isPatch: false,
+                                   lines: header(author, ReviewViewBuilder.format(m.date, raw: m.rawDate), Sanitizer.clean(m.subject)))
+            // The body is split into display lines only when the message is first shown.
+            view.deferredBody = m.body
+            return view
         }
 
         static func hunkStarts(_ header: String) -> (Int, Int) {

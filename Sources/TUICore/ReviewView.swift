@@ -49,6 +49,8 @@ public struct MessageView: Sendable, Hashable {
     public var date: String
     public var isPatch: Bool
     public var lines: [ReviewLine]
+    /// A body not yet split into `lines` (plain messages are split when first shown).
+    public var deferredBody: String?
     public init(messageID: String, subject: String, author: String, date: String, isPatch: Bool, lines: [ReviewLine]) {
         self.messageID = messageID
         self.subject = subject
@@ -56,6 +58,15 @@ public struct MessageView: Sendable, Hashable {
         self.date = date
         self.isPatch = isPatch
         self.lines = lines
+    }
+
+    /// The view with its deferred body split into lines.
+    public func materialized() -> MessageView {
+        guard let body = deferredBody else { return self }
+        var v = self
+        v.lines += ReviewViewBuilder.bodyLines(body)
+        v.deferredBody = nil
+        return v
     }
 }
 

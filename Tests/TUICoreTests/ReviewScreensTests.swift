@@ -119,4 +119,21 @@ func isRaw(_ s: Unicode.Scalar) -> Bool {
         #expect(Set(shown).count == shown.count)
         #expect(shown.count == 17)
     }
+
+    @Test func plainMessagesAreSplitWhenFirstShownAndBeforeASearch() throws {
+        var state = try Pipeline.state(Pipeline.v2, size: Size(columns: 160, rows: 48))
+        let reply = try #require(state.review.entries.first { $0.kind == .reply }?.message)
+        #expect(state.review.messages[reply].deferredBody != nil)
+        #expect(state.review.messages[reply].lines.count == 4)
+        _ = reduce(&state, .input(.key(.char("J"))))
+        while state.message != reply { _ = reduce(&state, .input(.key(.char("J")))) }
+        #expect(state.review.messages[reply].deferredBody == nil)
+        #expect(state.review.messages[reply].lines.contains { $0.kind == .quote })
+        #expect(state.document.count == state.review.messages[reply].lines.count)
+        _ = reduce(&state, .input(.key(.char("/"))))
+        for c in "modulize" { _ = reduce(&state, .input(.key(.char(c)))) }
+        _ = reduce(&state, .input(.key(.enter)))
+        #expect(state.review.messages.allSatisfy { $0.deferredBody == nil })
+        #expect(state.matches.count >= 5)
+    }
 }
