@@ -46,8 +46,16 @@ public final class CursesTerminal: TerminalIO {
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         guard isatty(STDOUT_FILENO) != 0, isatty(STDIN_FILENO) != 0 else { throw TerminalError.notATerminal }
         setlocale(LC_ALL, "")
-        guard let w = initscr() else { throw TerminalError.cannotInitialise("initscr failed (TERM=\(environment["TERM"] ?? "unset"))") }
-        screenPointer = nil
+        // newterm (unlike initscr) reports an unknown TERM instead of exiting.
+        guard let out = fdopen(STDOUT_FILENO, "w"), let inp = fdopen(STDIN_FILENO, "r") else {
+            throw TerminalError.cannotInitialise("cannot open the terminal streams")
+        }
+        guard let scr = newterm(nil, out, inp) else {
+            throw TerminalError.cannotInitialise("unknown terminal type (TERM=\(environment["TERM"] ?? "unset"))")
+        }
+        set_term(scr)
+        guard let w = cn_stdscr() else { throw TerminalError.cannotInitialise("no stdscr") }
+        screenPointer = scr
         window = w
         activeSession = true
         let noColor = !(environment["NO_COLOR"] ?? "").isEmpty
