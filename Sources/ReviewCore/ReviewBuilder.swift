@@ -149,7 +149,7 @@ public enum ReviewBuilder {
         var replies: [Reply] = []
         var lineAnchors: [String: [String: Anchor]] = [:]
         let replyIndexes = infos.indices.filter { infos[$0].kind == .reply }
-        let depths = Dictionary(uniqueKeysWithValues: replyIndexes.map { ($0, depth(of: $0, infos, byId)) })
+        let depths = depths(of: replyIndexes, infos, byId)
         let order = replyIndexes.sorted { (depths[$0] ?? 0, $0) < (depths[$1] ?? 0, $1) }
         var collected: [String: [Trailer]] = [:]
         var perMessage: [Int: [Comment]] = [:]
@@ -391,6 +391,48 @@ public enum ReviewBuilder {
         for (j, info) in infos.enumerated() where info.kind == .patch || info.kind == .cover {
             out[info.subject.name, default: []].append(j)
         }
+        return out
+    }
+
+    /// `depth(of:)` for many messages in linear time: each parent chain is walked once and
+    /// its depths remembered (d = 1 + d(parent) off cycles); a walk that meets a cycle falls back to
+    /// `depth(of:)` for the messages on it, so the figures are the same.
+    static func depths(of indexes: [Int], _ infos: [Info], _ byId: [String: Int]) -> [Int: Int] {
+        var memo: [Int: Int] = [:]
+        memo.reserveCapacity(indexes.count)
+        func parent(_ k: Int) -> Int? {
+            (infos[k].message.inReplyTo ?? infos[k].message.references.last).flatMap { byId[$0] }
+        }
+        var path: [Int] = []
+        var onPath = Set<Int>()
+        for i in indexes where memo[i] == nil {
+            path.removeAll(keepingCapacity: true)
+            onPath.removeAll(keepingCapacity: true)
+            var cur = i
+            var base: Int?
+            while true {
+                if let known = memo[cur] { base = known; break }
+                if onPath.contains(cur) { break }
+                path.append(cur)
+                onPath.insert(cur)
+                guard let p = parent(cur) else { base = -1; break }
+                cur = p
+            }
+            if let b = base {
+                // The chain ended at a message without a parent (-1, so it gets 0) or at one
+                // whose depth is known; every message on the path is one deeper than its parent.
+                var d = b
+                for k in path.reversed() {
+                    d += 1
+                    memo[k] = d
+                }
+            } else {
+                for k in path { memo[k] = depth(of: k, infos, byId) }
+            }
+        }
+        var out: [Int: Int] = [:]
+        out.reserveCapacity(indexes.count)
+        for i in indexes { out[i] = memo[i] ?? depth(of: i, infos, byId) }
         return out
     }
 
