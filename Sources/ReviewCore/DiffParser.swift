@@ -106,7 +106,7 @@ public enum DiffParser {
             if line.hasPrefix("Index: ") {
                 flush()
                 firstLine = firstLine ?? i
-                let p = String(line.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+                let p = String(line.dropFirst(7)).trimmedWhitespace
                 current = FileDiff(oldPath: p, newPath: p, headerLine: i)
                 awaitingNames = true
                 i += 1
@@ -351,8 +351,8 @@ public enum DiffParser {
             if let tab = r.firstIndex(of: "\t") { r = r[..<tab] }
             name = String(r)
             // `--- a/file  2013-01-01 ...` (two spaces before a date, from diff -u without TAB)
-            if let dbl = name.range(of: "  ") { name = String(name[..<dbl.lowerBound]) }
-            name = name.trimmingCharacters(in: .whitespaces)
+            if name.containsBytes("  "), let dbl = name.range(of: "  ") { name = String(name[..<dbl.lowerBound]) }
+            name = name.trimmedWhitespace
         }
         if name == "/dev/null" { return nil }
         return name
@@ -364,7 +364,7 @@ public enum DiffParser {
             if !s.hasPrefix("/"), let slash = s.firstIndex(of: "/") { return String(s[s.index(after: slash)...]) }
             return s
         }
-        let bothSlashed = (old?.contains("/") ?? true) && (new?.contains("/") ?? true)
+        let bothSlashed = (old?.containsBytes("/") ?? true) && (new?.containsBytes("/") ?? true)
             && !(old?.hasPrefix("/") ?? false) && !(new?.hasPrefix("/") ?? false)
         file.oldPath = old.map { stripPrefix && bothSlashed ? strip($0) : $0 }
         file.newPath = new.map { stripPrefix && bothSlashed ? strip($0) : $0 }

@@ -52,7 +52,7 @@ public struct PatchMail: Sendable, Equatable {
             if let name = ["Subject", "From", "Date"].first(where: { l.hasPrefix($0 + ": ") }) {
                 fields.append((name, String(l.dropFirst(name.count + 2))))
             } else if !fields.isEmpty, l.first == " " || l.first == "\t" {
-                fields[fields.count - 1].1 += " " + l.trimmingCharacters(in: .whitespaces)
+                fields[fields.count - 1].1 += " " + l.trimmedWhitespace
             } else {
                 break
             }
@@ -112,8 +112,8 @@ public struct PatchMail: Sendable, Equatable {
                     let graph = t[t.index(after: bar)...].trimmedBlanks
                     let count = Int(graph.prefix { $0.isNumber })
                     if !path.isEmpty { diffstat.append(DiffstatEntry(path: path, changes: count, graph: graph)) }
-                } else if t.contains(" changed"), t.contains("file") {
-                    summary = t.trimmingCharacters(in: .whitespaces)
+                } else if t.containsBytes(" changed"), t.containsBytes("file") {
+                    summary = t.trimmedWhitespace
                 }
             }
         }
@@ -158,7 +158,7 @@ public struct PatchMail: Sendable, Equatable {
     static func isScissors(_ line: Substring) -> Bool {
         guard line.utf8.first == UInt8(ascii: "-") || line.utf8.first == UInt8(ascii: " "),
               line.containsBytes(">8") || line.containsBytes("8<") else { return false }
-        let l = TextLines.dropCR(line).trimmingCharacters(in: .whitespaces)
+        let l = TextLines.dropCR(line).trimmedWhitespace
         let stripped = l.replacingOccurrences(of: ">8", with: "").replacingOccurrences(of: "8<", with: "")
         return stripped.allSatisfy { $0 == "-" || $0 == " " } && stripped.contains("-")
     }
@@ -173,11 +173,11 @@ public struct PatchMail: Sendable, Equatable {
         var j = i + 1
         while j < lines.count, lines[j].isBlankLine { j += 1 }
         guard j < lines.count else { return nil }
-        var url = lines[j].trimmingCharacters(in: .whitespaces)
+        var url = lines[j].trimmedWhitespace
         // A URL wrapped onto the next line (no blank between).
         if j + 1 < lines.count {
-            let next = lines[j + 1].trimmingCharacters(in: .whitespaces)
-            if !next.isEmpty, !next.contains(" "), !next.hasPrefix("for you to fetch") { url += next }
+            let next = lines[j + 1].trimmedWhitespace
+            if !next.isEmpty, !next.containsBytes(" "), !next.hasPrefix("for you to fetch") { url += next }
         }
         return url.isEmpty ? nil : url
     }
@@ -213,18 +213,18 @@ public enum TrailerParser {
             if k > 48 { break }
         }
         guard sawColon else { return nil }
-        let l = line.trimmingCharacters(in: .whitespaces)
+        let l = line.trimmedWhitespace
         guard let colon = l.firstIndex(of: ":") else { return nil }
         let name = l[..<colon]
         guard let first = name.first, first.isLetter, name.count <= 40,
               name.allSatisfy({ ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "-" }) else { return nil }
         let after = l[l.index(after: colon)...]
         guard after.first == " " || after.first == "\t" else { return nil }
-        let value = after.trimmingCharacters(in: .whitespaces)
+        let value = after.trimmedWhitespace
         guard !value.isEmpty else { return nil }
         let canon = canonical[name.lowercased()] ?? String(name)
         // Untrusted shapes: only accept unknown names that contain a dash (`Foo-by`) or look like a person.
-        if canonical[name.lowercased()] == nil, !name.contains("-") { return nil }
+        if canonical[name.lowercased()] == nil, !name.containsBytes("-") { return nil }
         return Trailer(name: canon, value: value, person: personAddress(value), source: source, collected: collected)
     }
 
@@ -234,14 +234,14 @@ public enum TrailerParser {
     /// `Name <mail>`, `<mail>`, `mail` -> address.
     static func personAddress(_ value: String) -> Address? {
         if let lt = value.firstIndex(of: "<"), let gt = value[lt...].firstIndex(of: ">") {
-            var name = value[..<lt].trimmingCharacters(in: .whitespaces)
+            var name = value[..<lt].trimmedWhitespace
             if name.hasPrefix("\""), name.hasSuffix("\""), name.count >= 2 { name = String(name.dropFirst().dropLast()) }
             let email = String(value[value.index(after: lt)..<gt])
-            guard email.contains("@") else { return nil }
+            guard email.containsBytes("@") else { return nil }
             return Address(name: name, email: email)
         }
         let bare = value.split(separator: " ").first.map(String.init) ?? ""
-        if bare.contains("@"), !bare.contains("/") { return Address(name: "", email: bare) }
+        if bare.containsBytes("@"), !bare.containsBytes("/") { return Address(name: "", email: bare) }
         return nil
     }
 }

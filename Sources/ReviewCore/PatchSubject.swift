@@ -54,7 +54,7 @@ public struct PatchSubject: Sendable, Equatable, Hashable {
                 let group = Self.splitPrefixes(inner)
                 bracketGroups.append(group)
                 tokens += group
-                s = String(s[s.index(after: close)...]).trimmingCharacters(in: .whitespaces)
+                s = String(s[s.index(after: close)...]).trimmedWhitespace
                 continue
             }
             // Unbracketed `PATCH1/8 name` or `PATCH v2 1/8 name`.
@@ -125,7 +125,7 @@ public struct PatchSubject: Sendable, Equatable, Hashable {
             // `Re:` always; `Re ` only for re (patchwork's `(re|fwd?)[:\s]`).
             if c == ":" || (c == " " && (word == "re" || word == "fwd" || word == "fw")) {
                 let rest = s[s.index(s.startIndex, offsetBy: word.count + 1)...]
-                return (rest.trimmingCharacters(in: .whitespaces), kind)
+                return (rest.trimmedWhitespace, kind)
             }
         }
         return nil

@@ -86,7 +86,7 @@ public enum QuoteParser {
         // Attribution lines: a line (or two) ending in `wrote:`/`writes:` directly before deeper quotes.
         for k in out.indices where out[k].role == .text || out[k].role == .quote {
             guard out[k].text.lastNonBlankByte == UInt8(ascii: ":") else { continue }
-            let t = out[k].text.trimmingCharacters(in: .whitespaces)
+            let t = out[k].text.trimmedWhitespace
             guard isAttributionEnd(t) else { continue }
             let d = out[k].depth
             // The next non-blank line must be quoted deeper.
@@ -95,7 +95,7 @@ public enum QuoteParser {
             guard j < out.count, out[j].depth > d else { continue }
             var full = t
             if k > 0, out[k - 1].depth == d, out[k - 1].role == out[k].role {
-                let prev = out[k - 1].text.trimmingCharacters(in: .whitespaces)
+                let prev = out[k - 1].text.trimmedWhitespace
                 if prev.hasPrefix("On ") && !isAttributionEnd(prev) && (t.count < 60 || !t.hasPrefix("On ")) {
                     full = prev + " " + t
                     out[k - 1].role = .attribution(author: attributionAuthor(full))
@@ -133,11 +133,11 @@ public enum QuoteParser {
 
     /// `[...]`, `[ ... ]`, `<snip>`, `[snip]`, `...`, `<...>`, `[..]`.
     static func isTrim(_ text: String) -> Bool {
-        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let t = text.trimmedWhitespace.lowercased()
         guard !t.isEmpty, t.count <= 24 else { return false }
         var inner = t
         if (t.hasPrefix("[") && t.hasSuffix("]")) || (t.hasPrefix("<") && t.hasSuffix(">")) {
-            inner = String(t.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces)
+            inner = String(t.dropFirst().dropLast()).trimmedWhitespace
         } else if t != "..." && t != "…" {
             return false
         }
@@ -149,7 +149,7 @@ public enum QuoteParser {
     static func isAttributionEnd(_ t: String) -> Bool {
         guard t.count <= 200 else { return false }
         return t.hasSuffix("wrote:") || t.hasSuffix("writes:") || t.hasSuffix("said:")
-            || (t.hasSuffix(":") && (t.contains(" wrote on ") || t.contains(" wrote at ")))
+            || (t.hasSuffix(":") && (t.containsBytes(" wrote on ") || t.containsBytes(" wrote at ")))
             || t.hasSuffix("wrote :") || t.hasSuffix("schrieb:") || (t.hasPrefix("Quoting ") && t.hasSuffix(":"))
     }
 
@@ -160,11 +160,11 @@ public enum QuoteParser {
             s = String(s.dropLast(suffix.count))
             break
         }
-        if let on = s.range(of: " wrote on ") ?? s.range(of: " wrote at ") { s = String(s[..<on.lowerBound]) }
+        if s.containsBytes(" wrote "), let on = s.range(of: " wrote on ") ?? s.range(of: " wrote at ") { s = String(s[..<on.lowerBound]) }
         if s.hasPrefix("Quoting ") { s = String(s.dropFirst(8)) }
         if let lt = s.lastIndex(of: "<") { s = String(s[..<lt]) }
         if let paren = s.lastIndex(of: "("), s.hasPrefix("Quoting") || s.hasSuffix(")") { s = String(s[..<paren]) }
-        s = s.trimmingCharacters(in: .whitespaces)
+        s = s.trimmedWhitespace
         // Keep the trailing words that are neither dates nor times.
         let words = s.split(whereSeparator: { $0 == " " || $0 == "\u{202F}" || $0 == "\u{00A0}" })
         var name: [Substring] = []
@@ -180,7 +180,7 @@ public enum QuoteParser {
 
     /// `Hi Peter,`, `Hello all,`, `Hi, Mike,`, `Dear X,`.
     public static func isSalutation(_ line: String) -> Bool {
-        let t = line.trimmingCharacters(in: .whitespaces)
+        let t = line.trimmedWhitespace
         guard t.count <= 40, t.hasSuffix(",") || t.hasSuffix("!") || t.split(separator: " ").count <= 2 else { return false }
         let first = t.split(whereSeparator: { $0 == " " || $0 == "," }).first.map { $0.lowercased() } ?? ""
         return ["hi", "hello", "hey", "dear", "hallo", "howdy", "greetings"].contains(first)
@@ -195,7 +195,7 @@ public enum QuoteParser {
         guard var last = out.last else { return out }
         var keep = last.textLines
         while let k = keep.last {
-            let t = lines[k].text.trimmingCharacters(in: .whitespaces)
+            let t = lines[k].text.trimmedWhitespace
             guard t.isEmpty || isSignOff(t, author: author) else { break }
             keep.removeLast()
         }
@@ -211,7 +211,7 @@ public enum QuoteParser {
 
     /// `Thanks,`, `Cheers, Lorenzo`, `Regards`, or the replier's first or full name on its own line.
     public static func isSignOff(_ line: String, author: String?) -> Bool {
-        let t = line.trimmingCharacters(in: .whitespaces)
+        let t = line.trimmedWhitespace
         guard !t.isEmpty, t.count <= 40 else { return false }
         let bare = t.trimmingCharacters(in: CharacterSet(charactersIn: "-.,!~ ")).lowercased()
         let closings = ["thanks", "thank you", "thanks a lot", "many thanks", "thx", "cheers", "regards", "best regards",

@@ -338,8 +338,8 @@ public enum ReviewBuilder {
         guard TrailerParser.isPersonTrailer(t) else { return t.name == "Fixes" }
         guard let p = t.person else { return false }
         if !p.email.isEmpty, p.email.lowercased() == from.email.lowercased() { return true }
-        let a = p.name.lowercased().trimmingCharacters(in: .whitespaces)
-        return !a.isEmpty && a == from.name.lowercased().trimmingCharacters(in: .whitespaces)
+        let a = p.name.lowercased().trimmedWhitespace
+        return !a.isEmpty && a == from.name.lowercased().trimmedWhitespace
     }
 
     static func anchor(_ loc: DocLocation, patch: String) -> Anchor {
