@@ -236,7 +236,7 @@ public enum ReviewViewBuilder {
                     lines.append(ReviewLine(.text, ""))
                 } else {
                     inParagraph = true
-                    lines.append(ReviewLine(.text, Sanitizer.clean(raw), links: linker.links(in: raw)))
+                    lines.append(ReviewLine(.text, Sanitizer.clean(raw), links: linker.links(in: raw, phrases: false)))
                 }
             }
             if inParagraph { flushComments(paragraph, &self, &lines, &refs) }
