@@ -583,6 +583,13 @@ struct Machine {
                 return handleUserfault(mi, page, ci, write: write, gup: gup, nowait: nowait, wpFault: true, waiterSlot: waiterSlot)
             }
             if write && pte.cowShared { world.mappings[mi].ptes[page].cowShared = false }
+            if write && pte.zeroPage {
+                // do_wp_page() on the zero page: wp_page_copy() maps a new exclusive anonymous folio.
+                world.mappings[mi].ptes[page].zeroPage = false
+                world.mappings[mi].ptes[page].cowShared = false
+                t("write to the zero page → do_wp_page/wp_page_copy(): a new exclusive anonymous folio")
+                return .ok(["waited": 0])
+            }
             if write && !m.shared && !pte.anon { world.mappings[mi].ptes[page].anon = true; t("write to a page-cache page in a private mapping → COW to anonymous") }
             t("PTE present → no fault")
             return .ok(["waited": 0])
@@ -643,7 +650,7 @@ struct Machine {
             world.mappings[mi].ptes[page] = Pte(state: .present, wp: pte.state == .marker, anon: !m.shared && write)
         } else {
             world.mappings[mi].anonVMA = true
-            world.mappings[mi].ptes[page] = Pte(state: .present, wp: pte.state == .marker, anon: true)
+            world.mappings[mi].ptes[page] = Pte(state: .present, wp: pte.state == .marker, anon: true, zeroPage: !write)
             t(write ? "do_anonymous_page: allocate a zeroed page" : "do_anonymous_page: map the zero page")
         }
         return .ok(["waited": 0])

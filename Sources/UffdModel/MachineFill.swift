@@ -298,7 +298,10 @@ extension Machine {
                     t("mfill_atomic_pte_zeropage: PTE not none (markers included) → -EEXIST")
                     return -Errno.EEXIST.code
                 }
-                return install(mi, page, inCache: false, anon: true, wp: wp, site: "mfill_atomic_pte_zeropage", wantInode: nil)
+                let r = install(mi, page, inCache: false, anon: true, wp: wp, site: "mfill_atomic_pte_zeropage", wantInode: nil)
+                // mfill_atomic_pte_zeropage() maps my_zero_pfn(): a special PTE without a folio.
+                if r == 0 { world.mappings[mi].ptes[page].zeroPage = true }
+                return r
             }
             let site = design.capabilities == .handlers ? "anon_uffd_ops->alloc_folio" : "mfill_atomic_pte_copy"
             t("\(site) (private mapping → anonymous memory, the page cache is not filled)")

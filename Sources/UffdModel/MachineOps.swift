@@ -153,25 +153,30 @@ extension Machine {
                 err = .ENOENT
                 break
             }
-            if sp.cowShared {
+            if sp.zeroPage {
+                // move_pages_pte(): is_zero_pfn(src) → move_zeropage_pte(). The zero page has no
+                // folio, so the pinned / PageAnonExclusive check below never sees it: after fork it
+                // still moves (measured on 6.18: 0, move=4096).
+                t("move_pages_pte: source maps the zero page → move_zeropage_pte (no folio to check)")
+            } else if sp.cowShared {
                 t("move_pages: src folio not PageAnonExclusive (shared after fork) → -EBUSY")
                 err = .EBUSY
                 break
             }
             lock(.ptl, .write, "double_pt_lock")
             lock(.ptl, .write, "double_pt_lock (spin_lock_nested)", nested: true)
-            lock(.folioLock, .write, "move_pages_pte: folio_trylock", trylock: true)
+            if !sp.zeroPage { lock(.folioLock, .write, "move_pages_pte: folio_trylock", trylock: true) }
             world.mappings[di].ptes[off + k] = sp
             world.mappings[si].ptes[soff + k] = Pte()
             world.mappings[di].anonVMA = true
-            unlock(.folioLock, "move_pages_pte")
+            if !sp.zeroPage { unlock(.folioLock, "move_pages_pte") }
             unlock(.ptl, "double_pt_unlock")
             unlock(.ptl, "double_pt_unlock")
             moved += 1
         }
         let bytes = moved * dst.pageBytes
         if moved > 0 {
-            t("move_pages: moved \(bytes) bytes (folio_move_anon_rmap)")
+            t("move_pages: moved \(bytes) bytes")
             if !words.contains("dontwake") { wakeAddresses(dst.base + off, moved, reason: "UFFDIO_MOVE") }
         }
         if let e = err, moved == 0 { return .fail(e, ["move": -e.code]) }
@@ -234,7 +239,8 @@ extension Machine {
                     t("dup_userfaultfd: \(world.ctxs[ci].name) has no EVENT_FORK: the child's VMAs lose the registration")
                 }
             }
-            for p in 0..<m.pages where m.ptes[p].state == .present && m.ptes[p].anon {
+            // copy_present_pte(): an anonymous folio loses PageAnonExclusive; a zero-page PTE has no folio.
+            for p in 0..<m.pages where m.ptes[p].state == .present && m.ptes[p].anon && !m.ptes[p].zeroPage {
                 world.mappings[mi].ptes[p].cowShared = true
             }
         }
@@ -259,6 +265,13 @@ extension Machine {
         }
         if runs.isEmpty {
             t("mremap: nothing mapped at the old address → -EFAULT")
+            return .fail(.EFAULT)
+        }
+        if !m.mapped[0] {
+            // The old address itself must lie in a VMA: vma_lookup(addr) for a single-VMA move, and
+            // remap_move() ("the first VMA must always span the address range") for the 6.17+
+            // multi-VMA move. A range that starts in a hole moves nothing (measured on 6.18: EFAULT).
+            t("mremap: no VMA at the old start address (the range starts in a hole) → -EFAULT")
             return .fail(.EFAULT)
         }
         lock(.mmapLock, .write, "mremap")

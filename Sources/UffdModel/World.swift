@@ -12,6 +12,10 @@ struct Pte: Sendable, Hashable {
     var anon = false
     /// After fork the anonymous page is shared with the child (not PageAnonExclusive).
     var cowShared = false
+    /// The PTE maps the shared zero page (`is_zero_pfn()`: a read fault on anonymous memory or
+    /// UFFDIO_ZEROPAGE into a private mapping). It has no folio, so fork never makes it
+    /// non-AnonExclusive, and UFFDIO_MOVE moves it with `move_zeropage_pte()`.
+    var zeroPage = false
 }
 
 /// An inode: i_size and which pages are in its page cache.
