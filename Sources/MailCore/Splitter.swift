@@ -110,7 +110,7 @@ enum Splitter {
             }
         }
         let shown = String(decoding: UnsafeBufferPointer(rebasing: b[p..<min(firstEnd, p + 40)]), as: UTF8.self)
-        throw .notMail(offset: p, detail: "not mail: no mbox separator or header at the start (\"\(shown.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : String($0) }.joined())\")")
+        throw .notMail(offset: p, detail: "not mail: no mbox separator or header at the start (\"\(MailboxRendering.sanitise(shown))\")")
     }
 
     /// `Subject line` / `From: Name` / `Date:  Mon Jun 30 2025 - 06:17:33 EST` archive rendering.
