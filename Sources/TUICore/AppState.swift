@@ -19,12 +19,36 @@ public struct NoteView: Sendable, Hashable {
     /// Index into the message's `lines`.
     public var line: Int
     public var text: String
-    public init(messageID: String, message: Int, line: Int, text: String) {
+    /// The id of the session note this view shows (nil for a note typed in this run).
+    public var sessionID: String?
+    public init(messageID: String, message: Int, line: Int, text: String, sessionID: String? = nil) {
         self.messageID = messageID
         self.message = message
         self.line = line
         self.text = text
+        self.sessionID = sessionID
     }
+}
+
+/// A reviewer's manual link from a line (or the comment on it) to a model element.
+public struct ManualLinkView: Sendable, Hashable {
+    public var messageID: String
+    public var message: Int
+    /// Index into the message's `lines`.
+    public var line: Int
+    public var target: LinkTarget
+    /// Why it exists, as shown with the link.
+    public var reason: String
+    public init(messageID: String, message: Int, line: Int, target: LinkTarget, reason: String = ManualLinkView.addedByYou) {
+        self.messageID = messageID
+        self.message = message
+        self.line = line
+        self.target = target
+        self.reason = reason
+    }
+
+    /// The reason given to links made in the TUI.
+    public static let addedByYou = "added by you"
 }
 
 /// Where a note will be attached.
@@ -69,6 +93,10 @@ public enum Overlay: Sendable, Hashable {
     case noteEditor(anchor: LineRef, text: String)
     case searchPrompt(text: String)
     case confirmQuit
+    /// Pick the model element to link the line at `anchor` to (knobs and scenarios, cursor row).
+    case linkPrompt(anchor: LineRef, targets: [LinkTarget], cursor: Int)
+    /// Pick an export format (cursor into `ExportFormat.allCases`).
+    case exportPrompt(cursor: Int)
 }
 
 /// A cursor and scroll offset in a list.
@@ -113,6 +141,8 @@ public struct AppState: Sendable, Equatable {
     public var changed: Set<String> = []
     public var simulating = false
     public var notes: [NoteView] = []
+    /// Manual links made by the reviewer (loaded from the session or added with `L`).
+    public private(set) var manualLinks: [ManualLinkView] = []
     public var overlay: Overlay?
     public var searchQuery = ""
     public var matches: [LineRef] = []
@@ -157,13 +187,67 @@ public struct AppState: Sendable, Equatable {
         return rows
     }
 
+    /// Adds a manual link and shows it on its line (badge, `o`, the model's comment list).
+    /// - Returns: false when the same link exists or the line is not in the review.
+    @discardableResult
+    public mutating func addManualLink(_ link: ManualLinkView) -> Bool {
+        guard review.messages.indices.contains(link.message), !manualLinks.contains(where: { $0.message == link.message
+            && $0.line == link.line && $0.target == link.target }) else { return false }
+        materialize(link.message)
+        guard review.messages[link.message].lines.indices.contains(link.line) else { return false }
+        manualLinks.append(link)
+        applyLinks(at: link.message, line: link.line)
+        return true
+    }
+
+    /// Removes a manual link. - Returns: whether it was there.
+    @discardableResult
+    public mutating func removeManualLink(message m: Int, line: Int, target: LinkTarget) -> Bool {
+        guard let i = manualLinks.firstIndex(where: { $0.message == m && $0.line == line && $0.target == target }) else { return false }
+        manualLinks.remove(at: i)
+        applyLinks(at: m, line: line)
+        return true
+    }
+
+    /// The manual links on a line.
+    public func manualLinks(message m: Int, line: Int) -> [ManualLinkView] {
+        manualLinks.filter { $0.message == m && $0.line == line }
+    }
+
+    mutating func materialize(_ m: Int) {
+        if review.messages[m].deferredBody != nil { review.messages[m] = review.messages[m].materialized() }
+    }
+
+    /// The line that carries the links of line `l`: a comment's header row for any row of that comment.
+    func linkCarrier(message m: Int, line l: Int) -> Int {
+        let lines = review.messages[m].lines
+        guard lines.indices.contains(l), let c = lines[l].comment else { return l }
+        var i = l
+        while i > 0, lines[i].kind != .commentHeader, lines[i - 1].comment == c { i -= 1 }
+        return i
+    }
+
+    /// Re-derives the manual `Link`s shown on a line (and its comment) from `manualLinks`.
+    mutating func applyLinks(at m: Int, line l: Int) {
+        let carrier = linkCarrier(message: m, line: l)
+        let mine = manualLinks.filter { $0.message == m && linkCarrier(message: m, line: $0.line) == carrier }
+            .map { Link(target: $0.target, origin: .manual, matched: "reviewer", reason: $0.reason) }
+        var line = review.messages[m].lines[carrier]
+        line.links = line.links.filter { $0.origin != .manual } + mine
+        review.messages[m].lines[carrier] = line
+        if let c = line.comment, review.comments.indices.contains(c) {
+            review.comments[c].links = review.comments[c].links.filter { $0.origin != .manual } + mine
+        }
+        if message == m { rebuildDocument() }
+    }
+
     /// Rebuilds the patch pane rows for the current message and notes.
     public mutating func rebuildDocument() {
         guard let m = message, review.messages.indices.contains(m) else {
             document = []
             return
         }
-        if review.messages[m].deferredBody != nil { review.messages[m] = review.messages[m].materialized() }
+        materialize(m)
         document = DocumentBuilder.rows(for: review.messages[m], message: m, notes: notes)
     }
 }

@@ -42,7 +42,7 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
     case nextMessage, previousMessage, nextPatch, previousPatch, nextComment, previousComment
     case search, searchNext, searchPrevious
     case focusNext, focusPrevious, activate, followLink
-    case addNote, editNote, export, save, quit, help, redraw
+    case addNote, editNote, link, export, save, quit, help, redraw
     case growPane, shrinkPane, zoomPane
 }
 
@@ -101,7 +101,8 @@ public struct Keymap: Sendable, Equatable {
         KeyBinding([.char("o")], .followLink, "follow link (comment <-> model)", group: "Act"),
         KeyBinding([.char("a")], .addNote, "add note on this line", group: "Act"),
         KeyBinding([.char("e")], .editNote, "write note in $EDITOR", group: "Act"),
-        KeyBinding([.char("x")], .export, "export notes", group: "Act"),
+        KeyBinding([.char("L")], .link, "link/unlink line to a knob or scenario", group: "Act"),
+        KeyBinding([.char("x")], .export, "export notes (reply, markdown, json)", group: "Act"),
         KeyBinding([.char("s")], .save, "save session", group: "Act"),
         KeyBinding([.char("?")], .help, "this help", group: "App"),
         KeyBinding([.ctrl("l")], .redraw, "redraw", group: "App"),

@@ -19,13 +19,18 @@ public enum Action: Sendable, Equatable {
     case report(String)
 }
 
+extension Action {
+    var replacesReview: Bool { if case .loaded = self { return true } else { return false } }
+}
+
 /// Work for the runtime; `reduce` never performs I/O itself.
 public enum Effect: Sendable, Equatable {
     case load(path: String)
     case simulate(DesignChoice)
     case openEditor(LineRef, initial: String)
-    case export(ExportFormat, notes: [NoteView], choice: DesignChoice?)
-    case saveSession(notes: [NoteView], choice: DesignChoice?)
+    case export(ExportFormat, notes: [NoteView], links: [ManualLinkView], choice: DesignChoice?)
+    /// Save the session (also sent by itself after every change to notes or links: autosave).
+    case saveSession(notes: [NoteView], links: [ManualLinkView], choice: DesignChoice?)
     case redraw
     case quit
 }
@@ -37,6 +42,8 @@ public enum Effect: Sendable, Equatable {
 /// - Returns: effects, in order.
 public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
     var effects: [Effect] = []
+    let notesBefore = state.notes.count
+    let linksBefore = state.manualLinks
     switch action {
     case .input(.resize(let size)):
         state.size = size
@@ -83,6 +90,11 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
     case .report(let message):
         state.status = message
     }
+    // Autosave: a note or link the reviewer made is written at once, never only kept in memory.
+    if !action.replacesReview, state.notes.count != notesBefore || state.manualLinks != linksBefore,
+       !effects.contains(where: { if case .saveSession = $0 { return true } else { return false } }) {
+        effects.append(state.saveEffect)
+    }
     state.fixScroll()
     return effects
 }
@@ -123,8 +135,10 @@ extension AppState {
         case .editNote:
             if let a = currentAnchor { return [.openEditor(a, initial: "")] }
             status = "no line to note"
-        case .export: return [.export(exportFormat, notes: notes, choice: snapshot?.choice)]
-        case .save: return [.saveSession(notes: notes, choice: snapshot?.choice)]
+        case .link: return startLink()
+        case .export:
+            overlay = .exportPrompt(cursor: ExportFormat.allCases.firstIndex(of: exportFormat) ?? 0)
+        case .save: return [saveEffect]
         case .quit:
             if unsaved {
                 overlay = .confirmQuit
@@ -403,6 +417,55 @@ extension AppState {
         }
     }
 
+    var saveEffect: Effect { .saveSession(notes: notes, links: manualLinks, choice: snapshot?.choice) }
+
+    // MARK: manual links
+
+    /// The knobs and scenarios a line can be linked to, in model order.
+    var linkTargets: [LinkTarget] {
+        guard let s = snapshot else { return [] }
+        return s.knobs.map { LinkTarget(kind: .knob, id: $0.id) } + s.scenarios.map { LinkTarget(kind: .scenario, id: $0.id) }
+    }
+
+    /// The knob or scenario under the model pane's cursor.
+    var focusedModelTarget: LinkTarget? {
+        guard let snap = snapshot, modelRows.indices.contains(modelPosition.cursor) else { return nil }
+        switch modelRows[modelPosition.cursor] {
+        case .knob(let i): return LinkTarget(kind: .knob, id: snap.knobs[i].id)
+        case .scenario(let i): return LinkTarget(kind: .scenario, id: snap.scenarios[i].id)
+        default: return nil
+        }
+    }
+
+    /// `L`: from the model pane, toggles the link between the patch line and the focused knob or
+    /// scenario; elsewhere asks for the target (cursor on the focused model element).
+    mutating func startLink() -> [Effect] {
+        guard let anchor = currentAnchor else { status = "no line to link"; return [] }
+        let targets = linkTargets
+        guard !targets.isEmpty else { status = "model not available: nothing to link to"; return [] }
+        if focus == .model, let t = focusedModelTarget {
+            toggleLink(anchor, t)
+            return []
+        }
+        let cursor = focusedModelTarget.flatMap { targets.firstIndex(of: $0) } ?? 0
+        overlay = .linkPrompt(anchor: anchor, targets: targets, cursor: cursor)
+        return []
+    }
+
+    /// Adds the manual link, or removes it when it exists.
+    mutating func toggleLink(_ anchor: LineRef, _ target: LinkTarget) {
+        let carrier = linkCarrier(message: anchor.message, line: anchor.line)
+        if let existing = manualLinks.first(where: { $0.message == anchor.message && $0.target == target
+            && linkCarrier(message: anchor.message, line: $0.line) == carrier }) {
+            removeManualLink(message: existing.message, line: existing.line, target: target)
+            status = "removed your link to \(target)"
+        } else {
+            let id = review.messages[anchor.message].messageID
+            addManualLink(ManualLinkView(messageID: id, message: anchor.message, line: carrier, target: target))
+            status = "linked to \(target) (added by you)"
+        }
+    }
+
     // MARK: overlays
 
     mutating func overlayKey(_ key: Key) -> [Effect] {
@@ -443,6 +506,35 @@ extension AppState {
             case .char(let c): overlay = .searchPrompt(text: text + String(c))
             default: break
             }
+        case .linkPrompt(let anchor, let targets, let cursor):
+            switch key {
+            case .char("j"), .down: overlay = .linkPrompt(anchor: anchor, targets: targets, cursor: min(targets.count - 1, cursor + 1))
+            case .char("k"), .up: overlay = .linkPrompt(anchor: anchor, targets: targets, cursor: max(0, cursor - 1))
+            case .enter, .char(" "), .char("L"):
+                overlay = nil
+                if targets.indices.contains(cursor) { toggleLink(anchor, targets[cursor]) }
+            case .escape, .char("q"): overlay = nil; status = "link cancelled"
+            default: break
+            }
+        case .exportPrompt(let cursor):
+            let formats = ExportFormat.allCases
+            var pick: ExportFormat?
+            switch key {
+            case .down, .tab: overlay = .exportPrompt(cursor: min(formats.count - 1, cursor + 1))
+            case .up, .backTab: overlay = .exportPrompt(cursor: max(0, cursor - 1))
+            case .enter, .char(" "): pick = formats.indices.contains(cursor) ? formats[cursor] : nil
+            case .char("r"): pick = .reply
+            case .char("m"): pick = .markdown
+            case .char("j"): pick = .json
+            case .escape, .char("q"): overlay = nil; status = "export cancelled"
+            default: break
+            }
+            if let pick {
+                overlay = nil
+                exportFormat = pick
+                status = "exporting \(pick.rawValue)…"
+                return [.export(pick, notes: notes, links: manualLinks, choice: snapshot?.choice)]
+            }
         case .confirmQuit:
             switch key {
             case .char("y"), .char("q"), .char("Y"):
@@ -450,7 +542,7 @@ extension AppState {
                 running = false
                 return [.quit]
             case .char("s"):
-                return [.saveSession(notes: notes, choice: snapshot?.choice)]
+                return [saveEffect]
             default:
                 overlay = nil
                 status = "quit cancelled"

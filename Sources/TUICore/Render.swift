@@ -213,6 +213,28 @@ enum Renderer {
             box("Quit?", lines, cursor: nil, scroll: 0, width: 66, height: 4, &screen)
         case .searchPrompt:
             break
+        case .linkPrompt(let anchor, let targets, let cursor):
+            let mine = Set(state.manualLinks.filter { $0.message == anchor.message
+                && state.linkCarrier(message: anchor.message, line: $0.line) == state.linkCarrier(message: anchor.message, line: anchor.line) }
+                .map(\.target))
+            let lines = targets.map { t -> CellLine in
+                let title = state.snapshot.flatMap { s in
+                    t.kind == .knob ? s.knobs.first { $0.id == t.id }?.title : s.scenarios.first { $0.id == t.id }?.title
+                } ?? ""
+                let mark = mine.contains(t) ? "✓ " : "  "
+                return CellLine([Span(mark, .fg(.green, .bold)), Span(t.badge + "  "), Span(Sanitizer.clean(title), .dim)])
+            }
+            box("Link this line to (Enter link/unlink ✓, Esc close)", lines, cursor: cursor, scroll: 0,
+                width: max(40, cols * 2 / 3), height: lines.count + 2, &screen)
+        case .exportPrompt(let cursor):
+            let lines = ExportFormat.allCases.map { f -> CellLine in
+                switch f {
+                case .reply: return CellLine("r  reply mails (mbox, one per patch with notes)")
+                case .markdown: return CellLine("m  markdown report")
+                case .json: return CellLine("j  JSON (notes, anchors, evidence; importable)")
+                }
+            }
+            box("Export notes as (Enter or letter, Esc cancel)", lines, cursor: cursor, scroll: 0, width: 60, height: lines.count + 2, &screen)
         }
     }
 }

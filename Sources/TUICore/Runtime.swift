@@ -21,17 +21,21 @@ public struct AppEnvironment: Sendable {
     public var simulate: @Sendable (DesignChoice) -> ModelSnapshot?
     /// Runs `$EDITOR` on a temporary file holding `initial`; nil when cancelled or failed.
     public var editText: @Sendable (String) -> String?
-    /// Exports notes; returns a one-line message for the status line.
-    public var export: @Sendable (ExportFormat, [NoteView], DesignChoice?) -> String
-    /// Saves the session; returns success and a message.
-    public var save: @Sendable ([NoteView], DesignChoice?) -> (Bool, String)
+    /// Exports notes and links; returns a one-line message for the status line (the path written).
+    public var export: @Sendable (ExportFormat, [NoteView], [ManualLinkView], DesignChoice?) -> String
+    /// Saves the session (notes, manual links, design); returns success and a message.
+    public var save: @Sendable ([NoteView], [ManualLinkView], DesignChoice?) -> (Bool, String)
     /// Loads another input.
     public var load: @Sendable (String) -> ReviewView?
 
     public init(simulate: @escaping @Sendable (DesignChoice) -> ModelSnapshot? = { _ in nil },
                 editText: @escaping @Sendable (String) -> String? = { _ in nil },
-                export: @escaping @Sendable (ExportFormat, [NoteView], DesignChoice?) -> String = { _, _, _ in "export is not available" },
-                save: @escaping @Sendable ([NoteView], DesignChoice?) -> (Bool, String) = { _, _ in (false, "no session file (--session FILE)") },
+                export: @escaping @Sendable (ExportFormat, [NoteView], [ManualLinkView], DesignChoice?) -> String = { _, _, _, _ in
+                    "export is not available"
+                },
+                save: @escaping @Sendable ([NoteView], [ManualLinkView], DesignChoice?) -> (Bool, String) = { _, _, _ in
+                    (false, "no session file (--session FILE)")
+                },
                 load: @escaping @Sendable (String) -> ReviewView? = { _ in nil }) {
         self.simulate = simulate
         self.editText = editText
@@ -57,10 +61,10 @@ public enum AppRuntime {
                 result = environment.editText(initial)
             }
             return [.editorFinished(anchor, result)]
-        case .export(let format, let notes, let choice):
-            return [.report(environment.export(format, notes, choice))]
-        case .saveSession(let notes, let choice):
-            let (ok, message) = environment.save(notes, choice)
+        case .export(let format, let notes, let links, let choice):
+            return [.report(environment.export(format, notes, links, choice))]
+        case .saveSession(let notes, let links, let choice):
+            let (ok, message) = environment.save(notes, links, choice)
             return [.saved(ok: ok, message: message)]
         case .load(let path):
             if let r = environment.load(path) { return [.loaded(r)] }
@@ -96,5 +100,20 @@ public enum AppRuntime {
             dispatch(.input(event), &state, terminal: terminal, environment: environment)
         }
         return state
+    }
+}
+
+extension AppEnvironment {
+    /// An environment whose saves and exports go through a `SessionKeeper` (one session, one store).
+    public static func keeping(_ keeper: SessionKeeper, simulate: @escaping @Sendable (DesignChoice) -> ModelSnapshot? = { _ in nil },
+                               editText: @escaping @Sendable (String) -> String? = { _ in nil },
+                               exporter: SessionKeeper.Exporter? = nil) -> AppEnvironment {
+        AppEnvironment(
+            simulate: simulate, editText: editText,
+            export: { format, notes, links, choice in
+                guard let exporter else { return "export is not available" }
+                return keeper.export(format, notes: notes, links: links, choice: choice, using: exporter)
+            },
+            save: { notes, links, choice in keeper.save(notes: notes, links: links, choice: choice) })
     }
 }

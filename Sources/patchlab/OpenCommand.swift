@@ -72,26 +72,24 @@ struct OpenCommand: ParsableCommand {
         }
         let review = Review(mailbox: mailbox)
 
-        // Session: load what exists (refusing newer formats), keep it as the base for saving.
+        // Session: open it through the one store kept for the whole run (re-attaching notes, also
+        // to patches rebuilt from quotes), refusing newer formats.
         let identity = InputIdentity(source: path, messages: mailbox.messages)
         let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         let sessionURL = session.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
             ?? Session.defaultURL(seriesSubject: identity.seriesSubject, workingDirectory: cwd)
-        var store = SessionStore(url: sessionURL)
-        var base = Session(input: identity)
-        var loadMessage: String?
+        let title = URL(fileURLWithPath: path).lastPathComponent
+        // Manual links are applied by the TUI state (so they can be added and removed there).
+        let view = ReviewViewBuilder.build(mailbox: mailbox, review: review, manualLinks: [:], title: title)
+        let keeper: SessionKeeper
+        let opened: OpenedSession
         do {
-            switch try store.load() {
-            case .missing: break
-            case .loaded(let s): base = s.reattached(to: mailbox.messages, source: path).0
-            case .movedAside(let movedTo, let reason): loadMessage = "session unreadable (\(reason)); moved aside to \(movedTo)"
-            }
+            (keeper, opened) = try SessionKeeper.open(SessionStore(url: sessionURL), messages: mailbox.messages, review: review,
+                                                      view: view, identity: identity)
         } catch {
             throw Failure(message: "\(error)")
         }
-
-        let title = URL(fileURLWithPath: path).lastPathComponent
-        let view = ReviewViewBuilder.build(mailbox: mailbox, review: review, manualLinks: SessionBridge.manualLinks(base), title: title)
+        let base = opened.session
         let choice = DesignChoice(preset: base.design.flatMap { $0.split(separator: ",").first.map(String.init) } ?? design)
         let engine = ModelEngine()
         let snapshot = engine.snapshot(choice)
@@ -99,31 +97,17 @@ struct OpenCommand: ParsableCommand {
         let terminal: CursesTerminal
         do { terminal = try CursesTerminal() } catch { throw Failure(message: "\(error)") }
         var state = AppState(review: view, size: terminal.size, snapshot: snapshot)
-        state.notes = SessionBridge.notes(from: base, view: view, review: review)
-        state.rebuildDocument()
-        state.status = loadMessage ?? "\(title): \(mailbox.messages.count) messages, \(view.comments.count) comments"
-            + (state.notes.isEmpty ? "" : ", \(state.notes.count) notes") + " — ? for help"
+        let hidden = state.adopt(keeper)
+        let summary = "\(title): \(mailbox.messages.count) messages, \(view.comments.count) comments"
+            + (state.notes.isEmpty ? "" : ", \(state.notes.count) notes")
+            + (hidden > 0 ? " (\(hidden) more kept in the session, not shown here)" : "") + " — ? for help"
+        state.status = opened.notices.isEmpty ? summary : opened.notices.joined(separator: "; ")
 
-        let baseSession = base
         let messages = mailbox.messages
-        let env = AppEnvironment(
-            simulate: { engine.snapshot($0) },
-            editText: { Self.runEditor($0) },
-            export: { format, notes, choice in
-                Self.export(format, session: SessionBridge.session(notes: notes, design: choice.map(ModelEngine.spec), view: view,
-                                                                 review: review, base: baseSession),
-                            messages: messages, directory: sessionURL.deletingLastPathComponent())
-            },
-            save: { notes, choice in
-                var st = SessionStore(url: sessionURL)
-                let s = SessionBridge.session(notes: notes, design: choice.map(ModelEngine.spec), view: view, review: review, base: baseSession)
-                do {
-                    _ = try st.save(s)
-                    return (true, "saved \(notes.count) notes to \(sessionURL.path)")
-                } catch {
-                    return (false, "save failed: \(error)")
-                }
-            })
+        let directory = sessionURL.deletingLastPathComponent()
+        let env = AppEnvironment.keeping(
+            keeper, simulate: { engine.snapshot($0) }, editText: { Self.runEditor($0) },
+            exporter: { format, session in Self.export(format, session: session, messages: messages, directory: directory) })
         _ = AppRuntime.run(state, terminal: terminal, environment: env)
         terminal.close()
     }
@@ -144,43 +128,11 @@ struct OpenCommand: ParsableCommand {
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Writes an export next to the session file; returns a status line.
+    /// Writes an export next to the session file (see `ExportFiles.export`); the reply sender
+    /// comes from `git config user.name`/`user.email`.
     static func export(_ format: ExportFormat, session: Session, messages: [Message], directory: URL) -> String {
-        let slug = SeriesInfo.slug(session.input.seriesSubject)
-        let data: Data
-        let name: String
-        switch format {
-        case .markdown:
-            data = Data(MarkdownReport.render(session: session, messages: messages).utf8)
-            name = "\(slug)-notes.md"
-        case .json:
-            guard let d = try? NotesJSON(session: session, messages: messages).encoded() else { return "export failed: cannot encode JSON" }
-            data = d
-            name = "\(slug)-notes.json"
-        case .reply:
-            let name = ExportCommand.gitConfig("user.name") ?? ""
-            guard let email = ExportCommand.gitConfig("user.email") else {
-                return "reply export needs git config user.email (or use `patchlab export --from`)"
-            }
-            let now = Date()
-            let export = ReplyExporter.export(session: session, messages: messages,
-                                              options: ReplyOptions(from: Address(name: name, email: email), now: now))
-            let url = directory.appendingPathComponent("\(slug)-reply.mbox")
-            do {
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-                try Data(export.mbox(now: now).utf8).write(to: url, options: .atomic)
-            } catch {
-                return "export failed: \(error.localizedDescription)"
-            }
-            return "exported \(export.mails.count) reply mail(s) to \(url.path)"
+        ExportFiles.export(format, session: session, messages: messages, directory: directory) {
+            ExportCommand.gitConfig("user.email").map { Address(name: ExportCommand.gitConfig("user.name") ?? "", email: $0) }
         }
-        let url = directory.appendingPathComponent(name)
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try data.write(to: url, options: .atomic)
-        } catch {
-            return "export failed: \(error.localizedDescription)"
-        }
-        return "exported \(session.notes.count) notes to \(url.path)"
     }
 }

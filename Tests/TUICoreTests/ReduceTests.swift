@@ -121,7 +121,7 @@ import Testing
         state.unsaved = true
         _ = send(&state, .command(.quit))
         let effects = send(&state, .input(.key(.char("s"))))
-        #expect(effects == [.saveSession(notes: [], choice: Fixture.snapshot().choice)])
+        #expect(effects == [.saveSession(notes: [], links: [], choice: Fixture.snapshot().choice)])
         #expect(send(&state, .saved(ok: true, message: "saved")) == [.quit])
         #expect(state.running == false)
         #expect(state.unsaved == false)
