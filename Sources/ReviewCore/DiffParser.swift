@@ -6,17 +6,31 @@ public enum TextLines {
     /// The lines of `text` without their LF. A final LF does not start an empty last line.
     public static func split(_ text: String) -> [Substring] {
         var out: [Substring] = []
-        let u = text.utf8
-        var start = u.startIndex
-        var i = u.startIndex
-        while i != u.endIndex {
-            if u[i] == 0x0A {
-                out.append(Substring(text[start..<i]))
-                start = u.index(after: i)
+        // Newline offsets found with memchr on the contiguous UTF-8, then sliced through the
+        // UTF-8 view (O(1) offsets on native strings; a newline byte always ends a scalar).
+        var s = text
+        let ends: [Int] = s.withUTF8 { buf -> [Int] in
+            guard let base = buf.baseAddress else { return [] }
+            var found: [Int] = []
+            var from = 0
+            while from < buf.count, let hit = memchr(base + from, 0x0A, buf.count - from) {
+                let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                found.append(at)
+                from = at + 1
             }
-            i = u.index(after: i)
+            return found
         }
-        if start != u.endIndex { out.append(Substring(text[start..<u.endIndex])) }
+        let u = s.utf8
+        out.reserveCapacity(ends.count + 1)
+        var start = u.startIndex
+        var startOffset = 0
+        for e in ends {
+            let end = u.index(start, offsetBy: e - startOffset)
+            out.append(Substring(u[start..<end]))
+            start = u.index(after: end)
+            startOffset = e + 1
+        }
+        if start != u.endIndex { out.append(Substring(u[start..<u.endIndex])) }
         return out
     }
 

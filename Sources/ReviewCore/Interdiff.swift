@@ -107,8 +107,18 @@ public enum InterdiffBuilder {
     /// A hash of a line's kind and whitespace-normalised text, computed without allocating.
     /// - Returns: the key and the number of non-blank bytes.
     static func lineKey(_ l: DiffLine) -> (key: Int, length: Int) {
-        var h = Hasher()
-        h.combine(l.kind)
+        // 64-bit FNV-1a over the kind and the whitespace-collapsed bytes: one multiply per byte
+        // instead of a SipHash round (`Hasher`), same key for the same normalised line.
+        var h: UInt64 = 0xcbf29ce484222325
+        @inline(__always) func mix(_ b: UInt8) {
+            h = (h ^ UInt64(b)) &* 0x100000001b3
+        }
+        switch l.kind {
+        case .context: mix(1)
+        case .added: mix(2)
+        case .removed: mix(3)
+        case .noNewline: mix(4)
+        }
         var pending = false
         var length = 0
         for b in l.text.utf8 {
@@ -116,12 +126,12 @@ public enum InterdiffBuilder {
                 pending = length > 0
                 continue
             }
-            if pending { h.combine(UInt8(0x20)) }
+            if pending { mix(0x20) }
             pending = false
             length += 1
-            h.combine(b)
+            mix(b)
         }
-        return (h.finalize(), length)
+        return (Int(truncatingIfNeeded: h), length)
     }
 
     /// The hunk's lines as keys (whitespace normalised, positions ignored).
