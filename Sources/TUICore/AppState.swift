@@ -148,6 +148,8 @@ public struct AppState: Sendable, Equatable {
     public var matches: [LineRef] = []
     public var unsaved = false
     public var status = ""
+    /// The status line of the edit an autosave was started for (shown with the save's outcome).
+    var autosaveStatus: String?
     public var colors = true
     public var running = true
     public var exportFormat: ExportFormat = .markdown

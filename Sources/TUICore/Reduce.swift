@@ -81,7 +81,9 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         }
     case .saved(let ok, let message):
         if ok { state.unsaved = false }
-        state.status = message
+        // An autosave adds its outcome to what the edit said instead of hiding it.
+        state.status = state.autosaveStatus.map { $0 + " — " + message } ?? message
+        state.autosaveStatus = nil
         if ok, case .confirmQuit? = state.overlay {
             state.overlay = nil
             state.running = false
@@ -94,6 +96,7 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
     if !action.replacesReview, state.notes.count != notesBefore || state.manualLinks != linksBefore,
        !effects.contains(where: { if case .saveSession = $0 { return true } else { return false } }) {
         effects.append(state.saveEffect)
+        state.autosaveStatus = state.status
     }
     state.fixScroll()
     return effects
@@ -248,7 +251,7 @@ extension AppState {
             let noteIndex = notes.count - 1
             if let row = document.lastIndex(where: { $0.note == noteIndex }) { patch.cursor = row }
         }
-        status = "note added (\(notes.count) total, unsaved)"
+        status = "note added (\(notes.count) total)"
     }
 
     // MARK: search
