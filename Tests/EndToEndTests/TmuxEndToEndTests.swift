@@ -123,4 +123,61 @@ struct TmuxSession {
         for _ in 0..<50 where tmux.alive { usleep(100_000) }
         #expect(!tmux.alive, "patchlab did not exit")
     }
+
+    /// A typed note is autosaved at once, a manual link and an export are made, and after a
+    /// restart both the note and the link are back.
+    @Test(.enabled(if: E2E.ready, "needs tmux on PATH, the demo in reviews/ and a built patchlab (.build/debug/patchlab or PATCHLAB_BIN)"))
+    func noteLinkExportSurviveARestart() throws {
+        let scratch = try ScratchDirectory("patchlab-e2e")
+        defer { scratch.remove() }
+        let session = scratch.file("session.json")
+        let cmd = "cd '\(scratch.url.path)' && exec '\(E2E.binary.path)' '\(E2E.demo.path)' --session '\(session.path)'"
+        func statusLine(_ s: [String]) -> String { s.last { !$0.isEmpty } ?? "" }
+
+        let first = TmuxSession()
+        defer { first.kill() }
+        try first.start(cmd)
+        try first.waitFor("the first frame") { $0.contains { $0.contains("Thread (") } }
+        try first.keys("]")
+        try first.keys(".")
+        try first.waitFor("a comment") { statusLine($0).contains("comment by") }
+        try first.keys("a")
+        try first.keys("-l", "e2e note survives")
+        try first.keys("Enter")
+        try first.waitFor("the autosave") { statusLine($0).contains("saved 1 note") }
+        #expect(FileManager.default.fileExists(atPath: session.path))
+
+        try first.keys("L")
+        try first.waitFor("the link prompt") { $0.contains { $0.contains("Link this line to") } }
+        try first.keys("Enter")
+        try first.waitFor("the link saved") { statusLine($0).contains("(added by you)") && statusLine($0).contains("saved") }
+
+        try first.keys("x")
+        try first.waitFor("the export prompt") { $0.contains { $0.contains("Export notes as") } }
+        try first.keys("m")
+        let exported = try first.waitFor("the export") { statusLine($0).contains("exported 1 note to ") }
+        #expect(statusLine(exported).contains(scratch.url.lastPathComponent))
+        let names = try FileManager.default.contentsOfDirectory(atPath: scratch.url.path)
+        #expect(names.contains { $0.hasSuffix("-notes.md") }, "\(names)")
+
+        // Nothing is unsaved: q quits at once.
+        try first.keys("q")
+        for _ in 0..<50 where first.alive { usleep(100_000) }
+        #expect(!first.alive, "patchlab did not exit on q with everything saved")
+
+        let second = TmuxSession()
+        defer { second.kill() }
+        try second.start(cmd)
+        let opened = try second.waitFor("the first frame") { $0.contains { $0.contains("Thread (") } }
+        #expect(statusLine(opened).contains("1 notes"), "\(statusLine(opened))")
+        try second.keys("]")
+        try second.keys(".")
+        try second.waitFor("the note back under its comment") { $0.contains { $0.contains("e2e note survives") } }
+        try second.keys("L")
+        try second.waitFor("the link still there") { $0.contains { $0.contains("✓ ") } }
+        try second.keys("Escape")
+        try second.keys("q")
+        for _ in 0..<50 where second.alive { usleep(100_000) }
+        #expect(!second.alive)
+    }
 }
