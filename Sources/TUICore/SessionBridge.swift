@@ -134,14 +134,19 @@ public final class SessionKeeper: @unchecked Sendable {
         view.messages[m] = view.messages[m].materialized()
     }
 
-    private func materializeAll() {
-        for m in view.messages.indices where view.messages[m].deferredBody != nil { view.messages[m] = view.messages[m].materialized() }
+    /// Splits into lines only the messages the session's anchors name (first frame stays cheap).
+    private func materializeAnchored() {
+        var ids = Set(base.notes.compactMap(\.anchor.messageId))
+        ids.formUnion(base.links.compactMap(\.anchor.messageId))
+        for m in view.messages.indices where view.messages[m].deferredBody != nil && ids.contains(view.messages[m].messageID) {
+            view.messages[m] = view.messages[m].materialized()
+        }
     }
 
     /// The session's notes the view can place, each carrying its session note id.
     public func placedNotes() -> [NoteView] {
         lock.withLock {
-            materializeAll()
+            materializeAnchored()
             var out: [NoteView] = []
             for n in base.notes {
                 guard let ref = SessionBridge.place(n.anchor, view: view, review: review) else { continue }
@@ -156,7 +161,7 @@ public final class SessionKeeper: @unchecked Sendable {
     /// The session's manual links the view can place (to a knob or scenario).
     public func placedLinks() -> [ManualLinkView] {
         lock.withLock {
-            materializeAll()
+            materializeAnchored()
             var out: [ManualLinkView] = []
             for l in base.links {
                 guard let target = LinkTarget(parsing: l.target),
