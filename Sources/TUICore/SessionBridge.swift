@@ -318,3 +318,18 @@ extension AppState {
         return keeper.session.notes.count - notes.count
     }
 }
+
+extension DesignChoice {
+    /// The choice a session's design spec names (`P2,ops_lookup=get_uffd_ops`, as `ModelEngine.spec`
+    /// writes it); nil for an empty spec.
+    public init?(spec: String) {
+        let parts = spec.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let preset = parts.first, !preset.isEmpty else { return nil }
+        var overrides: [String: String] = [:]
+        for p in parts.dropFirst() {
+            let kv = p.split(separator: "=", maxSplits: 1).map(String.init)
+            if kv.count == 2 { overrides[kv[0]] = kv[1] }
+        }
+        self.init(preset: preset, overrides: overrides)
+    }
+}

@@ -90,7 +90,8 @@ struct OpenCommand: ParsableCommand {
             throw Failure(message: "\(error)")
         }
         let base = opened.session
-        let choice = DesignChoice(preset: base.design.flatMap { $0.split(separator: ",").first.map(String.init) } ?? design)
+        // The session's design (with its knob overrides) wins over --design.
+        let choice = base.design.flatMap(DesignChoice.init(spec:)) ?? DesignChoice(preset: design)
         let engine = ModelEngine()
         let snapshot = engine.snapshot(choice)
 

@@ -254,6 +254,20 @@ struct Run {
     }
 }
 
+@Suite struct DesignSpecTests {
+    @Test(arguments: [DesignChoice(preset: "P2"), DesignChoice(preset: "P2", overrides: ["ops_lookup": "get_uffd_ops"])])
+    func aSavedDesignReadsBackAsTheSameChoice(_ choice: DesignChoice) throws {
+        let spec = ModelEngine.spec(choice)
+        let back = try #require(DesignChoice(spec: spec), "\(spec)")
+        #expect(ModelEngine.spec(back) == spec)
+        #expect(back.overrides == choice.overrides)
+    }
+
+    @Test func anEmptySpecIsNoChoice() {
+        #expect(DesignChoice(spec: "") == nil)
+    }
+}
+
 extension SessionStore {
     /// The session on disk (nil when there is none).
     func loadedSession() throws -> Session? {
