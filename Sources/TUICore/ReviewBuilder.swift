@@ -18,7 +18,39 @@ public enum ReviewViewBuilder {
     /// `2025-06-30 10:29` in UTC, or the raw text when the date was unparseable.
     static func format(_ date: Date?, raw: String = "") -> String {
         guard let date else { return Sanitizer.clean(raw) }
-        return dateFormatter.string(from: date)
+        return civilUTC(date) ?? dateFormatter.string(from: date)
+    }
+
+    /// `yyyy-MM-dd HH:mm` in UTC by integer arithmetic (proleptic Gregorian days from the
+    /// epoch); nil outside 1970...9999, where the formatter's calendar rules are left to decide.
+    static func civilUTC(_ date: Date) -> String? {
+        let t = date.timeIntervalSince1970
+        guard t >= 0, t < 253_402_300_800 else { return nil }
+        let secs = Int(t.rounded(.down))
+        let days = secs / 86_400
+        let minuteOfDay = (secs % 86_400) / 60
+        // Days to civil date (era-based, March-first years).
+        let z = days + 719_468
+        let era = z / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(16)
+        func put(_ n: Int, _ width: Int) {
+            var digits = [UInt8](repeating: 0x30, count: width)
+            var v = n
+            var i = width - 1
+            while i >= 0 { digits[i] = UInt8(0x30 + v % 10); v /= 10; i -= 1 }
+            bytes += digits
+        }
+        put(year, 4); bytes.append(0x2D); put(month, 2); bytes.append(0x2D); put(day, 2)
+        bytes.append(0x20); put(minuteOfDay / 60, 2); bytes.append(0x3A); put(minuteOfDay % 60, 2)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func name(_ a: Address) -> String {
@@ -91,6 +123,34 @@ public enum ReviewViewBuilder {
     }
 
 
+    /// The first non-blank line of `text`, trimmed and sanitised (a comment's one-line summary).
+    static func summary(_ text: String) -> String {
+        // Byte scan for the common case (LF lines, ASCII blanks at both ends of the chosen line);
+        // anything else (CR, non-ASCII at a line's edge) takes Foundation's Unicode trim.
+        if !text.utf8.contains(0x0D), let fast = text.utf8.withContiguousStorageIfAvailable({ buf -> String? in
+            let n = buf.count
+            var start = 0
+            while start <= n {
+                var end = start
+                while end < n && buf[end] != 0x0A { end += 1 }
+                var a = start, b = end
+                while a < b && (buf[a] == 0x20 || buf[a] == 0x09) { a += 1 }
+                while b > a && (buf[b - 1] == 0x20 || buf[b - 1] == 0x09) { b -= 1 }
+                if a < b {
+                    if buf[a] >= 0x80 || buf[b - 1] >= 0x80 { return nil }
+                    if a == 0 && b == n { return Sanitizer.clean(text) }
+                    return Sanitizer.clean(String(decoding: UnsafeBufferPointer(rebasing: buf[a..<b]), as: UTF8.self))
+                }
+                start = end + 1
+            }
+            return ""
+        }), let s = fast {
+            return s
+        }
+        let first = text.split(separator: "\n").first { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? ""
+        return Sanitizer.clean(String(first.trimmingCharacters(in: .whitespaces)))
+    }
+
     private struct Builder {
         let mailbox: Mailbox
         let review: Review
@@ -147,14 +207,28 @@ public enum ReviewViewBuilder {
         }
 
         func summary(_ text: String) -> String {
-            let first = text.split(separator: "\n").first { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? ""
-            return Sanitizer.clean(String(first.trimmingCharacters(in: .whitespaces)))
+            ReviewViewBuilder.summary(text)
         }
 
-        func links(for c: Comment) -> [Link] {
-            var out = linker.links(in: c.text)
+        /// Links found in a comment's text and in its quoted text, by text: replies often repeat
+        /// the same quote (and short texts such as "Thanks"), so each distinct text is linked once.
+        var textLinks: [String: [Link]] = [:]
+        var quoteLinks: [String: [Link]] = [:]
+
+        mutating func links(for c: Comment) -> [Link] {
+            var out: [Link]
+            if let cached = textLinks[c.text] { out = cached } else {
+                out = linker.links(in: c.text)
+                textLinks[c.text] = out
+            }
             var seen = Set(out.map(\.target))
-            for l in linker.links(in: c.quoted.joined(separator: "\n"), phrases: false) where seen.insert(l.target).inserted {
+            let quoted = c.quoted.joined(separator: "\n")
+            let inQuote: [Link]
+            if let cached = quoteLinks[quoted] { inQuote = cached } else {
+                inQuote = linker.links(in: quoted, phrases: false)
+                quoteLinks[quoted] = inQuote
+            }
+            for l in inQuote where seen.insert(l.target).inserted {
                 var q = l
                 q.reason = "in the quoted text: " + l.reason
                 out.append(q)
