@@ -57,7 +57,11 @@ public enum ReviewBuilder {
                     kind = .cover
                     mail = pm
                 }
-            } else if lines.contains(where: { $0.hasPrefix("diff --git ") || $0.hasPrefix("@@ -") }) {
+            } else if lines.contains(where: { l in
+                // First-byte check before the (Unicode-aware) prefix tests: same answer, most lines skip both.
+                guard let b = l.utf8.first, b == 0x64 || b == 0x40 else { return false }
+                return l.hasPrefix("diff --git ") || l.hasPrefix("@@ -")
+            }) {
                 // A reply that carries a patch the git way (in-body `From:`/`Subject:` or a scissors
                 // line before an unquoted diff) is a patch; any other reply with a diff is a comment.
                 let pm = PatchMail(lines: lines, messageId: m.messageId)
