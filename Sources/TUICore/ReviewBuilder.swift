@@ -25,8 +25,8 @@ public enum ReviewViewBuilder {
     /// epoch); nil outside 1970...9999, where the formatter's calendar rules are left to decide.
     static func civilUTC(_ date: Date) -> String? {
         let t = date.timeIntervalSince1970
-        guard t >= 0, t < 253_402_300_800 else { return nil }
-        let secs = Int(t.rounded(.down))
+        guard t >= 0, t < 253_402_300_799 else { return nil }
+        let secs = Int((t * 1000).rounded()) / 1000  // nearest millisecond first, as the formatter does
         let days = secs / 86_400
         let minuteOfDay = (secs % 86_400) / 60
         // Days to civil date (era-based, March-first years).
@@ -42,11 +42,9 @@ public enum ReviewViewBuilder {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(16)
         func put(_ n: Int, _ width: Int) {
-            var digits = [UInt8](repeating: 0x30, count: width)
-            var v = n
-            var i = width - 1
-            while i >= 0 { digits[i] = UInt8(0x30 + v % 10); v /= 10; i -= 1 }
-            bytes += digits
+            var div = 1
+            for _ in 1..<width { div *= 10 }
+            while div > 0 { bytes.append(UInt8(0x30 + (n / div) % 10)); div /= 10 }
         }
         put(year, 4); bytes.append(0x2D); put(month, 2); bytes.append(0x2D); put(day, 2)
         bytes.append(0x20); put(minuteOfDay / 60, 2); bytes.append(0x3A); put(minuteOfDay % 60, 2)
@@ -213,7 +211,7 @@ public enum ReviewViewBuilder {
         /// Links found in a comment's text and in its quoted text, by text: replies often repeat
         /// the same quote (and short texts such as "Thanks"), so each distinct text is linked once.
         var textLinks: [String: [Link]] = [:]
-        var quoteLinks: [String: [Link]] = [:]
+        var quoteLinks: [[String]: [Link]] = [:]
 
         mutating func links(for c: Comment) -> [Link] {
             var out: [Link]
@@ -222,11 +220,10 @@ public enum ReviewViewBuilder {
                 textLinks[c.text] = out
             }
             var seen = Set(out.map(\.target))
-            let quoted = c.quoted.joined(separator: "\n")
             let inQuote: [Link]
-            if let cached = quoteLinks[quoted] { inQuote = cached } else {
-                inQuote = linker.links(in: quoted, phrases: false)
-                quoteLinks[quoted] = inQuote
+            if let cached = quoteLinks[c.quoted] { inQuote = cached } else {
+                inQuote = linker.links(in: c.quoted.joined(separator: "\n"), phrases: false)
+                quoteLinks[c.quoted] = inQuote
             }
             for l in inQuote where seen.insert(l.target).inserted {
                 var q = l
