@@ -126,35 +126,37 @@ enum Threader {
     /// dates are within three days.
     private static func groupSeries(_ roots: [Container], _ messages: [Message]) -> [Container] {
         struct Key: Hashable { var tags: String; var total: Int; var sender: String }
-        func info(_ c: Container) -> (Key, Int, Message)? {
+        // Candidates carry only the date (not the whole Message): the pairing below is
+        // quadratic per key, and copying a Message costs a retain per field.
+        func info(_ c: Container) -> (Key, Int, Date?)? {
             guard let i = c.index else { return nil }
             let m = messages[i]
             guard m.references.isEmpty, m.inReplyTo == nil, !isReply(m.subject),
                   let pos = seriesPosition(m.subject) else { return nil }
             let sender = (m.from.name.isEmpty ? m.from.email : m.from.name).lowercased()
-            return (Key(tags: pos.tags, total: pos.total, sender: sender), pos.number, m)
+            return (Key(tags: pos.tags, total: pos.total, sender: sender), pos.number, m.date)
         }
-        var heads: [Key: [(Int, Container, Message)]] = [:]
+        var heads: [Key: [(Int, Container, Date?)]] = [:]
         for r in roots {
-            if let (key, n, m) = info(r), n <= 1 { heads[key, default: []].append((n, r, m)) }
+            if let (key, n, date) = info(r), n <= 1 { heads[key, default: []].append((n, r, date)) }
         }
         guard !heads.isEmpty else { return roots }
         var out: [Container] = []
         for r in roots {
-            guard let (key, n, m) = info(r), n >= 1, let candidates = heads[key] else {
+            guard let (key, n, date) = info(r), n >= 1, let candidates = heads[key] else {
                 out.append(r)
                 continue
             }
             let close = candidates.filter { cand in
                 guard cand.1 !== r, cand.0 < n else { return false }
-                guard let a = cand.2.date, let b = m.date else { return true }
+                guard let a = cand.2, let b = date else { return true }
                 return abs(a.timeIntervalSince(b)) <= 3 * 86400
             }
             // Prefer the cover (0) over patch 1, then the nearest in time.
             guard let head = close.min(by: { x, y in
                 if x.0 != y.0 { return x.0 < y.0 }
-                let dx = abs((x.2.date ?? .distantPast).timeIntervalSince(m.date ?? .distantPast))
-                let dy = abs((y.2.date ?? .distantPast).timeIntervalSince(m.date ?? .distantPast))
+                let dx = abs((x.2 ?? .distantPast).timeIntervalSince(date ?? .distantPast))
+                let dy = abs((y.2 ?? .distantPast).timeIntervalSince(date ?? .distantPast))
                 return dx < dy
             }) else {
                 out.append(r)
