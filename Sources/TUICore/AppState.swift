@@ -150,6 +150,10 @@ public struct AppState: Sendable, Equatable {
     public var status = ""
     /// The status line of the edit an autosave was started for (shown with the save's outcome).
     var autosaveStatus: String?
+    /// The note `$EDITOR` is editing (nil: the editor writes a new note).
+    var editingNote: Int?
+    /// The note a first `D` asked to delete; a second `D` on it deletes.
+    var pendingDelete: Int?
     public var colors = true
     public var running = true
     public var exportFormat: ExportFormat = .markdown

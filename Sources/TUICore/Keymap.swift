@@ -42,7 +42,7 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
     case nextMessage, previousMessage, nextPatch, previousPatch, nextComment, previousComment
     case search, searchNext, searchPrevious
     case focusNext, focusPrevious, activate, followLink
-    case addNote, editNote, link, export, save, quit, help, redraw
+    case addNote, editNote, deleteNote, link, export, save, quit, help, redraw
     case growPane, shrinkPane, zoomPane
 }
 
@@ -100,7 +100,8 @@ public struct Keymap: Sendable, Equatable {
         KeyBinding([.enter, .char(" ")], .activate, "open message / toggle knob or preset", group: "Act"),
         KeyBinding([.char("o")], .followLink, "follow link (comment <-> model)", group: "Act"),
         KeyBinding([.char("a")], .addNote, "add note on this line", group: "Act"),
-        KeyBinding([.char("e")], .editNote, "write note in $EDITOR", group: "Act"),
+        KeyBinding([.char("e")], .editNote, "write note in $EDITOR (on a note: edit it)", group: "Act"),
+        KeyBinding([.char("D")], .deleteNote, "delete the note under the cursor (press twice)", group: "Act"),
         KeyBinding([.char("L")], .link, "link/unlink line to a knob or scenario", group: "Act"),
         KeyBinding([.char("x")], .export, "export notes (reply, markdown, json)", group: "Act"),
         KeyBinding([.char("s")], .save, "save session", group: "Act"),

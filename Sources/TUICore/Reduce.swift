@@ -42,8 +42,10 @@ public enum Effect: Sendable, Equatable {
 /// - Returns: effects, in order.
 public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
     var effects: [Effect] = []
-    let notesBefore = state.notes.count
+    let notesBefore = state.notes
     let linksBefore = state.manualLinks
+    let deleteAsked = state.pendingDelete
+    state.pendingDelete = nil
     switch action {
     case .input(.resize(let size)):
         state.size = size
@@ -55,6 +57,7 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         if state.overlay != nil {
             effects = state.overlayKey(key)
         } else if let c = Keymap.standard.command(for: key) {
+            if c == .deleteNote { state.pendingDelete = deleteAsked }
             effects = state.perform(c)
         } else {
             state.status = "\(key): not bound (? for help)"
@@ -74,7 +77,17 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         state.simulating = false
         state.status = "re-simulated \(snap.scenarios.count) scenarios: \(state.changed.count) changed, \(snap.warnings.count) warnings"
     case .editorFinished(let anchor, let text):
-        if let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        let editing = state.editingNote
+        state.editingNote = nil
+        if let ni = editing, state.notes.indices.contains(ni),
+           state.notes[ni].message == anchor.message, state.notes[ni].line == anchor.line {
+            // An edit never deletes: an emptied or cancelled edit keeps the note as it was.
+            if let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, text != state.notes[ni].text {
+                state.editNote(ni, text)
+            } else {
+                state.status = "note unchanged (D deletes a note)"
+            }
+        } else if let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             state.addNote(anchor, text)
         } else {
             state.status = "note cancelled"
@@ -93,7 +106,7 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         state.status = message
     }
     // Autosave: a note or link the reviewer made is written at once, never only kept in memory.
-    if !action.replacesReview, state.notes.count != notesBefore || state.manualLinks != linksBefore,
+    if !action.replacesReview, state.notes != notesBefore || state.manualLinks != linksBefore,
        !effects.contains(where: { if case .saveSession = $0 { return true } else { return false } }) {
         effects.append(state.saveEffect)
         state.autosaveStatus = state.status
@@ -136,8 +149,21 @@ extension AppState {
         case .addNote:
             if let a = currentAnchor { overlay = .noteEditor(anchor: a, text: "") } else { status = "no line to note" }
         case .editNote:
+            if let ni = noteUnderCursor {
+                editingNote = ni
+                return [.openEditor(LineRef(message: notes[ni].message, line: notes[ni].line), initial: notes[ni].text)]
+            }
+            editingNote = nil
             if let a = currentAnchor { return [.openEditor(a, initial: "")] }
             status = "no line to note"
+        case .deleteNote:
+            guard let ni = noteUnderCursor else { status = "no note under the cursor"; break }
+            if pendingDelete == ni {
+                deleteNote(ni)
+            } else {
+                pendingDelete = ni
+                status = "press D again to delete this note"
+            }
         case .link: return startLink()
         case .export:
             overlay = .exportPrompt(cursor: ExportFormat.allCases.firstIndex(of: exportFormat) ?? 0)
@@ -238,6 +264,30 @@ extension AppState {
     var currentAnchor: LineRef? {
         guard let m = message, document.indices.contains(patch.cursor) else { return nil }
         return LineRef(message: m, line: document[patch.cursor].line)
+    }
+
+    /// The note whose rows the patch cursor is on.
+    var noteUnderCursor: Int? {
+        guard focus == .patch, document.indices.contains(patch.cursor),
+              let ni = document[patch.cursor].note, notes.indices.contains(ni) else { return nil }
+        return ni
+    }
+
+    mutating func editNote(_ ni: Int, _ text: String) {
+        notes[ni].text = text
+        unsaved = true
+        rebuildDocument()
+        if let row = document.lastIndex(where: { $0.note == ni }) { patch.cursor = row }
+        status = "note edited"
+    }
+
+    mutating func deleteNote(_ ni: Int) {
+        let line = notes[ni].line
+        notes.remove(at: ni)
+        unsaved = true
+        rebuildDocument()
+        if let row = document.firstIndex(where: { $0.line == line }) { patch.cursor = row }
+        status = "note deleted (\(notes.count) left)"
     }
 
     mutating func addNote(_ anchor: LineRef, _ text: String) {

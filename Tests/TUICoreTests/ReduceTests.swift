@@ -178,6 +178,47 @@ import Testing
         #expect(state.notes.count == 1)
     }
 
+    @Test func editingANoteInPlaceKeepsItAndAutosaves() {
+        var state = Fixture.state
+        state.focus = .patch
+        state.patch.cursor = 5
+        _ = send(&state, .input(.key(.char("a"))))
+        for c in "first" { _ = send(&state, .input(.key(.char(c)))) }
+        _ = send(&state, .input(.key(.enter)))
+        #expect(state.document[state.patch.cursor].note == 0)
+        let open = send(&state, .command(.editNote))
+        #expect(open == [.openEditor(LineRef(message: 0, line: 5), initial: "first")])
+        // An emptied edit keeps the note.
+        _ = send(&state, .editorFinished(LineRef(message: 0, line: 5), ""))
+        #expect(state.notes.map(\.text) == ["first"])
+        _ = send(&state, .command(.editNote))
+        let effects = send(&state, .editorFinished(LineRef(message: 0, line: 5), "second thoughts"))
+        #expect(state.notes == [NoteView(messageID: "p1@x", message: 0, line: 5, text: "second thoughts")])
+        #expect(effects.contains { if case .saveSession = $0 { return true } else { return false } },
+                "an edit is autosaved")
+    }
+
+    @Test func deletingANoteNeedsTwoPresses() {
+        var state = Fixture.state
+        state.focus = .patch
+        state.patch.cursor = 5
+        _ = send(&state, .input(.key(.char("a"))))
+        for c in "gone" { _ = send(&state, .input(.key(.char(c)))) }
+        _ = send(&state, .input(.key(.enter)))
+        _ = send(&state, .input(.key(.char("D"))))
+        #expect(state.notes.count == 1, "one press only asks")
+        // Any other key in between cancels the request.
+        _ = send(&state, .input(.key(.char("j"))), .input(.key(.char("k"))), .input(.key(.char("D"))))
+        #expect(state.notes.count == 1)
+        let effects = send(&state, .input(.key(.char("D"))))
+        #expect(state.notes.isEmpty)
+        #expect(state.document.count == 9)
+        #expect(effects.contains { if case .saveSession = $0 { return true } else { return false } },
+                "a deletion is autosaved")
+        _ = send(&state, .input(.key(.char("D"))))
+        #expect(state.status == "no note under the cursor")
+    }
+
     @Test func messageNavigationFollowsTheTree() {
         var state = Fixture.state
         _ = send(&state, .input(.key(.char("J"))))
