@@ -270,12 +270,13 @@ public enum ReviewBuilder {
                 }
                 for p in series[s].versions[v].patches.indices {
                     let id = series[s].versions[v].patches[p].messageId
-                    for t in (collected[id] ?? []) + fromCover {
-                        let existing = series[s].versions[v].patches[p].trailers
-                        let dup = existing.contains { e in
-                            e.name.lowercased() == t.name.lowercased() && e.value.lowercased() == t.value.lowercased()
-                        }
-                        if !dup { series[s].versions[v].patches[p].trailers.append(t) }
+                    let incoming = (collected[id] ?? []) + fromCover
+                    guard !incoming.isEmpty else { continue }
+                    // Case-insensitive (name, value) keys of the trailers so far: one lookup per
+                    // collected trailer instead of a scan of the list.
+                    var seen = Set(series[s].versions[v].patches[p].trailers.map { [$0.name.lowercased(), $0.value.lowercased()] })
+                    for t in incoming where seen.insert([t.name.lowercased(), t.value.lowercased()]).inserted {
+                        series[s].versions[v].patches[p].trailers.append(t)
                     }
                 }
             }
