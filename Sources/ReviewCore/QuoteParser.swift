@@ -162,11 +162,17 @@ public enum QuoteParser {
         }
         if s.containsBytes(" wrote "), let on = s.range(of: " wrote on ") ?? s.range(of: " wrote at ") { s = String(s[..<on.lowerBound]) }
         if s.hasPrefix("Quoting ") { s = String(s.dropFirst(8)) }
-        if let lt = s.lastIndex(of: "<") { s = String(s[..<lt]) }
-        if let paren = s.lastIndex(of: "("), s.hasPrefix("Quoting") || s.hasSuffix(")") { s = String(s[..<paren]) }
+        if let lt = lastASCII(UInt8(ascii: "<"), in: s) { s = String(s[..<lt]) }
+        if let paren = lastASCII(UInt8(ascii: "("), in: s), s.hasPrefix("Quoting") || s.hasSuffix(")") { s = String(s[..<paren]) }
         s = s.trimmedWhitespace
         // Keep the trailing words that are neither dates nor times.
-        let words = s.split(whereSeparator: { $0 == " " || $0 == "\u{202F}" || $0 == "\u{00A0}" })
+        let words: [Substring]
+        if s.utf8.allSatisfy({ $0 < 0x80 }) {
+            // All ASCII: every byte is its own character (CR LF aside, which is not a space).
+            words = s.utf8.split(separator: UInt8(ascii: " ")).map { Substring($0) }
+        } else {
+            words = s.split(whereSeparator: { $0 == " " || $0 == "\u{202F}" || $0 == "\u{00A0}" })
+        }
         var name: [Substring] = []
         for w in words.reversed() {
             if w.contains(where: { $0.isNumber }) || w.hasSuffix(",") || ["AM", "PM", "am", "pm", "On", "at"].contains(String(w)) {
@@ -176,6 +182,19 @@ public enum QuoteParser {
         }
         let joined = name.joined(separator: " ").trimmingCharacters(in: CharacterSet(charactersIn: "\"' "))
         return joined.isEmpty ? s : joined
+    }
+
+    /// `text.lastIndex(of: Character(byte))` for an ASCII `byte`, found on bytes; the character
+    /// search decides only when a non-ASCII neighbour could join the byte into a larger character.
+    static func lastASCII(_ byte: UInt8, in text: String) -> String.Index? {
+        let u = text.utf8
+        guard let i = u.lastIndex(of: byte) else { return nil }
+        let next = u.index(after: i)
+        let before = i == u.startIndex ? nil : u[u.index(before: i)]
+        if (next == u.endIndex || u[next] < 0x80) && (before.map { $0 < 0x80 } ?? true) {
+            return i
+        }
+        return text.lastIndex(of: Character(Unicode.Scalar(byte)))
     }
 
     /// `Hi Peter,`, `Hello all,`, `Hi, Mike,`, `Dear X,`.
