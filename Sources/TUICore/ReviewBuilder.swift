@@ -149,6 +149,25 @@ public enum ReviewViewBuilder {
         return Sanitizer.clean(String(first.trimmingCharacters(in: .whitespaces)))
     }
 
+    /// `line.trimmingCharacters(in: .whitespaces).isEmpty`, decided on bytes unless the line
+    /// holds only blanks and non-ASCII (then Foundation decides).
+    static func isBlank(_ line: String) -> Bool {
+        var ascii = true
+        for b in line.utf8 {
+            if b == 0x20 || b == 0x09 { continue }
+            if b < 0x80 { return false }
+            ascii = false
+        }
+        return ascii || line.trimmingCharacters(in: .whitespaces).isEmpty
+    }
+
+    /// A diff line as comments anchor to it: file, side (`old`/`new`) and line number.
+    private struct LineKey: Hashable {
+        var path: String
+        var side: String
+        var line: Int
+    }
+
     private struct Builder {
         let mailbox: Mailbox
         let review: Review
@@ -301,7 +320,7 @@ public enum ReviewViewBuilder {
                 }
             }
             for raw in Sanitizer.rawLines(text) {
-                let blank = raw.trimmingCharacters(in: .whitespaces).isEmpty
+                let blank = ReviewViewBuilder.isBlank(raw)
                 if blank {
                     if inParagraph { flushComments(paragraph, &self, &lines, &refs); paragraph += 1; inParagraph = false }
                     lines.append(ReviewLine(.text, ""))
@@ -333,10 +352,10 @@ public enum ReviewViewBuilder {
                 for d in p.diffstat { lines.append(ReviewLine(.text, " " + Sanitizer.clean(d.path) + " | " + Sanitizer.clean(d.graph))) }
                 if let s = p.diffstatSummary { lines.append(ReviewLine(.text, Sanitizer.clean(s))) }
             }
-            var byLine: [String: [Int]] = [:]
+            var byLine: [LineKey: [Int]] = [:]
             for ci in mine {
                 if case .line(_, let file, let side, let n) = review.comments[ci].anchor {
-                    byLine["\(file)\u{0}\(side.rawValue)\u{0}\(n)", default: []].append(ci)
+                    byLine[LineKey(path: file, side: side.rawValue, line: n), default: []].append(ci)
                 }
             }
             for f in p.files {
@@ -358,9 +377,10 @@ public enum ReviewViewBuilder {
                                               links: kind == .context ? [] : linker.links(in: l.text, phrases: false))
                         line.position = DiffPosition(path: f.path, hunk: h.index, index: li)
                         lines.append(line)
-                        var keys: [String] = []
-                        if let n = l.newLine { keys.append("\(f.path)\u{0}new\u{0}\(n)") }
-                        if let n = l.oldLine { keys.append("\(f.path)\u{0}old\u{0}\(n)") }
+                        guard !byLine.isEmpty else { continue }
+                        var keys: [LineKey] = []
+                        if let n = l.newLine { keys.append(LineKey(path: f.path, side: "new", line: n)) }
+                        if let n = l.oldLine { keys.append(LineKey(path: f.path, side: "old", line: n)) }
                         for k in keys {
                             for ci in byLine[k] ?? [] where refs[ci] == nil { appendComment(ci, message: idx, to: &lines, &refs) }
                         }
