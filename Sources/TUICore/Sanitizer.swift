@@ -35,9 +35,14 @@ public enum Sanitizer {
     /// One display line: tabs expanded to the next multiple of 8 (counting display columns),
     /// hostile scalars escaped. Newlines inside `line` are escaped as well.
     public static func clean(_ line: String) -> String {
-        var plain = true
-        for b in line.utf8 where b < 0x20 || b >= 0x7F { plain = false; break }
+        var plain = true, tabsOnly = true
+        for b in line.utf8 where b < 0x20 || b >= 0x7F {
+            plain = false
+            if b != 0x09 { tabsOnly = false; break }
+        }
         if plain { return line }
+        // ASCII with tabs (most kernel diff lines): expand on bytes, one column per byte.
+        if tabsOnly { return expandTabs(asciiLine: line) }
         // Non-ASCII but harmless (the common case for names and arrows): no rebuild.
         var harmless = true
         for s in line.unicodeScalars where s.value == 0x09 || isHostile(s) { harmless = false; break }
@@ -82,6 +87,21 @@ public enum Sanitizer {
             }
         }
         return out
+    }
+
+    /// Tab expansion for a line of printable ASCII and tabs only.
+    static func expandTabs(asciiLine line: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(line.utf8.count + 16)
+        for b in line.utf8 {
+            if b == 0x09 {
+                let n = tabWidth - out.count % tabWidth
+                out.append(contentsOf: repeatElement(0x20, count: n))
+            } else {
+                out.append(b)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Splits text into lines at LF bytes (a CR before the LF is dropped), without cleaning.

@@ -76,6 +76,8 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
         HostileCase(name: "isolates", input: "\u{2066}x\u{2069}", shown: "\\u2066x\\u2069"),
         HostileCase(name: "left-to-right embedding", input: "\u{202A}a", shown: "\\u202aa"),
         HostileCase(name: "tab expands to 8", input: "a\tb", shown: "a       b"),
+        HostileCase(name: "diff line with tabs", input: "+\tint (*get)(struct inode *inode,\t\tx", shown: "+       int (*get)(struct inode *inode," + String(repeating: " ", count: 9) + "x"),
+        HostileCase(name: "tab then escape is still escaped", input: "\t\u{1b}[2J", shown: "        \\x1b[2J"),
         HostileCase(name: "tab after wide char counts columns", input: "世\tb", shown: "世      b"),
         HostileCase(name: "plain text unchanged", input: "Reviewed-by: Mike", shown: "Reviewed-by: Mike"),
         HostileCase(name: "CJK and combining unchanged", input: "世界 e\u{301}", shown: "世界 e\u{301}"),
