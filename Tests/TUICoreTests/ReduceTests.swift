@@ -1,5 +1,7 @@
 import Linking
 import Testing
+import TestSupport
+import Foundation
 @testable import TUICore
 
 /// TestStore-style: a start state, one action, the whole expected state and effects.
@@ -284,5 +286,13 @@ import Testing
         var seen = Set<Key>()
         for b in Keymap.standard.bindings { for k in b.keys { #expect(seen.insert(k).inserted, "\(k) bound twice") } }
         for c in Command.allCases { #expect(Keymap.standard.bindings.contains { $0.command == c }, "\(c) has no key") }
+    }
+}
+
+/// README's key list is the help overlay's text: the keymap table is the single source.
+@Test func readmeListsEveryKeyAsTheHelpOverlayDoes() throws {
+    let readme = try String(contentsOf: Repo.root.appendingPathComponent("README.md"), encoding: .utf8)
+    for line in Keymap.standard.helpLines() {
+        #expect(readme.contains(line + "\n"), "README.md lacks the help line `\(line)`")
     }
 }
