@@ -1,4 +1,5 @@
 import Linking
+import Notes
 
 /// The three panes.
 public enum Pane: Int, Sendable, Hashable, CaseIterable {
@@ -21,12 +22,16 @@ public struct NoteView: Sendable, Hashable {
     public var text: String
     /// The id of the session note this view shows (nil for a note typed in this run).
     public var sessionID: String?
-    public init(messageID: String, message: Int, line: Int, text: String, sessionID: String? = nil) {
+    /// Model evidence attached to the note (`E`): the design and the linked scenarios' results.
+    public var evidence: Evidence?
+    public init(messageID: String, message: Int, line: Int, text: String, sessionID: String? = nil,
+                evidence: Evidence? = nil) {
         self.messageID = messageID
         self.message = message
         self.line = line
         self.text = text
         self.sessionID = sessionID
+        self.evidence = evidence
     }
 }
 

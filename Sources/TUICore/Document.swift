@@ -67,6 +67,17 @@ public enum DocumentBuilder {
                 for t in Sanitizer.lines(notes[ni].text) {
                     rows.append(DocRow(cells: CellLine([Span("  ┊ ", style(.note)), Span(t, style(.note))]), line: i, kind: .note, note: ni))
                 }
+                if let ev = notes[ni].evidence {
+                    var shown = ["evidence under \(ev.design):"]
+                    for s in ev.scenarios {
+                        shown.append("  \(s.id) \(s.outcome)")
+                        shown += s.warnings.map { "    ⚠ \($0)" }
+                    }
+                    for t in shown {
+                        rows.append(DocRow(cells: CellLine([Span("  ┊ ", style(.note)), Span(Sanitizer.clean(t), style(.note))]),
+                                           line: i, kind: .note, note: ni))
+                    }
+                }
             }
         }
         return rows

@@ -42,7 +42,7 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
     case nextMessage, previousMessage, nextPatch, previousPatch, nextComment, previousComment
     case search, searchNext, searchPrevious
     case focusNext, focusPrevious, activate, followLink
-    case addNote, editNote, deleteNote, link, export, save, quit, help, redraw
+    case addNote, editNote, deleteNote, attachEvidence, link, export, save, quit, help, redraw
     case growPane, shrinkPane, zoomPane
 }
 
@@ -102,6 +102,7 @@ public struct Keymap: Sendable, Equatable {
         KeyBinding([.char("a")], .addNote, "add note on this line", group: "Act"),
         KeyBinding([.char("e")], .editNote, "write note in $EDITOR (on a note: edit it)", group: "Act"),
         KeyBinding([.char("D")], .deleteNote, "delete the note under the cursor (press twice)", group: "Act"),
+        KeyBinding([.char("E")], .attachEvidence, "attach model evidence to the note (design, linked scenarios)", group: "Act"),
         KeyBinding([.char("L")], .link, "link/unlink line to a knob or scenario", group: "Act"),
         KeyBinding([.char("x")], .export, "export notes (reply, markdown, json)", group: "Act"),
         KeyBinding([.char("s")], .save, "save session", group: "Act"),

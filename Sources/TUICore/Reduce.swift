@@ -1,4 +1,5 @@
 import Foundation
+import Notes
 import Linking
 
 /// Everything that can change the state.
@@ -13,6 +14,8 @@ public enum Action: Sendable, Equatable {
     case simulated(ModelSnapshot)
     /// `$EDITOR` returned (nil: cancelled or failed).
     case editorFinished(LineRef, String?)
+    /// Evidence for note `note` was captured from the model.
+    case evidenceCaptured(note: Int, Evidence)
     /// The session was saved (or not) with a message for the status line.
     case saved(ok: Bool, message: String)
     /// An effect finished with a message for the status line.
@@ -28,6 +31,8 @@ public enum Effect: Sendable, Equatable {
     case load(path: String)
     case simulate(DesignChoice)
     case openEditor(LineRef, initial: String)
+    /// Run `scenarios` under `design` and attach the results to note `note`.
+    case captureEvidence(note: Int, design: DesignChoice, scenarios: [String])
     case export(ExportFormat, notes: [NoteView], links: [ManualLinkView], choice: DesignChoice?)
     /// Save the session (also sent by itself after every change to notes or links: autosave).
     case saveSession(notes: [NoteView], links: [ManualLinkView], choice: DesignChoice?)
@@ -91,6 +96,14 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
             state.addNote(anchor, text)
         } else {
             state.status = "note cancelled"
+        }
+    case .evidenceCaptured(let ni, let evidence):
+        if state.notes.indices.contains(ni) {
+            state.notes[ni].evidence = evidence
+            state.unsaved = true
+            state.rebuildDocument()
+            let warnings = evidence.allWarnings.count
+            state.status = "evidence attached: \(evidence.design), \(evidence.scenarios.count) scenario(s), \(warnings) warning(s)"
         }
     case .saved(let ok, let message):
         if ok { state.unsaved = false }
@@ -156,6 +169,15 @@ extension AppState {
             editingNote = nil
             if let a = currentAnchor { return [.openEditor(a, initial: "")] }
             status = "no line to note"
+        case .attachEvidence:
+            guard let ni = noteUnderCursor else { status = "no note under the cursor (a adds one)"; break }
+            guard let choice = snapshot?.choice else { status = "the model is not available"; break }
+            let ids = evidenceScenarios(for: notes[ni])
+            if ids.isEmpty {
+                status = "no scenario is linked to this line and no outcome changed; link one with L"
+                break
+            }
+            return [.captureEvidence(note: ni, design: choice, scenarios: ids)]
         case .deleteNote:
             guard let ni = noteUnderCursor else { status = "no note under the cursor"; break }
             if pendingDelete == ni {
@@ -264,6 +286,26 @@ extension AppState {
     var currentAnchor: LineRef? {
         guard let m = message, document.indices.contains(patch.cursor) else { return nil }
         return LineRef(message: m, line: document[patch.cursor].line)
+    }
+
+    /// The scenarios a note's evidence cites: those linked to its line or to the comment on it
+    /// (rules and manual links), else the ones whose outcome the last design change altered.
+    func evidenceScenarios(for note: NoteView) -> [String] {
+        var ids: [String] = []
+        func add(_ targets: [LinkTarget]) {
+            for t in targets where t.kind == .scenario && !ids.contains(t.id) { ids.append(t.id) }
+        }
+        if review.messages.indices.contains(note.message) {
+            let lines = review.messages[note.message].lines
+            if lines.indices.contains(note.line) {
+                let line = lines[note.line]
+                add(line.links.map(\.target))
+                if let c = line.comment, review.comments.indices.contains(c) { add(review.comments[c].links.map(\.target)) }
+            }
+        }
+        add(manualLinks.filter { $0.message == note.message && $0.line == note.line }.map(\.target))
+        if ids.isEmpty { ids = changed.sorted() }
+        return ids
     }
 
     /// The note whose rows the patch cursor is on.

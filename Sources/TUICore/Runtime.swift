@@ -1,3 +1,5 @@
+import Notes
+import UffdModel
 /// The terminal as the app loop sees it; the ncurses adapter meets it, and tests use a
 /// scripted fake.
 public protocol TerminalIO: AnyObject {
@@ -69,6 +71,9 @@ public enum AppRuntime {
         case .load(let path):
             if let r = environment.load(path) { return [.loaded(r)] }
             return [.report("cannot load \(path)")]
+        case .captureEvidence(let note, let choice, let scenarios):
+            guard let design = try? Design.parse(ModelEngine.spec(choice)) else { return [.report("unknown design")] }
+            return [.evidenceCaptured(note: note, Evidence.capture(design: design, scenarioIds: scenarios))]
         case .redraw:
             terminal?.invalidate()
             return []

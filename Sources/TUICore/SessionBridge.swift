@@ -152,7 +152,7 @@ public final class SessionKeeper: @unchecked Sendable {
                 guard let ref = SessionBridge.place(n.anchor, view: view, review: review) else { continue }
                 shownAnchors.insert(n.anchor)
                 out.append(NoteView(messageID: view.messages[ref.message].messageID, message: ref.message, line: ref.line,
-                                    text: n.text, sessionID: n.id))
+                                    text: n.text, sessionID: n.id, evidence: n.evidence))
             }
             return out
         }
@@ -190,6 +190,13 @@ public final class SessionKeeper: @unchecked Sendable {
         let shown = notes.map { (anchor: anchor($0), text: $0.text) }
         let visible = shownAnchors.union(shown.map(\.anchor))
         var s = base.synchronised(with: shown, visible: { visible.contains($0) }, at: clock())
+        // Evidence the reviewer attached (or refreshed) in this run goes onto the matching note.
+        for (n, sh) in zip(notes, shown) {
+            guard let ev = n.evidence,
+                  let stored = s.notes.first(where: { $0.anchor == sh.anchor && $0.text == sh.text }),
+                  stored.evidence != ev else { continue }
+            _ = s.setEvidence(id: stored.id, ev, at: clock())
+        }
         var made: [ManualLinkView: ManualLink] = [:]
         for l in links {
             if let stored = linkOrigins[l] { made[l] = stored; continue }

@@ -138,6 +138,43 @@ struct Run {
                                                text: "seed: this needs a comment", sessionID: stored.id)])
     }
 
+    @Test func evidenceAttachedToANoteIsShownSavedAndReloaded() throws {
+        let dir = try ScratchDirectory()
+        defer { dir.remove() }
+        let url = dir.url.appendingPathComponent("session.json")
+        var run = try Run(Self.demo, session: url)
+        // A line that a rule links to a scenario.
+        var spot: (Int, Int)?
+        for (m, msg) in run.state.review.messages.enumerated() where spot == nil {
+            if let l = msg.lines.firstIndex(where: { $0.links.contains { $0.target.kind == .scenario } }) { spot = (m, l) }
+        }
+        let (m, l) = try #require(spot, "the demo links some line to a scenario")
+        let linked = run.state.review.messages[m].lines[l].links.filter { $0.target.kind == .scenario }.map(\.target.id)
+        try run.note(message: m, line: l, "what does the model say here?")
+        run.state.focus = .patch
+        run.keys(.char("E"))
+        let ev = try #require(run.state.notes.first?.evidence, "\(run.state.status)")
+        #expect(ev.design == ModelEngine.spec(try #require(run.state.snapshot?.choice)))
+        #expect(Set(ev.scenarios.map(\.id)).isSuperset(of: Set(linked)))
+        #expect(ev.scenarios.allSatisfy { !$0.outcome.isEmpty })
+        #expect(run.state.status.hasPrefix("evidence attached"), "\(run.state.status)")
+        #expect(run.state.document.contains { $0.cells.cells.map(\.text).joined().contains("evidence under \(ev.design)") })
+        // Autosaved into the session, and back after a reload.
+        #expect(run.keeper.session.notes.first?.evidence == ev)
+        let again = try Run(Self.demo, session: url)
+        #expect(again.state.notes.first?.evidence == ev)
+    }
+
+    @Test func evidenceNeedsANoteUnderTheCursor() throws {
+        let dir = try ScratchDirectory()
+        defer { dir.remove() }
+        var run = try Run(Self.demo, session: dir.url.appendingPathComponent("session.json"))
+        run.state.focus = .patch
+        run.keys(.char("E"))
+        #expect(run.state.status.hasPrefix("no note under the cursor"))
+        #expect(run.state.notes.isEmpty)
+    }
+
     @Test func manualLinksAreAddedShownSavedAndRemoved() throws {
         let dir = try ScratchDirectory()
         defer { dir.remove() }
