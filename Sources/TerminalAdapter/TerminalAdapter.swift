@@ -44,11 +44,14 @@ public final class CursesTerminal: TerminalIO {
     /// - Parameter environment: used for `NO_COLOR`.
     /// - Throws: `TerminalError` when stdout/stdin are not terminals or curses fails.
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        guard isatty(STDOUT_FILENO) != 0, isatty(STDIN_FILENO) != 0 else { throw TerminalError.notATerminal }
+        guard isatty(STDOUT_FILENO) != 0 else { throw TerminalError.notATerminal }
         setlocale(LC_ALL, "")
+        // Mail may have come on standard input (`patchlab -`): keys then come from the
+        // controlling terminal, as in less and mutt.
+        let keyboard = isatty(STDIN_FILENO) != 0 ? fdopen(STDIN_FILENO, "r") : cn_fopen("/dev/tty", "r")
         // newterm (unlike initscr) reports an unknown TERM instead of exiting.
-        guard let out = fdopen(STDOUT_FILENO, "w"), let inp = fdopen(STDIN_FILENO, "r") else {
-            throw TerminalError.cannotInitialise("cannot open the terminal streams")
+        guard let out = fdopen(STDOUT_FILENO, "w"), let inp = keyboard else {
+            throw TerminalError.cannotInitialise("cannot open the terminal for keys (no controlling terminal)")
         }
         guard let scr = newterm(nil, out, inp) else {
             throw TerminalError.cannotInitialise("unknown terminal type (TERM=\(environment["TERM"] ?? "unset"))")

@@ -122,7 +122,9 @@ struct OpenCommand: ParsableCommand {
         do { try Data(initial.utf8).write(to: url) } catch { return nil }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "\(editor) \"$1\"", "patchlab-editor", url.path]
+        // With the mail read from standard input, the editor takes its keys from the terminal.
+        let keys = isatty(STDIN_FILENO) != 0 ? "" : " </dev/tty"
+        p.arguments = ["-c", "\(editor) \"$1\"\(keys)", "patchlab-editor", url.path]
         do { try p.run() } catch { return nil }
         p.waitUntilExit()
         guard p.terminationStatus == 0, let data = try? Data(contentsOf: url) else { return nil }
