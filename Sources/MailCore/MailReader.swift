@@ -132,6 +132,32 @@ public enum MailReader {
         }
     }
 
+    /// Message boundaries only, with no header or body parsing: what `git mailsplit` does. For
+    /// tools that index or hand out raw messages, and for measuring the splitter alone.
+    /// - Parameter path: an mbox-like file (not a Maildir; gzip is inflated first).
+    /// - Returns: the detected format and each message's byte range, separator line included.
+    /// - Throws: `MailInputError` for an unreadable, empty or non-mail file.
+    public static func messageRanges(path: String) throws(MailInputError) -> (format: InputFormat, ranges: [Range<Int>]) {
+        func ranges(_ b: Bytes, release: ((Range<Int>) -> Void)?) throws(MailInputError) -> (format: InputFormat, ranges: [Range<Int>]) {
+            let split: Splitter.Result
+            do { split = try Splitter.split(b, release: release) } catch { throw rejection(error, source: path) }
+            return (split.format, split.spans.map { $0.start..<$0.end })
+        }
+        if let mapped = MappedFile(path: path), !Inflate.isGzip(mapped.bytes) {
+            return try ranges(mapped.bytes, release: mapped.release)
+        }
+        let data = try load(path)
+        let raw = [UInt8](data)
+        return try raw.withUnsafeBufferPointer { (b: Bytes) throws(MailInputError) in
+            guard Inflate.isGzip(b) else { return try ranges(b, release: nil) }
+            let (out, failure) = Inflate.gunzip(b)
+            if out.count == 0, let f = failure {
+                throw MailInputError(kind: .corruptGzip, file: path, offset: f.offset, detail: "corrupt gzip: \(f.detail)")
+            }
+            return try withExtendedLifetime(out) { () throws(MailInputError) in try ranges(out.buffer, release: nil) }
+        }
+    }
+
     private static func stream(_ b: Bytes, source: String, release: ((Range<Int>) -> Void)? = nil,
                                _ body: (Message) throws -> Void) throws -> InputFormat {
         let split: Splitter.Result

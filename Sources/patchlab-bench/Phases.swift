@@ -11,6 +11,7 @@ enum Phases {
         switch name {
         case "full": return full(file)
         case "split": return split(file)
+        case "split-parse": return splitParse(file)
         case "model": return model()
         case "tui": return TUIPhases.firstFrame(file)
         case "thread": return TUIPhases.thread(file)
@@ -64,9 +65,25 @@ enum Phases {
         ]
     }
 
-    /// Splitting alone: MailCore's streaming entry with a consumer that keeps nothing, so
-    /// only splitting and per-message parsing count, not threading or the review.
+    /// Splitting alone (`MailReader.messageRanges`: message boundaries, no parsing), the work
+    /// `git mailsplit` does minus writing the files.
     static func split(_ file: String) -> [String: String] {
+        let cpu0 = cpuSeconds()
+        let t0 = now()
+        let count: Int
+        do {
+            count = try MailReader.messageRanges(path: file).ranges.count
+        } catch {
+            return ["unavailable": "read-failed"]
+        }
+        let t1 = now()
+        return ["seconds": String(format: "%.4f", t1 - t0), "cpu": String(format: "%.3f", cpuSeconds() - cpu0),
+                "messages": "\(count)",
+                "maxrss_kb": "\(peakRSSKiB())", "kind": "split(messageRanges)"]
+    }
+
+    /// Splitting plus per-message parsing (headers, MIME, decoding), streamed, nothing kept.
+    static func splitParse(_ file: String) -> [String: String] {
         let cpu0 = cpuSeconds()
         let t0 = now()
         var count = 0

@@ -264,6 +264,8 @@ func main() {
     let full = childPhase("full", file: corpus, repeats: opts.repeats, timeout: opts.phaseTimeout)
     // 2. patchlab split only.
     let split = childPhase("split", file: corpus, repeats: opts.repeats, timeout: opts.phaseTimeout)
+    // 2b. split plus per-message parsing, streamed (the 1 GB path).
+    let splitParse = childPhase("split-parse", file: corpus, repeats: opts.repeats, timeout: opts.phaseTimeout)
     // 3. git mailsplit into a temp dir (a subprocess; best of the repeats).
     var git: Figures?
     for _ in 0..<opts.repeats {
@@ -304,6 +306,7 @@ func main() {
     }
     row("patchlab full pipeline", fullF, "≥100 MB/s one core; RSS ≤ 2× input (\(fmt(2 * mb(bytes), 0)) MB)")
     row("patchlab split only", splitF, "≥ git mailsplit")
+    row("patchlab split + parse (stream)", splitParse.flatMap(Figures.init), "")
     row("git mailsplit (subprocess)", git, "peers.md: ~225 MB/s")
     row("python mailbox+email (stdlib)", python, "peers.md: ~29 MB/s")
     if let full {

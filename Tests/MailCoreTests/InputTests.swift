@@ -5,6 +5,24 @@ import TestSupport
 
 /// Formats, gzip, stdin-like bytes, the web-archive seed, and a table of hostile inputs.
 @Suite struct InputTests {
+    @Test(.enabled(if: Tool.available("git"), "git is not installed"),
+          arguments: ["threads/vm_uffd_ops/v2-thread.mbox", "corpus/git/t/t5100/sample.mbox",
+                      "corpus/b4/trailers-thread-with-followups.mbox", "corpus/patchwork/series/revision-basic.mbox"])
+    func messageRangesSplitLikeGitMailsplit(_ file: String) throws {
+        let url = Repo.sharedFile(file)
+        let (format, ranges) = try MailReader.messageRanges(path: url.path)
+        #expect(format != .singleMessage)
+        let git = try #require(try Fixture.gitMailsplitCount(url))
+        #expect(ranges.count == git)
+        // Ranges tile the file in order, each starting at a separator line.
+        let bytes = try Data(contentsOf: url)
+        for (a, b) in zip(ranges, ranges.dropFirst()) { #expect(a.upperBound <= b.lowerBound) }
+        for r in ranges { #expect(bytes[r.lowerBound..<min(r.lowerBound + 5, bytes.count)] == Data("From ".utf8)) }
+        // The first message starts at the file's first separator (text before it is a preamble).
+        let firstFrom = try #require(bytes.range(of: Data("From ".utf8)))
+        #expect(ranges.first?.lowerBound == firstFrom.lowerBound)
+    }
+
     @Test func seedIsWebArchiveText() throws {
         let box = try Fixture.box("threads/seed-lkml-web.txt")
         #expect(box.format == .webArchiveText)
