@@ -22,6 +22,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -684,37 +685,30 @@ static void op_copy(const struct line_tokens *t) {
     emit_fill("copy", r, err, "copy", c.copy);
 }
 
-static void op_zeropage(const struct line_tokens *t) {
-    struct mapping *m = require_mapping(t, 0);
-    int ci = ctx_index(t);
-    long long off = opt_offset(t, "offset");
-    long long pages = opt_pages(t, m, off, 1);
-    struct probe_uffdio_zeropage z = {.range = {page_addr(m, off), page_len(m, pages)},
-                                      .mode = fill_mode(t, fill_modes), .zeropage = OUTPUT_UNWRITTEN};
-    int r = ioctl(g_state->ctxs[ci].fd, PROBE_UFFDIO_ZEROPAGE, &z);
-    emit_fill("zeropage", r, errno, "zeropage", z.zeropage);
-}
+/* ZEROPAGE, CONTINUE and POISON share one layout: a range, a mode and the output field. */
+struct range_fill {
+    struct probe_uffdio_range range;
+    uint64_t mode;
+    int64_t out;
+};
+_Static_assert(sizeof(struct range_fill) == sizeof(struct probe_uffdio_zeropage) &&
+               sizeof(struct range_fill) == sizeof(struct probe_uffdio_continue) &&
+               sizeof(struct range_fill) == sizeof(struct probe_uffdio_poison) &&
+               offsetof(struct range_fill, out) == offsetof(struct probe_uffdio_zeropage, zeropage) &&
+               offsetof(struct range_fill, out) == offsetof(struct probe_uffdio_continue, mapped) &&
+               offsetof(struct range_fill, out) == offsetof(struct probe_uffdio_poison, updated),
+               "range fill ioctls share one layout");
 
-static void op_continue(const struct line_tokens *t) {
+/* Runs a range fill ioctl and prints its step with output field `field`. */
+static void op_range_fill(const struct line_tokens *t, const char *op, unsigned long request, const char *field) {
     struct mapping *m = require_mapping(t, 0);
     int ci = ctx_index(t);
     long long off = opt_offset(t, "offset");
     long long pages = opt_pages(t, m, off, 1);
-    struct probe_uffdio_continue c = {.range = {page_addr(m, off), page_len(m, pages)},
-                                      .mode = fill_mode(t, fill_modes), .mapped = OUTPUT_UNWRITTEN};
-    int r = ioctl(g_state->ctxs[ci].fd, PROBE_UFFDIO_CONTINUE, &c);
-    emit_fill("continue", r, errno, "mapped", c.mapped);
-}
-
-static void op_poison(const struct line_tokens *t) {
-    struct mapping *m = require_mapping(t, 0);
-    int ci = ctx_index(t);
-    long long off = opt_offset(t, "offset");
-    long long pages = opt_pages(t, m, off, 1);
-    struct probe_uffdio_poison p = {.range = {page_addr(m, off), page_len(m, pages)},
-                                    .mode = fill_mode(t, fill_modes), .updated = OUTPUT_UNWRITTEN};
-    int r = ioctl(g_state->ctxs[ci].fd, PROBE_UFFDIO_POISON, &p);
-    emit_fill("poison", r, errno, "updated", p.updated);
+    struct range_fill f = {.range = {page_addr(m, off), page_len(m, pages)},
+                           .mode = fill_mode(t, fill_modes), .out = OUTPUT_UNWRITTEN};
+    int r = ioctl(g_state->ctxs[ci].fd, request, &f);
+    emit_fill(op, r, errno, field, f.out);
 }
 
 static void op_writeprotect(const struct line_tokens *t) {
@@ -947,9 +941,9 @@ static void run_line(struct line_tokens *t) {
     else if (strcmp(op, "register") == 0) op_register(t);
     else if (strcmp(op, "unregister") == 0) op_unregister(t);
     else if (strcmp(op, "copy") == 0) op_copy(t);
-    else if (strcmp(op, "zeropage") == 0) op_zeropage(t);
-    else if (strcmp(op, "continue") == 0) op_continue(t);
-    else if (strcmp(op, "poison") == 0) op_poison(t);
+    else if (strcmp(op, "zeropage") == 0) op_range_fill(t, "zeropage", PROBE_UFFDIO_ZEROPAGE, "zeropage");
+    else if (strcmp(op, "continue") == 0) op_range_fill(t, "continue", PROBE_UFFDIO_CONTINUE, "mapped");
+    else if (strcmp(op, "poison") == 0) op_range_fill(t, "poison", PROBE_UFFDIO_POISON, "updated");
     else if (strcmp(op, "writeprotect") == 0) op_writeprotect(t);
     else if (strcmp(op, "move") == 0) op_move(t);
     else if (strcmp(op, "wake") == 0) op_wake(t);
