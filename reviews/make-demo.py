@@ -379,28 +379,8 @@ P2V2_MSG = [
     "up without allocating.",
 ]
 CORE_V2 = FilePatch("mm/userfaultfd.c", "4d5e6f7a8b9c..1e2d3c4b5a69", [
-    Hunk(24, 24, "", CORE.hunks[0].lines[:12] + [
-        "+/* Whether @vma's memory type supports the fill operation @flags asks for. */",
-        "+static bool vma_uffd_ops_supported(struct vm_area_struct *vma, uffd_flags_t flags)",
-        "+{",
-        "+\tenum mfill_atomic_mode mode = uffd_flags_get_mode(flags);",
-        "+\tconst struct vm_uffd_ops *ops;",
-        "+",
-        "+\tif (vma_is_anonymous(vma))",
-        "+\t\treturn mode != MFILL_ATOMIC_CONTINUE;",
-        "+",
-        "+\t/* CONTINUE maps a page-cache page; only shared mappings may do that. */",
-        "+\tif (mode == MFILL_ATOMIC_CONTINUE && !(vma->vm_flags & VM_SHARED))",
-        "+\t\treturn false;",
-        "+",
-        "+\tops = vma_get_uffd_ops(vma);",
-        "+\treturn ops && (ops->supported_ioctls & BIT(mfill_mode_to_ioctl(mode)));",
-        "+}",
-        "+",
-        " static __always_inline",
-        " bool validate_dst_vma(struct vm_area_struct *dst_vma, unsigned long dst_end)",
-        " {",
-    ]),
+    # v2 only renames the mask the support check reads.
+    Hunk(24, 24, "", [l.replace("uffd_ioctls", "supported_ioctls") for l in CORE.hunks[0].lines]),
     Hunk(389, 411, "static int mfill_atomic_pte_continue(pmd_t *dst_pmd,", [
         " \tstruct folio *folio;",
         " \tint ret;",
