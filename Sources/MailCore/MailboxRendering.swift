@@ -2,20 +2,9 @@ import Foundation
 
 /// Text renderings of a `Mailbox` (used by `patchlab parse`): an indented thread tree and JSON.
 public enum MailboxRendering {
-    /// Control characters (C0, DEL, C1) shown as `\x1b`-style escapes so mail cannot drive the terminal.
-    public static func sanitise(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for u in s.unicodeScalars {
-            let v = u.value
-            if v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) {
-                out += "\\x" + (v < 0x10 ? "0" : "") + String(v, radix: 16)
-            } else {
-                out.unicodeScalars.append(u)
-            }
-        }
-        return out
-    }
+    /// Untrusted text made safe for a terminal: control characters, escape sequences, bidi
+    /// overrides and other format characters shown as visible escapes (`TerminalSafety`).
+    public static func sanitise(_ s: String) -> String { TerminalSafety.escaped(s) }
 
     /// `YYYY-MM-DD HH:MM` in UTC, or question marks for an unknown date.
     public static func utcMinute(_ d: Date?) -> String {
@@ -83,5 +72,59 @@ public enum MailboxRendering {
         ]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}
+
+/// What untrusted mail text may not send to a terminal, and how it is shown instead. The one
+/// classification used by the CLI output and by the TUI's `Sanitizer`.
+public enum TerminalSafety {
+    /// Whether a scalar must be shown escaped rather than passed to the terminal: C0, DEL, C1,
+    /// bidi embeddings/overrides/isolates and marks, line/paragraph separators, interlinear
+    /// annotations, tag characters and other format (Cf) characters except ZWJ, ZWNJ, soft
+    /// hyphen and BOM.
+    public static func isHostile(_ s: Unicode.Scalar) -> Bool {
+        let v = s.value
+        if v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) { return true }
+        if (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) { return true }
+        if v == 0x200E || v == 0x200F || v == 0x061C { return true }
+        if v == 0xFFF9 || v == 0xFFFA || v == 0xFFFB || v == 0xFFFC { return true }
+        if (0xE0000...0xE007F).contains(v) { return true }
+        if v == 0x2028 || v == 0x2029 { return true }
+        // Format characters (Cf) live only in these blocks; skip the property lookup elsewhere.
+        let mayBeFormat = (0x600...0x6FF).contains(v) || v == 0x70F || (0x890...0x8FF).contains(v) || v == 0x180E
+            || (0x2000...0x206F).contains(v) || (0xFE00...0xFEFF).contains(v) || (0xFFF0...0xFFFF).contains(v)
+            || (0x110BD...0x110CD).contains(v) || (0x13430...0x1345F).contains(v) || (0x1BCA0...0x1BCA3).contains(v)
+            || (0x1D173...0x1D17A).contains(v) || (0xE0000...0xE0FFF).contains(v)
+        if mayBeFormat && s.properties.generalCategory == .format {
+            return !(v == 0x200D || v == 0x200C || v == 0x00AD || v == 0xFEFF)
+        }
+        return false
+    }
+
+    /// The visible escape for a hostile scalar: `\x1b` for C0/C1/DEL, `\u202e` above.
+    public static func escape(_ s: Unicode.Scalar) -> String {
+        let hex = String(s.value, radix: 16)
+        if s.value <= 0xFF { return "\\x" + (hex.count < 2 ? "0" + hex : hex) }
+        return "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    }
+
+    /// `s` with every hostile scalar escaped; with `tabWidth`, tabs become that many spaces
+    /// instead (for indented CLI output).
+    public static func escaped(_ s: String, tabWidth: Int? = nil) -> String {
+        var clean = true
+        for b in s.utf8 where b < 0x20 || b >= 0x7F { clean = false; break }
+        if clean { return s }
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for u in s.unicodeScalars {
+            if u.value == 9, let tabWidth {
+                out += String(repeating: " ", count: tabWidth)
+            } else if isHostile(u) {
+                out += escape(u)
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
     }
 }

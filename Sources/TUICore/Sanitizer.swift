@@ -1,3 +1,4 @@
+import MailCore
 /// Makes untrusted mail text safe to display: every control or formatting character that could
 /// move the cursor, recolour the terminal or reorder text is replaced by a visible escape.
 public enum Sanitizer {
@@ -5,32 +6,10 @@ public enum Sanitizer {
     public static let tabWidth = 8
 
     /// Whether a scalar must be shown escaped rather than passed to the terminal.
-    public static func isHostile(_ s: Unicode.Scalar) -> Bool {
-        let v = s.value
-        if v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) { return true }
-        if (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) { return true }
-        if v == 0x200E || v == 0x200F || v == 0x061C { return true }
-        if v == 0xFFF9 || v == 0xFFFA || v == 0xFFFB || v == 0xFFFC { return true }
-        if (0xE0000...0xE007F).contains(v) { return true }
-        if v == 0x2028 || v == 0x2029 { return true }
-        // Format characters (Cf) live only in these blocks; skip the property lookup elsewhere.
-        let mayBeFormat = (0x600...0x6FF).contains(v) || v == 0x70F || (0x890...0x8FF).contains(v) || v == 0x180E
-            || (0x2000...0x206F).contains(v) || (0xFE00...0xFEFF).contains(v) || (0xFFF0...0xFFFF).contains(v)
-            || (0x110BD...0x110CD).contains(v) || (0x13430...0x1345F).contains(v) || (0x1BCA0...0x1BCA3).contains(v)
-            || (0x1D173...0x1D17A).contains(v) || (0xE0000...0xE0FFF).contains(v)
-        if mayBeFormat && s.properties.generalCategory == .format {
-            // Keep the joiners and the soft hyphen that ordinary text relies on.
-            return !(v == 0x200D || v == 0x200C || v == 0x00AD || v == 0xFEFF)
-        }
-        return false
-    }
+    public static func isHostile(_ s: Unicode.Scalar) -> Bool { TerminalSafety.isHostile(s) }
 
     /// The visible escape for a hostile scalar: `\x1b` for C0/C1/DEL, `\u202e` above.
-    public static func escape(_ s: Unicode.Scalar) -> String {
-        let hex = String(s.value, radix: 16)
-        if s.value <= 0xFF { return "\\x" + (hex.count < 2 ? "0" + hex : hex) }
-        return "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
-    }
+    public static func escape(_ s: Unicode.Scalar) -> String { TerminalSafety.escape(s) }
 
     /// One display line: tabs expanded to the next multiple of 8 (counting display columns),
     /// hostile scalars escaped. Newlines inside `line` are escaped as well.

@@ -35,31 +35,12 @@ struct CommentsCommand: ParsableCommand {
 
 /// Rendering of a `Review` for the `comments` command.
 enum CommentsOutput {
-    /// Control characters (except TAB in text) shown as `\x1b`-style escapes.
+    /// Untrusted text for the terminal (`TerminalSafety`); tabs in comment text become 4 spaces.
     static func sanitise(_ s: String, keepTabs: Bool = false) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for u in s.unicodeScalars {
-            let v = u.value
-            if keepTabs && v == 9 {
-                out += "    "
-            } else if v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) {
-                out += "\\x" + (v < 0x10 ? "0" : "") + String(v, radix: 16)
-            } else {
-                out.unicodeScalars.append(u)
-            }
-        }
-        return out
+        TerminalSafety.escaped(s, tabWidth: keepTabs ? 4 : nil)
     }
 
-    static func iso(_ d: Date?) -> String? {
-        guard let d else { return nil }
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyy-MM-dd'T'HH:mm:ss'Z'"
-        return f.string(from: d)
-    }
+    static func iso(_ d: Date?) -> String? { MailboxRendering.iso(d) }
 
     static func who(_ a: Address) -> String { a.name.isEmpty ? a.email : a.name }
 

@@ -50,6 +50,9 @@ import TestSupport
         ("bell\u{07}", "bell\\x07"),
         ("c1\u{9B}", "c1\\x9b"),
         ("ünïcode", "ünïcode"),
+        ("bidi \u{202E}txt.exe", "bidi \\u202etxt.exe"),
+        ("isolate \u{2066}x\u{2069}", "isolate \\u2066x\\u2069"),
+        ("zwj 👩\u{200D}💻 kept", "zwj 👩\u{200D}💻 kept"),
     ])
     func sanitise(_ input: String, _ expected: String) {
         #expect(MailboxRendering.sanitise(input) == expected)
