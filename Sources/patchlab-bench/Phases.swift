@@ -12,6 +12,7 @@ enum Phases {
         case "full": return full(file)
         case "split": return split(file)
         case "split-parse": return splitParse(file)
+        case "mail": return mail(file)
         case "model": return model()
         case "tui": return TUIPhases.firstFrame(file)
         case "thread": return TUIPhases.thread(file)
@@ -63,6 +64,22 @@ enum Phases {
             "comments": "\(review.comments.count)",
             "maxrss_kb": "\(peakRSSKiB())",
         ]
+    }
+
+    /// The mail layer alone (`MailReader.read`: split, headers, MIME, threading), kept in memory.
+    static func mail(_ file: String) -> [String: String] {
+        let cpu0 = cpuSeconds()
+        let t0 = now()
+        let box: Mailbox
+        do {
+            box = try MailReader.read(path: file)
+        } catch {
+            return ["unavailable": "read-failed"]
+        }
+        let t1 = now()
+        return ["seconds": String(format: "%.4f", t1 - t0), "cpu": String(format: "%.3f", cpuSeconds() - cpu0),
+                "messages": "\(box.messages.count)", "threads": "\(box.threads.count)",
+                "maxrss_kb": "\(peakRSSKiB())", "kind": "mail(MailReader.read)"]
     }
 
     /// Splitting alone (`MailReader.messageRanges`: message boundaries, no parsing), the work
