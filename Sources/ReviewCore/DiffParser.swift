@@ -93,7 +93,7 @@ public enum DiffParser {
                 continue
             }
             let line = TextLines.dropCR(raw)
-            if line.hasPrefix("diff --git ") {
+            if line.hasBytePrefix("diff --git ") {
                 flush()
                 firstLine = firstLine ?? i
                 var file = FileDiff(oldPath: nil, newPath: nil, headerLine: i)
@@ -106,7 +106,7 @@ public enum DiffParser {
                 lastConsumed = i
                 continue
             }
-            if line.hasPrefix("diff ") && !line.hasPrefix("diff --git") {
+            if line.hasBytePrefix("diff ") && !line.hasBytePrefix("diff --git") {
                 // hg `diff -r abc path`, `diff -u a b`, `diff -Nru a b`: names come from ---/+++.
                 flush()
                 firstLine = firstLine ?? i
@@ -117,19 +117,19 @@ public enum DiffParser {
                 lastConsumed = i
                 continue
             }
-            if line.hasPrefix("Index: ") {
+            if line.hasBytePrefix("Index: ") {
                 flush()
                 firstLine = firstLine ?? i
                 let p = String(line.dropFirst(7)).trimmedWhitespace
                 current = FileDiff(oldPath: p, newPath: p, headerLine: i)
                 awaitingNames = true
                 i += 1
-                if i < n, TextLines.dropCR(lines[i]).hasPrefix("====") { i += 1 }
+                if i < n, TextLines.dropCR(lines[i]).hasBytePrefix("====") { i += 1 }
                 lastConsumed = i
                 continue
             }
-            if line.hasPrefix("--- "), i + 1 < n, TextLines.dropCR(lines[i + 1]).hasPrefix("+++ "),
-               i + 2 < n, TextLines.dropCR(lines[i + 2]).hasPrefix("@@ -") || awaitingNames {
+            if line.hasBytePrefix("--- "), i + 1 < n, TextLines.dropCR(lines[i + 1]).hasBytePrefix("+++ "),
+               i + 2 < n, TextLines.dropCR(lines[i + 2]).hasBytePrefix("@@ -") || awaitingNames {
                 let old = traditionalName(line.dropFirst(4))
                 let new = traditionalName(TextLines.dropCR(lines[i + 1]).dropFirst(4))
                 if !(awaitingNames && current != nil) {
@@ -146,7 +146,7 @@ public enum DiffParser {
                 lastConsumed = i
                 continue
             }
-            if line.hasPrefix("@@ -"), var c = current {
+            if line.hasBytePrefix("@@ -"), var c = current {
                 awaitingNames = false
                 guard let header = parseHunkHeader(line) else {
                     defects.append(ReviewDefect(kind: .badHunkHeader, messageId: "", line: i,
@@ -180,55 +180,55 @@ public enum DiffParser {
         let n = lines.count
         while i < n {
             let l = TextLines.dropCR(lines[i])
-            if l.hasPrefix("old mode ") {
+            if l.hasBytePrefix("old mode ") {
                 file.oldMode = String(l.dropFirst(9))
-            } else if l.hasPrefix("new mode ") {
+            } else if l.hasBytePrefix("new mode ") {
                 file.newMode = String(l.dropFirst(9))
-            } else if l.hasPrefix("deleted file mode ") {
+            } else if l.hasBytePrefix("deleted file mode ") {
                 file.change = .deleted
                 file.oldMode = String(l.dropFirst(18))
-            } else if l.hasPrefix("new file mode ") {
+            } else if l.hasBytePrefix("new file mode ") {
                 file.change = .added
                 file.newMode = String(l.dropFirst(14))
-            } else if l.hasPrefix("similarity index ") || l.hasPrefix("dissimilarity index ") {
+            } else if l.hasBytePrefix("similarity index ") || l.hasBytePrefix("dissimilarity index ") {
                 let digits = l.drop { $0 != " " }.dropFirst().drop { $0 != " " }.dropFirst().prefix { $0.isNumber }
                 file.similarity = Int(digits)
-            } else if l.hasPrefix("rename from ") {
+            } else if l.hasBytePrefix("rename from ") {
                 file.change = .renamed
                 file.oldPath = unquote(l.dropFirst(12))
-            } else if l.hasPrefix("rename to ") {
+            } else if l.hasBytePrefix("rename to ") {
                 file.change = .renamed
                 file.newPath = unquote(l.dropFirst(10))
-            } else if l.hasPrefix("rename old ") {
+            } else if l.hasBytePrefix("rename old ") {
                 file.change = .renamed
                 file.oldPath = unquote(l.dropFirst(11))
-            } else if l.hasPrefix("rename new ") {
+            } else if l.hasBytePrefix("rename new ") {
                 file.change = .renamed
                 file.newPath = unquote(l.dropFirst(11))
-            } else if l.hasPrefix("copy from ") {
+            } else if l.hasBytePrefix("copy from ") {
                 file.change = .copied
                 file.oldPath = unquote(l.dropFirst(10))
-            } else if l.hasPrefix("copy to ") {
+            } else if l.hasBytePrefix("copy to ") {
                 file.change = .copied
                 file.newPath = unquote(l.dropFirst(8))
-            } else if l.hasPrefix("index ") {
+            } else if l.hasBytePrefix("index ") {
                 // hashes and mode; nothing to keep beyond the mode
-            } else if l.hasPrefix("--- ") {
+            } else if l.hasBytePrefix("--- ") {
                 let name = traditionalName(l.dropFirst(4))
                 if name == nil { file.change = .added }
                 if let name { file.oldPath = stripGitPrefix(name) }
-            } else if l.hasPrefix("+++ ") {
+            } else if l.hasBytePrefix("+++ ") {
                 let name = traditionalName(l.dropFirst(4))
                 if name == nil { file.change = .deleted }
                 if let name { file.newPath = stripGitPrefix(name) }
-            } else if l.hasPrefix("Binary files ") {
+            } else if l.hasBytePrefix("Binary files ") {
                 file.isBinary = true
             } else if l == "GIT binary patch" {
                 file.isBinary = true
                 i += 1
                 while i < n {
                     let b = TextLines.dropCR(lines[i])
-                    guard b.hasPrefix("literal ") || b.hasPrefix("delta ") else { break }
+                    guard b.hasBytePrefix("literal ") || b.hasBytePrefix("delta ") else { break }
                     i += 1
                     while i < n, !TextLines.dropCR(lines[i]).isEmpty { i += 1 }
                     if i < n { i += 1 }
@@ -257,33 +257,33 @@ public enum DiffParser {
             switch first {
             case UInt8(ascii: " "):
                 guard oldLeft > 0, newLeft > 0 else { return finishShort(i, &hunk, &defects, oldLeft, newLeft) }
-                hunk.lines.append(DiffLine(kind: .context, oldLine: o, newLine: w, text: String(l.dropFirst())))
+                hunk.lines.append(DiffLine(kind: .context, oldLine: o, newLine: w, text: l.dropFirst()))
                 o += 1; w += 1; oldLeft -= 1; newLeft -= 1
             case UInt8(ascii: "-"):
                 guard oldLeft > 0 else { return finishShort(i, &hunk, &defects, oldLeft, newLeft) }
-                hunk.lines.append(DiffLine(kind: .removed, oldLine: o, newLine: nil, text: String(l.dropFirst())))
+                hunk.lines.append(DiffLine(kind: .removed, oldLine: o, newLine: nil, text: l.dropFirst()))
                 o += 1; oldLeft -= 1
             case UInt8(ascii: "+"):
                 guard newLeft > 0 else { return finishShort(i, &hunk, &defects, oldLeft, newLeft) }
-                hunk.lines.append(DiffLine(kind: .added, oldLine: nil, newLine: w, text: String(l.dropFirst())))
+                hunk.lines.append(DiffLine(kind: .added, oldLine: nil, newLine: w, text: l.dropFirst()))
                 w += 1; newLeft -= 1
             case UInt8(ascii: "\\"):
-                hunk.lines.append(DiffLine(kind: .noNewline, oldLine: nil, newLine: nil, text: String(l.dropFirst())))
+                hunk.lines.append(DiffLine(kind: .noNewline, oldLine: nil, newLine: nil, text: l.dropFirst()))
             default:
                 // Whitespace damage: an empty line (or one that lost its leading space) inside the
                 // counted range stands for a context line.
                 let t = TextLines.dropCR(l)
-                guard oldLeft > 0, newLeft > 0, !t.hasPrefix("@@ "), !t.hasPrefix("diff ") else {
+                guard oldLeft > 0, newLeft > 0, !t.hasBytePrefix("@@ "), !t.hasBytePrefix("diff ") else {
                     return finishShort(i, &hunk, &defects, oldLeft, newLeft)
                 }
-                hunk.lines.append(DiffLine(kind: .context, oldLine: o, newLine: w, text: String(l)))
+                hunk.lines.append(DiffLine(kind: .context, oldLine: o, newLine: w, text: l))
                 o += 1; w += 1; oldLeft -= 1; newLeft -= 1
             }
             i += 1
         }
         if oldLeft > 0 || newLeft > 0 { return finishShort(i, &hunk, &defects, oldLeft, newLeft) }
         if i < n, lines[i].utf8.first == UInt8(ascii: "\\") {
-            hunk.lines.append(DiffLine(kind: .noNewline, oldLine: nil, newLine: nil, text: String(lines[i].dropFirst())))
+            hunk.lines.append(DiffLine(kind: .noNewline, oldLine: nil, newLine: nil, text: lines[i].dropFirst()))
             i += 1
         }
         return i
@@ -299,7 +299,7 @@ public enum DiffParser {
     /// `@@ -a[,b] +c[,d] @@ section` -> (a, b, c, d, section).
     public static func parseHunkHeader(_ line: Substring) -> (Int, Int, Int, Int, String)? {
         var s = TextLines.dropCR(line)
-        guard s.hasPrefix("@@ -") else { return nil }
+        guard s.hasBytePrefix("@@ -") else { return nil }
         s = s.dropFirst(4)
         // Line numbers beyond any real file are refused (they could only overflow the counters).
         let limit = 1 << 40
@@ -317,9 +317,9 @@ public enum DiffParser {
             }
             return (start, count)
         }
-        guard let old = range(&s), s.hasPrefix(" +") else { return nil }
+        guard let old = range(&s), s.hasBytePrefix(" +") else { return nil }
         s = s.dropFirst(2)
-        guard let new = range(&s), s.hasPrefix(" @@") else { return nil }
+        guard let new = range(&s), s.hasBytePrefix(" @@") else { return nil }
         let section = s.dropFirst(3).trimmedBlanks
         return (old.0, old.1, new.0, new.1, section)
     }
@@ -340,7 +340,7 @@ public enum DiffParser {
             let b = bRaw.first == "\"" ? stripGitPrefix(cQuoted(bRaw).0) : stripGitPrefix(String(bRaw))
             if a == b { return (a, b) }
         }
-        if let c = candidates.first(where: { rest[rest.index(after: $0)...].hasPrefix("b/") }) ?? candidates.first {
+        if let c = candidates.first(where: { rest[rest.index(after: $0)...].hasBytePrefix("b/") }) ?? candidates.first {
             return (stripGitPrefix(String(rest[..<c])), stripGitPrefix(String(rest[rest.index(after: c)...])))
         }
         let only = stripGitPrefix(String(rest))
@@ -348,8 +348,8 @@ public enum DiffParser {
     }
 
     static func stripGitPrefix(_ s: String) -> String {
-        if s.hasPrefix("a/") || s.hasPrefix("b/") || s.hasPrefix("i/") || s.hasPrefix("w/")
-            || s.hasPrefix("c/") || s.hasPrefix("o/") {
+        if s.hasBytePrefix("a/") || s.hasBytePrefix("b/") || s.hasBytePrefix("i/") || s.hasBytePrefix("w/")
+            || s.hasBytePrefix("c/") || s.hasBytePrefix("o/") {
             return String(s.dropFirst(2))
         }
         return s
@@ -374,12 +374,12 @@ public enum DiffParser {
 
     private static func setNames(_ file: inout FileDiff, old: String?, new: String?, stripPrefix: Bool) {
         func strip(_ s: String) -> String {
-            if s.hasPrefix("a/") || s.hasPrefix("b/") { return String(s.dropFirst(2)) }
-            if !s.hasPrefix("/"), let slash = s.firstIndex(of: "/") { return String(s[s.index(after: slash)...]) }
+            if s.hasBytePrefix("a/") || s.hasBytePrefix("b/") { return String(s.dropFirst(2)) }
+            if !s.hasBytePrefix("/"), let slash = s.firstIndex(of: "/") { return String(s[s.index(after: slash)...]) }
             return s
         }
         let bothSlashed = (old?.containsBytes("/") ?? true) && (new?.containsBytes("/") ?? true)
-            && !(old?.hasPrefix("/") ?? false) && !(new?.hasPrefix("/") ?? false)
+            && !(old?.hasBytePrefix("/") ?? false) && !(new?.hasBytePrefix("/") ?? false)
         file.oldPath = old.map { stripPrefix && bothSlashed ? strip($0) : $0 }
         file.newPath = new.map { stripPrefix && bothSlashed ? strip($0) : $0 }
         if old == nil { file.change = .added }

@@ -188,7 +188,7 @@ public enum InterdiffBuilder {
     }
 
     /// Whether a line says enough to identify a place (not just `*`, `*/`, `{`, `}` or blank).
-    static func meaningful(_ text: String) -> Bool {
+    static func meaningful(_ text: Substring) -> Bool {
         text.utf8.count { ($0 | 0x20) >= UInt8(ascii: "a") && ($0 | 0x20) <= UInt8(ascii: "z") || ($0 >= 0x30 && $0 <= 0x39) || $0 >= 0x80 } >= 3
     }
 }

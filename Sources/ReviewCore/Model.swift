@@ -267,24 +267,34 @@ public struct Hunk: Sendable, Equatable {
     }
 }
 
-/// One line of a hunk.
+/// One line of a hunk. The text is a slice of the mail body it was read from (no copy per line).
 public struct DiffLine: Sendable, Equatable {
     public enum Kind: String, Sendable, Equatable, Codable {
         case context, added, removed, noNewline
     }
     public var kind: Kind
-    /// Line number in the old file (context and removed lines).
-    public var oldLine: Int?
-    /// Line number in the new file (context and added lines).
-    public var newLine: Int?
+    /// Line numbers, `Int.min` standing for none (keeps the line at 56 bytes, no optional padding).
+    private var old: Int
+    private var new: Int
     /// The text without its one-character prefix (CR kept if the file had CRLF).
-    public var text: String
+    public var text: Substring
 
-    public init(kind: Kind, oldLine: Int?, newLine: Int?, text: String) {
+    /// Line number in the old file (context and removed lines).
+    public var oldLine: Int? {
+        get { old == .min ? nil : old }
+        set { old = newValue ?? .min }
+    }
+    /// Line number in the new file (context and added lines).
+    public var newLine: Int? {
+        get { new == .min ? nil : new }
+        set { new = newValue ?? .min }
+    }
+
+    public init(kind: Kind, oldLine: Int?, newLine: Int?, text: some StringProtocol) {
         self.kind = kind
-        self.oldLine = oldLine
-        self.newLine = newLine
-        self.text = text
+        self.old = oldLine ?? .min
+        self.new = newLine ?? .min
+        self.text = Substring(text)
     }
 
     /// The line as it appears in a diff (`+text`, `-text`, ` text`, `\ No newline...`).

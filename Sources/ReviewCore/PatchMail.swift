@@ -87,7 +87,7 @@ public struct PatchMail: Sendable, Equatable {
         if !messageLines.isEmpty {
             let para = messageLines[(blank + 1)...]
             let parsed = para.compactMap { TrailerParser.parse(String($0), source: messageId) }
-            let continuation = para.filter { $0.first == " " || $0.first == "\t" || $0.hasPrefix("[") }.count
+            let continuation = para.filter { $0.first == " " || $0.first == "\t" || $0.hasBytePrefix("[") }.count
             if !parsed.isEmpty, parsed.count + continuation >= para.count {
                 trailers = parsed
                 messageLines = blank >= 0 ? Array(messageLines.prefix(blank)) : []
@@ -107,7 +107,7 @@ public struct PatchMail: Sendable, Equatable {
         if breakAt < appendixEnd {
             for l in lines[breakAt..<appendixEnd] {
                 let t = TextLines.dropCR(l)
-                if let bar = t.firstIndex(of: "|"), t.hasPrefix(" ") {
+                if let bar = t.firstIndex(of: "|"), t.hasBytePrefix(" ") {
                     let path = t[..<bar].trimmedBlanks
                     let graph = t[t.index(after: bar)...].trimmedBlanks
                     let count = Int(graph.prefix { $0.isNumber })
@@ -146,12 +146,12 @@ public struct PatchMail: Sendable, Equatable {
         default: return false
         }
         let l = TextLines.dropCR(line)
-        if l.hasPrefix("---") {
+        if l.hasBytePrefix("---") {
             let rest = l.dropFirst(3)
             if rest.first == " ", let next = rest.dropFirst().first, !next.isWhitespace { return true }
             return rest.allSatisfy { $0.isWhitespace }
         }
-        return l.hasPrefix("diff -") || l.hasPrefix("Index: ")
+        return l.hasBytePrefix("diff -") || l.hasBytePrefix("Index: ")
     }
 
     /// `-- >8 --`, `--8<--`, `------------------------ >8 ------------------------`.
@@ -166,7 +166,7 @@ public struct PatchMail: Sendable, Equatable {
     /// The URL after `are available in the Git repository at:` (git request-pull).
     static func findPullRequest(_ lines: [Substring]) -> String? {
         guard let i = lines.firstIndex(where: {
-            $0.utf8.first == UInt8(ascii: "a") && $0.hasPrefix("are available in the ")
+            $0.utf8.first == UInt8(ascii: "a") && $0.hasBytePrefix("are available in the ")
                 && ($0.containsBytes("Git repository at") || $0.containsBytes("git repository at"))
         })
         else { return nil }
@@ -177,7 +177,7 @@ public struct PatchMail: Sendable, Equatable {
         // A URL wrapped onto the next line (no blank between).
         if j + 1 < lines.count {
             let next = lines[j + 1].trimmedWhitespace
-            if !next.isEmpty, !next.containsBytes(" "), !next.hasPrefix("for you to fetch") { url += next }
+            if !next.isEmpty, !next.containsBytes(" "), !next.hasBytePrefix("for you to fetch") { url += next }
         }
         return url.isEmpty ? nil : url
     }
@@ -203,7 +203,7 @@ public enum TrailerParser {
 
     /// Parses one line as a trailer: `Token: value`, token of letters, digits and dashes.
     /// - Returns: nil when the line is not trailer-shaped.
-    public static func parse(_ line: String, source: String = "", collected: Bool = false) -> Trailer? {
+    public static func parse(_ line: some StringProtocol, source: String = "", collected: Bool = false) -> Trailer? {
         // Fast rejection on bytes: a letter first, then `:` + blank within 41 bytes.
         guard let first = line.firstNonBlankByte, (first | 0x20) >= UInt8(ascii: "a"), (first | 0x20) <= UInt8(ascii: "z")
         else { return nil }
@@ -229,13 +229,13 @@ public enum TrailerParser {
     }
 
     /// Whether a trailer names a person (Reviewed-by, Acked-by, ...).
-    public static func isPersonTrailer(_ t: Trailer) -> Bool { personTrailers.contains(t.name.lowercased()) || t.name.lowercased().hasSuffix("-by") }
+    public static func isPersonTrailer(_ t: Trailer) -> Bool { personTrailers.contains(t.name.lowercased()) || t.name.lowercased().hasByteSuffix("-by") }
 
     /// `Name <mail>`, `<mail>`, `mail` -> address.
     static func personAddress(_ value: String) -> Address? {
         if let lt = value.firstIndex(of: "<"), let gt = value[lt...].firstIndex(of: ">") {
             var name = value[..<lt].trimmedWhitespace
-            if name.hasPrefix("\""), name.hasSuffix("\""), name.count >= 2 { name = String(name.dropFirst().dropLast()) }
+            if name.hasBytePrefix("\""), name.hasByteSuffix("\""), name.count >= 2 { name = String(name.dropFirst().dropLast()) }
             let email = String(value[value.index(after: lt)..<gt])
             guard email.containsBytes("@") else { return nil }
             return Address(name: name, email: email)

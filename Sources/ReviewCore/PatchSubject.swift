@@ -49,7 +49,7 @@ public struct PatchSubject: Sendable, Equatable, Hashable {
                 s = rest
                 continue
             }
-            if s.hasPrefix("["), let close = s.firstIndex(of: "]") {
+            if s.hasBytePrefix("["), let close = s.firstIndex(of: "]") {
                 let inner = String(s[s.index(after: s.startIndex)..<close])
                 let group = Self.splitPrefixes(inner)
                 bracketGroups.append(group)
@@ -82,7 +82,7 @@ public struct PatchSubject: Sendable, Equatable, Hashable {
             let t = lower[i]
             if t == "rfc" { isRFC = true }
             if t == "resend" { isResend = true }
-            if t.hasPrefix("patch") || t.hasPrefix("rfc") { isPatch = true }
+            if t.hasBytePrefix("patch") || t.hasBytePrefix("rfc") { isPatch = true }
             if let v = Self.versionToken(t) { version = version ?? v }
             if index == nil {
                 if let (n, m) = Self.seriesMarker(t) {
@@ -133,11 +133,11 @@ public struct PatchSubject: Sendable, Equatable, Hashable {
 
     /// `PATCH1/8 foo` or `PATCH 1/8 foo` without brackets: the tokens up to the series marker.
     private static func stripBarePatchPrefix(_ s: String) -> (String, [String])? {
-        guard s.uppercased().hasPrefix("PATCH") else { return nil }
+        guard s.uppercased().hasBytePrefix("PATCH") else { return nil }
         let words = s.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         var taken: [String] = []
         for w in words.prefix(4) {
-            let t = w.hasSuffix(":") ? String(w.dropLast()) : w
+            let t = w.hasByteSuffix(":") ? String(w.dropLast()) : w
             taken.append(t)
             if seriesMarker(t.lowercased()) != nil {
                 let rest = words.dropFirst(taken.count).joined(separator: " ")
@@ -155,23 +155,23 @@ public struct PatchSubject: Sendable, Equatable, Hashable {
     /// `v2`, `V6`, `v10`, `PATCHv2`, `v2PATCH1/4` -> the version number.
     static func versionToken(_ t: String) -> Int? {
         var body = Substring(t)
-        if body.hasPrefix("patch") { body = body.dropFirst(5) }
-        guard body.hasPrefix("v") else { return nil }
+        if body.hasBytePrefix("patch") { body = body.dropFirst(5) }
+        guard body.hasBytePrefix("v") else { return nil }
         let digits = body.dropFirst().prefix { $0.isASCII && $0.isNumber }
         guard !digits.isEmpty, let v = Int(digits) else { return nil }
         let rest = body.dropFirst(1 + digits.count)
-        if rest.isEmpty || rest.hasPrefix("patch") { return v }
+        if rest.isEmpty || rest.hasBytePrefix("patch") { return v }
         return nil
     }
 
     /// `1/2`, `00/10`, `PATCH1/8`, `v2PATCH1/4`, `3/n` -> (index, total or nil).
     static func seriesMarker(_ t: String) -> (Int, Int?)? {
         var body = Substring(t)
-        if body.hasPrefix("v") {
+        if body.hasBytePrefix("v") {
             let digits = body.dropFirst().prefix { $0.isASCII && $0.isNumber }
             if !digits.isEmpty { body = body.dropFirst(1 + digits.count) }
         }
-        if body.hasPrefix("patch") { body = body.dropFirst(5) }
+        if body.hasBytePrefix("patch") { body = body.dropFirst(5) }
         guard let slash = body.firstIndex(of: "/") else { return nil }
         let a = body[..<slash], b = body[body.index(after: slash)...]
         guard !a.isEmpty, a.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(a) else { return nil }

@@ -18,8 +18,8 @@ public enum ReplyLineRole: Sendable, Equatable {
 public struct ReplyLine: Sendable, Equatable {
     /// Quote depth: 0 for the replier's own text, 1 for `>`, 2 for `> >` or `>>`.
     public var depth: Int
-    /// The text with the quote markers (and one following space) removed.
-    public var text: String
+    /// The text with the quote markers (and one following space) removed: a slice of the body.
+    public var text: Substring
     public var role: ReplyLineRole
     /// Line index in the body.
     public var bodyLine: Int
@@ -54,7 +54,7 @@ public enum QuoteParser {
         if let sig = out.indices.first(where: { k in
             guard out[k].depth == 0 else { return false }
             let t = out[k].text
-            if t == "-- " || t.hasPrefix("-----Original Message-----") { return true }
+            if t == "-- " || t.hasBytePrefix("-----Original Message-----") { return true }
             if t == "--" { return !out[(k + 1)...].contains { $0.depth > 0 } }
             return false
         }) {
@@ -96,7 +96,7 @@ public enum QuoteParser {
             var full = t
             if k > 0, out[k - 1].depth == d, out[k - 1].role == out[k].role {
                 let prev = out[k - 1].text.trimmedWhitespace
-                if prev.hasPrefix("On ") && !isAttributionEnd(prev) && (t.count < 60 || !t.hasPrefix("On ")) {
+                if prev.hasBytePrefix("On ") && !isAttributionEnd(prev) && (t.count < 60 || !t.hasBytePrefix("On ")) {
                     full = prev + " " + t
                     out[k - 1].role = .attribution(author: attributionAuthor(full))
                 }
@@ -107,7 +107,7 @@ public enum QuoteParser {
     }
 
     /// Depth and text of a line: `>` markers separated by at most one space; one space after the last is dropped.
-    static func quoteDepth(_ l: Substring) -> (Int, String) {
+    static func quoteDepth(_ l: Substring) -> (Int, Substring) {
         let u = l.utf8
         var i = u.startIndex
         var depth = 0
@@ -125,32 +125,32 @@ public enum QuoteParser {
             }
             break
         }
-        guard depth > 0 else { return (0, String(l)) }
+        guard depth > 0 else { return (0, l) }
         var start = afterMarker
         if start != u.endIndex, u[start] == UInt8(ascii: " ") { start = u.index(after: start) }
-        return (depth, String(l[start...]))
+        return (depth, l[start...])
     }
 
     /// `[...]`, `[ ... ]`, `<snip>`, `[snip]`, `...`, `<...>`, `[..]`.
-    static func isTrim(_ text: String) -> Bool {
+    static func isTrim(_ text: Substring) -> Bool {
         let t = text.trimmedWhitespace.lowercased()
         guard !t.isEmpty, t.count <= 24 else { return false }
         var inner = t
-        if (t.hasPrefix("[") && t.hasSuffix("]")) || (t.hasPrefix("<") && t.hasSuffix(">")) {
+        if (t.hasBytePrefix("[") && t.hasByteSuffix("]")) || (t.hasBytePrefix("<") && t.hasByteSuffix(">")) {
             inner = String(t.dropFirst().dropLast()).trimmedWhitespace
         } else if t != "..." && t != "…" {
             return false
         }
         if inner.allSatisfy({ $0 == "." || $0 == "…" }) && !inner.isEmpty { return true }
         return ["snip", "snipped", "trimmed", "trim", "cut", "...snip...", "skip", "deleted"].contains(inner)
-            || inner.hasPrefix("snip") || inner.hasPrefix("...") || inner.hasSuffix("...")
+            || inner.hasBytePrefix("snip") || inner.hasBytePrefix("...") || inner.hasByteSuffix("...")
     }
 
     static func isAttributionEnd(_ t: String) -> Bool {
         guard t.count <= 200 else { return false }
-        return t.hasSuffix("wrote:") || t.hasSuffix("writes:") || t.hasSuffix("said:")
-            || (t.hasSuffix(":") && (t.containsBytes(" wrote on ") || t.containsBytes(" wrote at ")))
-            || t.hasSuffix("wrote :") || t.hasSuffix("schrieb:") || (t.hasPrefix("Quoting ") && t.hasSuffix(":"))
+        return t.hasByteSuffix("wrote:") || t.hasByteSuffix("writes:") || t.hasByteSuffix("said:")
+            || (t.hasByteSuffix(":") && (t.containsBytes(" wrote on ") || t.containsBytes(" wrote at ")))
+            || t.hasByteSuffix("wrote :") || t.hasByteSuffix("schrieb:") || (t.hasBytePrefix("Quoting ") && t.hasByteSuffix(":"))
     }
 
     /// The person named in an attribution line.
@@ -161,9 +161,9 @@ public enum QuoteParser {
             break
         }
         if s.containsBytes(" wrote "), let on = s.range(of: " wrote on ") ?? s.range(of: " wrote at ") { s = String(s[..<on.lowerBound]) }
-        if s.hasPrefix("Quoting ") { s = String(s.dropFirst(8)) }
+        if s.hasBytePrefix("Quoting ") { s = String(s.dropFirst(8)) }
         if let lt = lastASCII(UInt8(ascii: "<"), in: s) { s = String(s[..<lt]) }
-        if let paren = lastASCII(UInt8(ascii: "("), in: s), s.hasPrefix("Quoting") || s.hasSuffix(")") { s = String(s[..<paren]) }
+        if let paren = lastASCII(UInt8(ascii: "("), in: s), s.hasBytePrefix("Quoting") || s.hasByteSuffix(")") { s = String(s[..<paren]) }
         s = s.trimmedWhitespace
         // Keep the trailing words that are neither dates nor times.
         let words: [Substring]
@@ -175,7 +175,7 @@ public enum QuoteParser {
         }
         var name: [Substring] = []
         for w in words.reversed() {
-            if w.contains(where: { $0.isNumber }) || w.hasSuffix(",") || ["AM", "PM", "am", "pm", "On", "at"].contains(String(w)) {
+            if w.contains(where: { $0.isNumber }) || w.hasByteSuffix(",") || ["AM", "PM", "am", "pm", "On", "at"].contains(String(w)) {
                 break
             }
             name.insert(w, at: 0)
@@ -198,9 +198,9 @@ public enum QuoteParser {
     }
 
     /// `Hi Peter,`, `Hello all,`, `Hi, Mike,`, `Dear X,`.
-    public static func isSalutation(_ line: String) -> Bool {
+    public static func isSalutation(_ line: some StringProtocol) -> Bool {
         let t = line.trimmedWhitespace
-        guard t.count <= 40, t.hasSuffix(",") || t.hasSuffix("!") || t.split(separator: " ").count <= 2 else { return false }
+        guard t.count <= 40, t.hasByteSuffix(",") || t.hasByteSuffix("!") || t.split(separator: " ").count <= 2 else { return false }
         let first = t.split(whereSeparator: { $0 == " " || $0 == "," }).first.map { $0.lowercased() } ?? ""
         return ["hi", "hello", "hey", "dear", "hallo", "howdy", "greetings"].contains(first)
     }
@@ -229,7 +229,7 @@ public enum QuoteParser {
     }
 
     /// `Thanks,`, `Cheers, Lorenzo`, `Regards`, or the replier's first or full name on its own line.
-    public static func isSignOff(_ line: String, author: String?) -> Bool {
+    public static func isSignOff(_ line: some StringProtocol, author: String?) -> Bool {
         let t = line.trimmedWhitespace
         guard !t.isEmpty, t.count <= 40 else { return false }
         let bare = t.trimmingCharacters(in: CharacterSet(charactersIn: "-.,!~ ")).lowercased()
@@ -247,7 +247,7 @@ public enum QuoteParser {
     }
 
     /// Lines joined with LF, CRs removed and trailing blanks of each line dropped (on bytes).
-    static func joinText(_ texts: [String]) -> String {
+    static func joinText(_ texts: [Substring]) -> String {
         var out: [UInt8] = []
         for (k, t) in texts.enumerated() {
             if k > 0 { out.append(0x0A) }

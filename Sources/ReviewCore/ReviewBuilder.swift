@@ -60,7 +60,7 @@ public enum ReviewBuilder {
             } else if lines.contains(where: { l in
                 // First-byte check before the (Unicode-aware) prefix tests: same answer, most lines skip both.
                 guard let b = l.utf8.first, b == 0x64 || b == 0x40 else { return false }
-                return l.hasPrefix("diff --git ") || l.hasPrefix("@@ -")
+                return l.hasBytePrefix("diff --git ") || l.hasBytePrefix("@@ -")
             }) {
                 // A reply that carries a patch the git way (in-body `From:`/`Subject:` or a scissors
                 // line before an unquoted diff) is a patch; any other reply with a diff is a comment.
@@ -216,7 +216,7 @@ public enum ReviewBuilder {
                     quotedAuthor = attribution(for: lastQuote, depth: classified[lastQuote].depth, classified)
                 }
                 let quoted = quoteText.filter { classified[$0].depth == innermost || innermost == 0 }
-                    .map { classified[$0].text }
+                    .map { String(classified[$0].text) }
                 let trailers = raw.textLines.compactMap { k -> Trailer? in
                     guard let t = TrailerParser.parse(classified[k].text, source: m.messageId, collected: true),
                           TrailerParser.canonical[t.name.lowercased()] != nil,
@@ -456,7 +456,7 @@ public enum ReviewBuilder {
     /// The quoted text of a reply that holds a diff (the deepest level showing `@@`), with its author.
     static func quotedPatchText(_ lines: [ReplyLine]) -> ([Substring], String)? {
         var depth = 0
-        for l in lines where l.role == .quote && (l.text.hasPrefix("@@ -") || l.text.hasPrefix("diff --git ")) {
+        for l in lines where l.role == .quote && (l.text.hasBytePrefix("@@ -") || l.text.hasBytePrefix("diff --git ")) {
             depth = max(depth, l.depth)
         }
         guard depth > 0 else { return nil }
@@ -477,8 +477,9 @@ public enum ReviewBuilder {
         var postingOf: [String: Int] = [:]
         /// Postings by exact sender (unthreaded mail is only grouped with the same sender).
         var postingsByAuthor: [String: [Int]] = [:]
+        let dates = infos.map(\.message.date)
         let dated = infos.indices.sorted { a, b in
-            switch (infos[a].message.date, infos[b].message.date) {
+            switch (dates[a], dates[b]) {
             case let (x?, y?) where x != y: return x < y
             default: return a < b
             }
@@ -499,19 +500,18 @@ public enum ReviewBuilder {
             if s.index != nil {
                 for a in ReviewBuilder.ancestorIds(of: m) {
                     guard let p = postingOf[a] else { continue }
-                    if compatible(infos[i], postings[p], infos) { chosen = p }
+                    if compatible(i, postings[p], infos) { chosen = p }
                     break
                 }
-                if chosen == nil {
-                    let key = m.from.email.lowercased() + "|" + m.from.name.lowercased()
+                // Not threaded elsewhere: only unthreaded mail is grouped by markers (and only with
+                // the same sender: equal lower-cased address and name, not both empty).
+                let key = m.from.email.lowercased() + "|" + m.from.name.lowercased()
+                if chosen == nil, key != "|", m.inReplyTo.map({ byId[$0] == nil }) ?? true {
                     chosen = (postingsByAuthor[key] ?? []).first { p in
-                        let q = postings[p]
-                        guard sameAuthor(q.author, m.from), compatible(infos[i], q, infos), q.version == s.version,
-                              q.total == s.total || s.total == nil else { return false }
-                        // Not threaded elsewhere: only unthreaded mail is grouped by markers.
-                        guard m.inReplyTo == nil || byId[m.inReplyTo ?? ""] == nil else { return false }
-                        if let d1 = q.date, let d2 = m.date { return abs(d2.timeIntervalSince(d1)) < 86_400 }
-                        return true
+                        // Cheapest tests first: a sender's postings of other days, versions or sizes.
+                        if let d1 = postings[p].date, let d2 = m.date, abs(d2.timeIntervalSince(d1)) >= 86_400 { return false }
+                        guard postings[p].version == s.version, postings[p].total == s.total || s.total == nil else { return false }
+                        return compatible(i, postings[p], infos)
                     }
                 }
             }
@@ -530,8 +530,8 @@ public enum ReviewBuilder {
         return postings
     }
 
-    static func compatible(_ info: Info, _ p: Posting, _ infos: [Info]) -> Bool {
-        let s = info.subject
+    static func compatible(_ i: Int, _ p: Posting, _ infos: [Info]) -> Bool {
+        let s = infos[i].subject
         guard let idx = s.index else { return false }
         if p.patches.contains(where: { infos[$0].subject.index == idx }) { return false }
         if s.versionLabelled && p.labelled && s.version != p.version { return false }

@@ -70,3 +70,41 @@ extension StringProtocol {
         return String(sub[start..<end])
     }
 }
+
+extension StringProtocol {
+    /// `hasPrefix` compared on UTF-8 bytes: the prefixes of diff and mail syntax are ASCII, and
+    /// git compares bytes too (no grapheme rules, no per-character decoding).
+    @inline(__always)
+    func hasBytePrefix(_ prefix: StaticString) -> Bool {
+        let n = prefix.utf8CodeUnitCount
+        let p = prefix.utf8Start
+        if let r = utf8.withContiguousStorageIfAvailable({ b -> Bool in
+            guard b.count >= n else { return false }
+            guard n > 0, let base = b.baseAddress else { return true }
+            return memcmp(base, p, n) == 0
+        }) { return r }
+        var k = 0
+        for c in utf8 {
+            if k == n { return true }
+            if c != p[k] { return false }
+            k += 1
+        }
+        return k == n
+    }
+
+    /// `hasSuffix` compared on UTF-8 bytes (see `hasBytePrefix`).
+    @inline(__always)
+    func hasByteSuffix(_ suffix: StaticString) -> Bool {
+        let n = suffix.utf8CodeUnitCount
+        let p = suffix.utf8Start
+        if let r = utf8.withContiguousStorageIfAvailable({ b -> Bool in
+            guard b.count >= n else { return false }
+            guard n > 0, let base = b.baseAddress else { return true }
+            return memcmp(base + (b.count - n), p, n) == 0
+        }) { return r }
+        let bytes = Array(utf8)
+        guard bytes.count >= n else { return false }
+        for k in 0..<n where bytes[bytes.count - n + k] != p[k] { return false }
+        return true
+    }
+}

@@ -374,7 +374,7 @@ public enum ReviewViewBuilder {
                         case .noNewline: kind = .text
                         }
                         var line = ReviewLine(kind, Sanitizer.clean(l.diffText), old: l.oldLine, new: l.newLine,
-                                              links: kind == .context ? [] : linker.links(in: l.text, phrases: false))
+                                              links: kind == .context ? [] : linker.links(in: String(l.text), phrases: false))
                         line.position = DiffPosition(path: f.path, hunk: h.index, index: li)
                         lines.append(line)
                         guard !byLine.isEmpty else { continue }
