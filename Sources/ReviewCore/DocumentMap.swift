@@ -7,46 +7,117 @@ enum DocLocation: Sendable, Equatable {
     case general
 }
 
-/// The lines of a patch (or cover letter) body, normalised for matching quotes, each with its location.
+/// A line's whitespace-normalised text (runs of spaces, tabs, CRs and no-break spaces collapsed to
+/// one space, both ends trimmed) as a 64-bit FNV-1a hash, computed on bytes without allocating.
+struct NormKey: Hashable, Sendable {
+    var hash: UInt64
+    /// Bytes of the normalised text.
+    var bytes: Int
+    /// Unicode scalars of the normalised text (what "at least three characters" counts).
+    var scalars: Int
+    var isEmpty: Bool { bytes == 0 }
+
+    static let empty = NormKey(hash: 0, bytes: 0, scalars: 0)
+
+    init(hash: UInt64, bytes: Int, scalars: Int) {
+        self.hash = hash
+        self.bytes = bytes
+        self.scalars = scalars
+    }
+
+    init(_ s: Substring) {
+        var sub = s
+        self = sub.withUTF8 { NormKey(bytes: $0, limit: Int.max) }
+    }
+
+    init(_ s: String) { self.init(Substring(s)) }
+
+    /// The key of the first `limit` bytes of the normalised text of `u`.
+    init(bytes u: UnsafeBufferPointer<UInt8>, limit: Int) {
+        var h: UInt64 = 0xcbf29ce484222325
+        var n = 0
+        var scalars = 0
+        var pending = false
+        var i = 0
+        let count = u.count
+        while i < count, n < limit {
+            let b = u[i]
+            var space = b == 0x20 || b == 0x09 || b == 0x0D
+            var width = 1
+            if b == 0xC2, i + 1 < count, u[i + 1] == 0xA0 { space = true; width = 2 }
+            if space {
+                pending = n > 0
+            } else {
+                if pending {
+                    h = (h ^ 0x20) &* 0x100000001b3
+                    n += 1
+                    scalars += 1
+                    pending = false
+                    if n == limit { break }
+                }
+                h = (h ^ UInt64(b)) &* 0x100000001b3
+                n += 1
+                if b & 0xC0 != 0x80 { scalars += 1 }
+            }
+            i += width
+        }
+        self.init(hash: n == 0 ? 0 : h, bytes: n, scalars: scalars)
+    }
+}
+
+/// The lines of a patch (or cover letter) body, keyed for matching quotes, each with its location.
+/// Lines are kept as hashes of their normalised text in sorted tables (no string per line); the
+/// normalised text itself is built only for the rare wrapped-line match.
 struct DocumentMap: Sendable {
-    var norms: [String]
+    var lines: [Substring]
+    var keys: [NormKey]
     var locations: [DocLocation]
-    /// Positions of each normalised line, ascending.
-    private var positions: [String: [Int]] = [:]
-    /// Positions of lines longer than the key, by their first `prefixKey` characters.
-    private var prefixPositions: [String: [Int]] = [:]
-    private static let prefixKey = 12
+    /// (hash, position) of every non-blank line, sorted: positions of equal lines ascend.
+    private var index: [(UInt64, Int)] = []
+    /// (hash of the first `prefixKey` bytes, position) of lines longer than that, sorted.
+    private var prefixIndex: [(UInt64, Int)] = []
+    static let prefixKey = 12
 
     private mutating func buildIndex() {
-        for (i, n) in norms.enumerated() where !n.isEmpty {
-            positions[n, default: []].append(i)
-            if n.count > DocumentMap.prefixKey { prefixPositions[String(n.prefix(DocumentMap.prefixKey)), default: []].append(i) }
+        index.reserveCapacity(keys.count)
+        for (i, k) in keys.enumerated() where !k.isEmpty {
+            index.append((k.hash, i))
+            if k.bytes > DocumentMap.prefixKey { prefixIndex.append((DocumentMap.prefixHash(lines[i]), i)) }
         }
+        index.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        prefixIndex.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+    }
+
+    static func prefixHash(_ s: Substring) -> UInt64 {
+        var sub = s
+        return sub.withUTF8 { NormKey(bytes: $0, limit: prefixKey).hash }
+    }
+
+    /// The positions (ascending) of the entries of a sorted table with this hash.
+    private static func positions(_ table: [(UInt64, Int)], _ h: UInt64) -> ArraySlice<(UInt64, Int)> {
+        var lo = 0, hi = table.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if table[mid].0 < h { lo = mid + 1 } else { hi = mid }
+        }
+        var end = lo
+        while end < table.count, table[end].0 == h { end += 1 }
+        return table[lo..<end]
     }
 
     /// First position in `list` that is >= `from` (binary search).
-    private static func firstAtOrAfter(_ list: [Int], _ from: Int) -> Int? {
-        var lo = 0, hi = list.count
+    private static func firstAtOrAfter(_ list: ArraySlice<(UInt64, Int)>, _ from: Int) -> Int? {
+        var lo = list.startIndex, hi = list.endIndex
         while lo < hi {
             let mid = (lo + hi) / 2
-            if list[mid] < from { lo = mid + 1 } else { hi = mid }
+            if list[mid].1 < from { lo = mid + 1 } else { hi = mid }
         }
-        return lo < list.count ? list[lo] : nil
+        return lo < list.endIndex ? list[lo].1 : nil
     }
 
     /// Collapses whitespace runs to one space and trims: tolerates tab damage and trailing spaces.
     static func normalise<S: StringProtocol>(_ s: S) -> String {
         let u = s.utf8
-        // Fast path: nothing to collapse or trim.
-        var clean = true
-        var prevSpace = true
-        var last: UInt8 = 0
-        for b in u {
-            if b == 0x09 || b == 0x0D || b == 0xC2 || (b == 0x20 && prevSpace) { clean = false; break }
-            prevSpace = b == 0x20
-            last = b
-        }
-        if clean && last != 0x20 { return String(s) }
         var out: [UInt8] = []
         out.reserveCapacity(u.count)
         var pendingSpace = false
@@ -73,7 +144,8 @@ struct DocumentMap: Sendable {
 
     /// Map of a patch body: commit message paragraphs, then the diff lines.
     init(patchLines lines: [Substring], mail: PatchMail) {
-        norms = lines.map { DocumentMap.normalise($0) }
+        self.lines = lines
+        keys = lines.map(NormKey.init)
         locations = Array(repeating: .general, count: lines.count)
         let end = min(mail.breakLine, lines.count)
         var para = 0
@@ -81,7 +153,7 @@ struct DocumentMap: Sendable {
         var inBlank = false
         if mail.messageStart < end {
             for i in mail.messageStart..<end {
-                if norms[i].isEmpty {
+                if keys[i].isEmpty {
                     inBlank = true
                 } else {
                     if inBlank && seenText { para += 1 }
@@ -111,7 +183,8 @@ struct DocumentMap: Sendable {
 
     /// Map of a cover letter (or any prose): paragraphs until the signature.
     init(proseLines lines: [Substring]) {
-        norms = lines.map { DocumentMap.normalise($0) }
+        self.lines = lines
+        keys = lines.map(NormKey.init)
         locations = []
         locations.reserveCapacity(lines.count)
         var para = 0
@@ -121,7 +194,7 @@ struct DocumentMap: Sendable {
         for (i, l) in lines.enumerated() {
             if TextLines.dropCR(l) == "-- " { signed = true }
             if signed { locations.append(.general); continue }
-            if norms[i].isEmpty {
+            if keys[i].isEmpty {
                 inBlank = true
             } else {
                 if inBlank && seenText { para += 1 }
@@ -149,30 +222,32 @@ struct DocumentMap: Sendable {
         }
     }
 
-    /// Aligns quoted lines (already normalised, in order) to this document.
+    /// Aligns quoted lines (in order) to this document.
     /// - Returns: for each quoted line, the index of the document line it matched, or nil.
-    func align(_ quoted: [String]) -> [Int?] {
+    func align(_ quotedLines: [Substring]) -> [Int?] {
+        let quoted = quotedLines.map(NormKey.init)
         var result = [Int?](repeating: nil, count: quoted.count)
         var cursor = 0
         var q = 0
-        let n = norms.count
+        let n = keys.count
         while q < quoted.count {
             let t = quoted[q]
             if t.isEmpty {
                 // A bare `>`: a blank line, only where the next document line is blank.
-                if cursor < n, norms[cursor].isEmpty {
+                if cursor < n, keys[cursor].isEmpty {
                     result[q] = cursor
                     cursor += 1
                 }
                 q += 1
                 continue
             }
-            let window = t.utf8.count < 8 ? min(n, cursor + 40) : n
+            let window = t.bytes < 8 ? min(n, cursor + 40) : n
             var found: Int?
-            if let list = positions[t] {
+            let list = DocumentMap.positions(index, t.hash)
+            if !list.isEmpty {
                 if let f = DocumentMap.firstAtOrAfter(list, cursor), f < window {
                     found = f
-                } else if t.utf8.count >= 8, let f = list.first, f < cursor {
+                } else if t.bytes >= 8, let f = list.first?.1, f < cursor {
                     // Quoted again from earlier in the document.
                     found = f
                 }
@@ -185,23 +260,28 @@ struct DocumentMap: Sendable {
             }
             // A long line wrapped by the replier's mailer: the quoted piece starts a document line and
             // the following quoted lines continue it.
-            if t.utf8.count >= DocumentMap.prefixKey, q + 1 < quoted.count, !quoted[q + 1].isEmpty,
-               let list = prefixPositions[String(t.prefix(DocumentMap.prefixKey))] {
-                var k = list.firstIndex { $0 >= cursor } ?? list.count
-                while k < list.count {
-                    let j = list[k]
-                    if norms[j].utf8.count > t.utf8.count, norms[j].hasPrefix(t) { found = j; break }
-                    k += 1
+            if t.bytes >= DocumentMap.prefixKey, q + 1 < quoted.count, !quoted[q + 1].isEmpty {
+                let list = DocumentMap.positions(prefixIndex, DocumentMap.prefixHash(quotedLines[q]))
+                let text = list.isEmpty ? "" : DocumentMap.normalise(quotedLines[q])
+                var doc = ""
+                for (_, j) in list where j >= cursor && keys[j].bytes > t.bytes {
+                    let candidate = DocumentMap.normalise(lines[j])
+                    if candidate.hasPrefix(text) {
+                        found = j
+                        doc = candidate
+                        break
+                    }
                 }
                 if let f = found {
                     result[q] = f
-                    var joined = t
+                    var joined = text
                     var r = q + 1
                     while r < quoted.count, !quoted[r].isEmpty {
-                        let candidate = joined + " " + quoted[r]
-                        let candidateTight = joined + quoted[r]
-                        if norms[f].hasPrefix(candidate) || norms[f].hasPrefix(candidateTight) {
-                            joined = norms[f].hasPrefix(candidate) ? candidate : candidateTight
+                        let next = DocumentMap.normalise(quotedLines[r])
+                        let candidate = joined + " " + next
+                        let candidateTight = joined + next
+                        if doc.hasPrefix(candidate) || doc.hasPrefix(candidateTight) {
+                            joined = doc.hasPrefix(candidate) ? candidate : candidateTight
                             result[r] = f
                             r += 1
                         } else {

@@ -20,11 +20,15 @@ public enum ReviewBuilder {
     struct Info {
         var message: Message
         var subject: PatchSubject
-        var lines: [Substring]
+        /// The body's lines when they are not those of `message.body` (a patch rebuilt from quotes);
+        /// other messages split their body again when asked, rather than keep every line of the input.
+        var storedLines: [Substring]?
         var mail: PatchMail?
         var kind: Kind
         /// Reconstructed from the quotes of a reply.
         var partial = false
+
+        var lines: [Substring] { storedLines ?? TextLines.split(message.body) }
     }
 
     struct Posting {
@@ -72,7 +76,7 @@ public enum ReviewBuilder {
                 }
             }
             if kind == .other && (subject.isReply || m.inReplyTo != nil || !m.references.isEmpty) { kind = .reply }
-            return Info(message: m, subject: subject, lines: lines, mail: mail, kind: kind)
+            return Info(message: m, subject: subject, storedLines: nil, mail: mail, kind: kind)
         }
         var byId: [String: Int] = [:]
         for (i, info) in infos.enumerated() where byId[info.message.messageId] == nil { byId[info.message.messageId] = i }
@@ -105,7 +109,7 @@ public enum ReviewBuilder {
             var msg = Message(messageId: key, subject: subjectText, from: Address(name: author, email: ""),
                               date: nil, body: lines.joined(separator: "\n"))
             msg.offset = infos[i].message.offset
-            let info = Info(message: msg, subject: PatchSubject(subjectText), lines: lines, mail: pm, kind: .patch,
+            let info = Info(message: msg, subject: PatchSubject(subjectText), storedLines: lines, mail: pm, kind: .patch,
                             partial: true)
             infos.append(info)
             partialFor[key] = infos.count - 1
@@ -151,7 +155,7 @@ public enum ReviewBuilder {
         // Comments, parents before children.
         var comments: [Comment] = []
         var replies: [Reply] = []
-        var lineAnchors: [String: [String: Anchor]] = [:]
+        var lineAnchors: [String: [NormKey: Anchor]] = [:]
         let replyIndexes = infos.indices.filter { infos[$0].kind == .reply }
         let depths = depths(of: replyIndexes, infos, byId)
         let order = replyIndexes.sorted { (depths[$0] ?? 0, $0) < (depths[$1] ?? 0, $1) }
@@ -173,7 +177,7 @@ public enum ReviewBuilder {
             var quoteLoc: [Int: Anchor] = [:]
             let quoteIdx = classified.indices.filter { classified[$0].role == .quote }
             if let t = targetId, let doc = document(t) {
-                let aligned = doc.align(quoteIdx.map { DocumentMap.normalise(classified[$0].text) })
+                let aligned = doc.align(quoteIdx.map { classified[$0].text })
                 for (k, a) in aligned.enumerated() {
                     guard let a else { continue }
                     quoteLoc[quoteIdx[k]] = anchor(doc.locations[a], patch: t)
@@ -182,8 +186,8 @@ public enum ReviewBuilder {
             // Quoted lines that are not patch text: inherit the anchor of the ancestor comment they quote.
             let ancestors = ancestorIds(of: m)
             for k in quoteIdx where quoteLoc[k] == nil {
-                let norm = DocumentMap.normalise(classified[k].text)
-                guard norm.count >= 3 else { continue }
+                let norm = NormKey(classified[k].text)
+                guard norm.scalars >= 3 else { continue }
                 for a in ancestors {
                     if let found = lineAnchors[a]?[norm] {
                         quoteLoc[k] = found
@@ -199,7 +203,7 @@ public enum ReviewBuilder {
                                                 + (targetId.map { "<\($0)>" } ?? "any patch of this input")))
             }
             var mine: [Comment] = []
-            var map: [String: Anchor] = [:]
+            var map: [NormKey: Anchor] = [:]
             for (ordinal, raw) in raws.enumerated() {
                 var anchorValue: Anchor = .general(patch: targetId)
                 var quotedAuthor: String?
@@ -234,16 +238,16 @@ public enum ReviewBuilder {
                                 anchor: anchorValue, hunk: hunkIndex, trailers: trailers)
                 mine.append(c)
                 for k in raw.textLines {
-                    let norm = DocumentMap.normalise(classified[k].text)
-                    if norm.count >= 3 { map[norm] = anchorValue }
+                    let norm = NormKey(classified[k].text)
+                    if norm.scalars >= 3 { map[norm] = anchorValue }
                 }
                 for t in trailers where accepts(t, from: m.from) {
                     if let target = targetId { collected[target, default: []].append(t) }
                 }
             }
             for (k, a) in quoteLoc {
-                let norm = DocumentMap.normalise(classified[k].text)
-                if norm.count >= 3, map[norm] == nil { map[norm] = a }
+                let norm = NormKey(classified[k].text)
+                if norm.scalars >= 3, map[norm] == nil { map[norm] = a }
             }
             lineAnchors[m.messageId] = map
             perMessage[i] = mine
@@ -333,7 +337,7 @@ public enum ReviewBuilder {
             for h in files[k].hunks.indices { files[k].hunks[h].index = h }
         }
         merged.files = files
-        info.lines = lines
+        info.storedLines = lines
         info.mail = merged
         info.message.body = lines.joined(separator: "\n")
     }
