@@ -107,43 +107,51 @@ public enum InterdiffBuilder {
     /// A hash of a line's kind and whitespace-normalised text, computed without allocating.
     /// - Returns: the key and the number of non-blank bytes.
     static func lineKey(_ l: DiffLine) -> (key: Int, length: Int) {
-        // 64-bit FNV-1a over the kind and the whitespace-collapsed bytes: one multiply per byte
-        // instead of a SipHash round (`Hasher`), same key for the same normalised line.
-        var h: UInt64 = 0xcbf29ce484222325
-        @inline(__always) func mix(_ b: UInt8) {
-            h = (h ^ UInt64(b)) &* 0x100000001b3
-        }
+        let tag: UInt8
         switch l.kind {
-        case .context: mix(1)
-        case .added: mix(2)
-        case .removed: mix(3)
-        case .noNewline: mix(4)
+        case .context: tag = 1
+        case .added: tag = 2
+        case .removed: tag = 3
+        case .noNewline: tag = 4
         }
-        var pending = false
-        var length = 0
-        for b in l.text.utf8 {
-            if b == 0x20 || b == 0x09 || b == 0x0D {
-                pending = length > 0
-                continue
+        return textKey(l.text, tag: tag)
+    }
+
+    /// 64-bit FNV-1a over `tag` and the whitespace-collapsed bytes of `text`: one multiply per
+    /// byte instead of a SipHash round (`Hasher`), same key for the same normalised line.
+    static func textKey(_ text: Substring, tag: UInt8) -> (key: Int, length: Int) {
+        var t = text
+        return t.withUTF8 { u in
+            var h: UInt64 = (0xcbf29ce484222325 ^ UInt64(tag)) &* 0x100000001b3
+            var pending = false
+            var length = 0
+            for b in u {
+                if b == 0x20 || b == 0x09 || b == 0x0D {
+                    pending = length > 0
+                    continue
+                }
+                if pending { h = (h ^ 0x20) &* 0x100000001b3 }
+                pending = false
+                length += 1
+                h = (h ^ UInt64(b)) &* 0x100000001b3
             }
-            if pending { mix(0x20) }
-            pending = false
-            length += 1
-            mix(b)
+            return (Int(truncatingIfNeeded: h), length)
         }
-        return (Int(truncatingIfNeeded: h), length)
     }
 
     /// The hunk's lines as keys (whitespace normalised, positions ignored).
     static func body(_ h: Hunk) -> [Int] {
-        h.lines.filter { $0.kind != .noNewline }.map { lineKey($0).key }
+        var out: [Int] = []
+        out.reserveCapacity(h.lines.count)
+        for l in h.lines where l.kind != .noNewline { out.append(lineKey(l).key) }
+        return out
     }
 
     /// The hunk's distinct lines longer than two bytes, whatever their kind.
     static func lineSet(_ h: Hunk) -> Set<Int> {
         var out = Set<Int>()
         for l in h.lines where l.kind != .noNewline {
-            let k = lineKey(DiffLine(kind: .context, oldLine: nil, newLine: nil, text: l.text))
+            let k = textKey(l.text, tag: 1)
             if k.length > 2 { out.insert(k.key) }
         }
         return out

@@ -108,27 +108,25 @@ public enum QuoteParser {
 
     /// Depth and text of a line: `>` markers separated by at most one space; one space after the last is dropped.
     static func quoteDepth(_ l: Substring) -> (Int, Substring) {
-        let u = l.utf8
-        var i = u.startIndex
-        var depth = 0
-        var afterMarker = u.startIndex
-        while i != u.endIndex {
-            if u[i] == UInt8(ascii: ">") {
+        guard l.utf8.first == UInt8(ascii: ">") else { return (0, l) }
+        var line = l
+        let (depth, skip) = line.withUTF8 { u -> (Int, Int) in
+            var i = 0
+            var depth = 0
+            var afterMarker = 0
+            let n = u.count
+            while i < n, u[i] == UInt8(ascii: ">") {
                 depth += 1
-                i = u.index(after: i)
+                i += 1
                 afterMarker = i
-                if i != u.endIndex, u[i] == UInt8(ascii: " ") {
-                    let n = u.index(after: i)
-                    if n != u.endIndex, u[n] == UInt8(ascii: ">") { i = n; continue }
-                }
-                continue
+                if i + 1 < n, u[i] == UInt8(ascii: " "), u[i + 1] == UInt8(ascii: ">") { i += 1 }
             }
-            break
+            var start = afterMarker
+            if start < n, u[start] == UInt8(ascii: " ") { start += 1 }
+            return (depth, start)
         }
-        guard depth > 0 else { return (0, l) }
-        var start = afterMarker
-        if start != u.endIndex, u[start] == UInt8(ascii: " ") { start = u.index(after: start) }
-        return (depth, l[start...])
+        let u = l.utf8
+        return (depth, Substring(u[u.index(u.startIndex, offsetBy: skip)...]))
     }
 
     /// `[...]`, `[ ... ]`, `<snip>`, `[snip]`, `...`, `<...>`, `[..]`.

@@ -3,17 +3,30 @@ import Foundation
 extension StringProtocol {
     /// True when the line holds only spaces, tabs or a CR (checked on bytes).
     var isBlankLine: Bool {
-        utf8.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+        if let r = utf8.withContiguousStorageIfAvailable({ u in
+            u.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+        }) { return r }
+        return utf8.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
     }
 
     /// The last byte that is not a space, tab or CR.
     var lastNonBlankByte: UInt8? {
-        utf8.reversed().first { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }
+        if let r = utf8.withContiguousStorageIfAvailable({ u -> UInt8? in
+            var i = u.count
+            while i > 0 {
+                i -= 1
+                let b = u[i]
+                if b != 0x20 && b != 0x09 && b != 0x0D { return b }
+            }
+            return nil
+        }) { return r }
+        return utf8.reversed().first { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }
     }
 
     /// The first byte that is not a space or tab.
     var firstNonBlankByte: UInt8? {
-        utf8.first { $0 != 0x20 && $0 != 0x09 }
+        if let r = utf8.withContiguousStorageIfAvailable({ u in u.first { $0 != 0x20 && $0 != 0x09 } }) { return r }
+        return utf8.first { $0 != 0x20 && $0 != 0x09 }
     }
 
     /// Whether `needle` (ASCII) occurs in the line, searched on bytes.
