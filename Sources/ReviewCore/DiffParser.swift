@@ -298,30 +298,43 @@ public enum DiffParser {
 
     /// `@@ -a[,b] +c[,d] @@ section` -> (a, b, c, d, section).
     public static func parseHunkHeader(_ line: Substring) -> (Int, Int, Int, Int, String)? {
-        var s = TextLines.dropCR(line)
+        let s = TextLines.dropCR(line)
         guard s.hasBytePrefix("@@ -") else { return nil }
-        s = s.dropFirst(4)
         // Line numbers beyond any real file are refused (they could only overflow the counters).
         let limit = 1 << 40
-        func range(_ s: inout Substring) -> (Int, Int)? {
-            let a = s.prefix { $0.isASCII && $0.isNumber }
-            guard let start = Int(a), start < limit else { return nil }
-            s = s.dropFirst(a.count)
-            var count = 1
-            if s.first == "," {
-                s = s.dropFirst()
-                let b = s.prefix { $0.isASCII && $0.isNumber }
-                guard let c = Int(b), c < limit else { return nil }
-                count = c
-                s = s.dropFirst(b.count)
+        var copy = s
+        let parsed = copy.withUTF8 { u -> (Int, Int, Int, Int, Int)? in
+            var i = 4
+            func number() -> Int? {
+                var v = 0
+                let from = i
+                while i < u.count, u[i] >= 0x30, u[i] <= 0x39 {
+                    v = v * 10 + Int(u[i] - 0x30)
+                    guard v < limit else { return nil }
+                    i += 1
+                }
+                return i > from ? v : nil
             }
-            return (start, count)
+            func range() -> (Int, Int)? {
+                guard let start = number() else { return nil }
+                var count = 1
+                if i < u.count, u[i] == UInt8(ascii: ",") {
+                    i += 1
+                    guard let c = number() else { return nil }
+                    count = c
+                }
+                return (start, count)
+            }
+            guard let old = range(), i + 1 < u.count, u[i] == 0x20, u[i + 1] == UInt8(ascii: "+") else { return nil }
+            i += 2
+            guard let new = range(), i + 2 < u.count, u[i] == 0x20, u[i + 1] == UInt8(ascii: "@"),
+                  u[i + 2] == UInt8(ascii: "@") else { return nil }
+            return (old.0, old.1, new.0, new.1, i + 3)
         }
-        guard let old = range(&s), s.hasBytePrefix(" +") else { return nil }
-        s = s.dropFirst(2)
-        guard let new = range(&s), s.hasBytePrefix(" @@") else { return nil }
-        let section = s.dropFirst(3).trimmedBlanks
-        return (old.0, old.1, new.0, new.1, section)
+        guard let (a, b, c, d, sectionStart) = parsed else { return nil }
+        let u = s.utf8
+        let section = s[u.index(u.startIndex, offsetBy: sectionStart)...].trimmedBlanks
+        return (a, b, c, d, section)
     }
 
     /// Old and new path from the rest of a `diff --git` line (`a/x b/y`, C-quoted, spaces, no prefix).
@@ -334,6 +347,17 @@ public enum DiffParser {
         }
         // Prefer a split where both halves name the same file.
         let candidates = rest.utf8.indices.filter { rest.utf8[$0] == 0x20 }
+        if candidates.count == 1, let c = candidates.first {
+            // One space: the only split there is (`a/x b/x`, the usual case).
+            let a = stripGitPrefix(String(rest[..<c]))
+            let bRaw = rest[rest.index(after: c)...]
+            let plain = stripGitPrefix(String(bRaw))
+            if bRaw.first == "\"" {
+                let b = stripGitPrefix(cQuoted(bRaw).0)
+                if a == b { return (a, b) }
+            }
+            return (a, plain)
+        }
         for c in candidates {
             let a = stripGitPrefix(String(rest[..<c]))
             let bRaw = rest[rest.index(after: c)...]
@@ -362,7 +386,7 @@ public enum DiffParser {
             name = cQuoted(rest).0
         } else {
             var r = rest
-            if let tab = r.firstIndex(of: "\t") { r = r[..<tab] }
+            if let tab = r.utf8.firstIndex(of: 0x09) { r = r[..<tab] }
             name = String(r)
             // `--- a/file  2013-01-01 ...` (two spaces before a date, from diff -u without TAB)
             if name.containsBytes("  "), let dbl = name.range(of: "  ") { name = String(name[..<dbl.lowerBound]) }

@@ -32,25 +32,29 @@ public struct PatchMail: Sendable, Equatable {
         self.init(lines: TextLines.split(body), messageId: messageId)
     }
 
-    /// Splits a body already cut into lines.
-    public init(lines allLines: [Substring], messageId: String = "") {
-        var lines = allLines
+    /// Splits a body already cut into lines. Works on line indexes into `lines` (no copies of
+    /// the line array); every line number it reports is an index into `lines`.
+    public init(lines: [Substring], messageId: String = "") {
+        let n = lines.count
         var start = 0
-        // Scissors: everything above `-- >8 --` is dropped.
-        if let s = lines.firstIndex(where: { PatchMail.isScissors($0) }),
-           !lines[..<s].contains(where: { PatchMail.isPatchBreak($0) }) {
-            start = s + 1
+        // Scissors: everything above `-- >8 --` is dropped (only when it comes before the patch).
+        for k in 0..<n {
+            if PatchMail.isScissors(lines[k]) {
+                start = k + 1
+                break
+            }
+            if PatchMail.isPatchBreak(lines[k]) { break }
         }
         // In-body From:/Subject:/Date: headers at the top (folded lines continue them).
         var inBodySubject: String?
         var inBodyFrom: Address?
-        while start < lines.count, lines[start].isBlankLine { start += 1 }
+        while start < n, lines[start].isBlankLine { start += 1 }
         var j = start
         var fields: [(String, String)] = []
-        while j < lines.count {
+        while j < n {
             let l = TextLines.dropCR(lines[j])
-            if let name = ["Subject", "From", "Date"].first(where: { l.hasPrefix($0 + ": ") }) {
-                fields.append((name, String(l.dropFirst(name.count + 2))))
+            if let name = PatchMail.inBodyField(l) {
+                fields.append((name, String(l.dropFirst(name.utf8.count + 2))))
             } else if !fields.isEmpty, l.first == " " || l.first == "\t" {
                 fields[fields.count - 1].1 += " " + l.trimmedWhitespace
             } else {
@@ -58,56 +62,62 @@ public struct PatchMail: Sendable, Equatable {
             }
             j += 1
         }
-        if !fields.isEmpty, j == lines.count || TextLines.dropCR(lines[j]).isEmpty || PatchMail.isPatchBreak(lines[j]) {
+        if !fields.isEmpty, j == n || TextLines.dropCR(lines[j]).isEmpty || PatchMail.isPatchBreak(lines[j]) {
             for (name, value) in fields {
                 let v = PatchSubject.normaliseSpace(value)
                 if name == "Subject" { inBodySubject = v }
                 // git leaves the author empty when the in-body From: is not an address.
                 if name == "From" { inBodyFrom = TrailerParser.personAddress(v) ?? Address(name: "", email: "") }
             }
-            start = j < lines.count && TextLines.dropCR(lines[j]).isEmpty ? j + 1 : j
+            start = j < n && TextLines.dropCR(lines[j]).isEmpty ? j + 1 : j
         }
         self.inBodySubject = inBodySubject
         self.inBodyFrom = inBodyFrom
-        lines = Array(lines[start...])
-        let offset = start
 
-        let breakAt = lines.firstIndex(where: { PatchMail.isPatchBreak($0) }) ?? lines.count
-        messageStart = offset
-        breakLine = breakAt + offset
-        var messageLines = Array(lines[..<breakAt])
-        // Signature without a diff (`-- ` then version) ends the message too.
-        if let sig = messageLines.firstIndex(where: { TextLines.dropCR($0) == "-- " }) {
-            messageLines = Array(messageLines[..<sig])
+        var breakAt = n
+        for k in start..<max(start, n) where PatchMail.isPatchBreak(lines[k]) {
+            breakAt = k
+            break
         }
-        while let last = messageLines.last, last.isBlankLine { messageLines.removeLast() }
+        messageStart = start
+        breakLine = breakAt
+        // The commit message: up to the break, or to a signature (`-- ` then version) without a diff.
+        var messageEnd = breakAt
+        for k in start..<max(start, breakAt) where TextLines.dropCR(lines[k]) == "-- " {
+            messageEnd = k
+            break
+        }
+        while messageEnd > start, lines[messageEnd - 1].isBlankLine { messageEnd -= 1 }
         // Trailer block: the last paragraph when it is made of trailer lines.
         var trailers: [Trailer] = []
-        let blank = messageLines.lastIndex(where: { $0.isBlankLine }) ?? -1
-        if !messageLines.isEmpty {
-            let para = messageLines[(blank + 1)...]
-            let parsed = para.compactMap { TrailerParser.parse(String($0), source: messageId) }
-            let continuation = para.filter { $0.first == " " || $0.first == "\t" || $0.hasBytePrefix("[") }.count
+        if messageEnd > start {
+            var paraStart = messageEnd
+            while paraStart > start, !lines[paraStart - 1].isBlankLine { paraStart -= 1 }
+            let para = lines[paraStart..<messageEnd]
+            var parsed: [Trailer] = []
+            var continuation = 0
+            for l in para {
+                if let t = TrailerParser.parse(l, source: messageId) { parsed.append(t) }
+                if l.first == " " || l.first == "\t" || l.hasBytePrefix("[") { continuation += 1 }
+            }
             if !parsed.isEmpty, parsed.count + continuation >= para.count {
                 trailers = parsed
-                messageLines = blank >= 0 ? Array(messageLines.prefix(blank)) : []
-                while let last = messageLines.last, last.isBlankLine {
-                    messageLines.removeLast()
-                }
+                messageEnd = paraStart > start ? paraStart - 1 : start
+                while messageEnd > start, lines[messageEnd - 1].isBlankLine { messageEnd -= 1 }
             }
         }
         self.trailers = trailers
-        message = messageLines.map { String(TextLines.dropCR($0)) }.joined(separator: "\n")
+        message = PatchMail.joinLines(lines[start..<messageEnd])
 
         // Appendix: diffstat between `---` and the diff.
         var diffstat: [DiffstatEntry] = []
         var summary: String?
         let diff = DiffParser.parse(lines: lines, from: breakAt)
-        let appendixEnd = diff.firstLine ?? lines.count
+        let appendixEnd = diff.firstLine ?? n
         if breakAt < appendixEnd {
             for l in lines[breakAt..<appendixEnd] {
                 let t = TextLines.dropCR(l)
-                if let bar = t.firstIndex(of: "|"), t.hasBytePrefix(" ") {
+                if t.hasBytePrefix(" "), let bar = t.utf8.firstIndex(of: UInt8(ascii: "|")) {
                     let path = t[..<bar].trimmedBlanks
                     let graph = t[t.index(after: bar)...].trimmedBlanks
                     let count = Int(graph.prefix { $0.isNumber })
@@ -119,24 +129,37 @@ public struct PatchMail: Sendable, Equatable {
         }
         self.diffstat = diffstat
         diffstatSummary = summary
-        files = diff.files.map { f in
-            var f = f
-            f.headerLine += offset
-            f.hunks = f.hunks.map { h in
-                var h = h
-                h.bodyLine += offset
-                return h
-            }
-            return f
-        }
-        diffLine = diff.firstLine.map { $0 + offset }
+        files = diff.files
+        diffLine = diff.firstLine
         defects = diff.defects.map {
             var d = $0
             d.messageId = messageId
-            d.line = d.line.map { $0 + offset }
             return d
         }
-        pullRequest = PatchMail.findPullRequest(allLines)
+        pullRequest = PatchMail.findPullRequest(lines)
+    }
+
+    /// `Subject`, `From` or `Date` when the line starts with that name, a colon and a space.
+    static func inBodyField(_ l: Substring) -> String? {
+        switch l.utf8.first {
+        case UInt8(ascii: "S"): return l.hasBytePrefix("Subject: ") ? "Subject" : nil
+        case UInt8(ascii: "F"): return l.hasBytePrefix("From: ") ? "From" : nil
+        case UInt8(ascii: "D"): return l.hasBytePrefix("Date: ") ? "Date" : nil
+        default: return nil
+        }
+    }
+
+    /// Lines joined with LF, one trailing CR of each dropped, in one allocation.
+    static func joinLines(_ lines: ArraySlice<Substring>) -> String {
+        var total = 0
+        for l in lines { total += l.utf8.count + 1 }
+        var out: [UInt8] = []
+        out.reserveCapacity(total)
+        for (k, l) in zip(lines.indices, lines) {
+            if k > lines.startIndex { out.append(0x0A) }
+            out.append(contentsOf: TextLines.dropCR(l).utf8)
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// `---` alone (or followed by whitespace), `diff -`, `Index: `: where git mailinfo starts the patch.

@@ -49,7 +49,7 @@ public struct PatchSubject: Sendable, Equatable, Hashable {
                 s = rest
                 continue
             }
-            if s.hasBytePrefix("["), let close = s.firstIndex(of: "]") {
+            if s.hasBytePrefix("["), let close = s.utf8.firstIndex(of: UInt8(ascii: "]")) {
                 let inner = String(s[s.index(after: s.startIndex)..<close])
                 let group = Self.splitPrefixes(inner)
                 bracketGroups.append(group)
@@ -149,7 +149,11 @@ public struct PatchSubject: Sendable, Equatable, Hashable {
 
     /// Patchwork's `split_prefixes`: split on commas and whitespace, drop empties.
     public static func splitPrefixes(_ prefix: String) -> [String] {
-        prefix.split { $0 == "," || $0.isWhitespace }.map(String.init)
+        // ASCII separators are split on bytes; other whitespace needs the character test.
+        if prefix.utf8.allSatisfy({ $0 < 0x80 }) {
+            return prefix.utf8.split { $0 == 0x2C || $0 == 0x20 || ($0 >= 0x09 && $0 <= 0x0D) }.map { String(Substring($0)) }
+        }
+        return prefix.split { $0 == "," || $0.isWhitespace }.map(String.init)
     }
 
     /// `v2`, `V6`, `v10`, `PATCHv2`, `v2PATCH1/4` -> the version number.
@@ -183,7 +187,7 @@ public struct PatchSubject: Sendable, Equatable, Hashable {
     /// `(v2)` anywhere in the subject.
     static func parenthesisedVersion(_ s: String) -> Int? {
         var rest = Substring(s)
-        while let open = rest.firstIndex(of: "(") {
+        while let open = rest.utf8.firstIndex(of: UInt8(ascii: "(")) {
             let after = rest[rest.index(after: open)...]
             if after.first == "v" || after.first == "V" {
                 let digits = after.dropFirst().prefix { $0.isASCII && $0.isNumber }
