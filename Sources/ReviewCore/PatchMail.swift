@@ -157,7 +157,8 @@ public struct PatchMail: Sendable, Equatable {
         out.reserveCapacity(total)
         for (k, l) in zip(lines.indices, lines) {
             if k > lines.startIndex { out.append(0x0A) }
-            out.append(contentsOf: TextLines.dropCR(l).utf8)
+            var line = TextLines.dropCR(l)
+            line.withUTF8 { out.append(contentsOf: $0) }
         }
         return String(decoding: out, as: UTF8.self)
     }
@@ -227,28 +228,37 @@ public enum TrailerParser {
     /// Parses one line as a trailer: `Token: value`, token of letters, digits and dashes.
     /// - Returns: nil when the line is not trailer-shaped.
     public static func parse(_ line: some StringProtocol, source: String = "", collected: Bool = false) -> Trailer? {
-        // Fast rejection on bytes: a letter first, then `:` + blank within 41 bytes.
-        guard let first = line.firstNonBlankByte, (first | 0x20) >= UInt8(ascii: "a"), (first | 0x20) <= UInt8(ascii: "z")
-        else { return nil }
-        var sawColon = false
-        for (k, b) in line.utf8.enumerated() {
-            if b == UInt8(ascii: ":") { sawColon = true; break }
-            if k > 48 { break }
+        var l = Substring(line)
+        // On bytes: blanks, a token of ASCII letters, digits and dashes (a letter first, at most
+        // 40 bytes), `:`, a blank, then a value.
+        let found = l.withUTF8 { u -> (Int, Int)? in
+            var i = 0
+            while i < u.count, u[i] == 0x20 || u[i] == 0x09 { i += 1 }
+            let start = i
+            guard i < u.count, (u[i] | 0x20) >= UInt8(ascii: "a"), (u[i] | 0x20) <= UInt8(ascii: "z") else { return nil }
+            while i < u.count, i - start <= 40 {
+                let b = u[i]
+                let alnum = ((b | 0x20) >= UInt8(ascii: "a") && (b | 0x20) <= UInt8(ascii: "z")) || (b >= 0x30 && b <= 0x39)
+                guard alnum || b == UInt8(ascii: "-") else { break }
+                i += 1
+            }
+            guard i - start <= 40, i + 1 < u.count, u[i] == UInt8(ascii: ":"), u[i + 1] == 0x20 || u[i + 1] == 0x09
+            else { return nil }
+            return (start, i)
         }
-        guard sawColon else { return nil }
-        let l = line.trimmedWhitespace
-        guard let colon = l.firstIndex(of: ":") else { return nil }
-        let name = l[..<colon]
-        guard let first = name.first, first.isLetter, name.count <= 40,
-              name.allSatisfy({ ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "-" }) else { return nil }
-        let after = l[l.index(after: colon)...]
-        guard after.first == " " || after.first == "\t" else { return nil }
-        let value = after.trimmedWhitespace
+        guard let (start, colon) = found else { return nil }
+        let u = l.utf8
+        let nameStart = u.index(u.startIndex, offsetBy: start)
+        let nameEnd = u.index(nameStart, offsetBy: colon - start)
+        let name = l[nameStart..<nameEnd]
+        let value = l[u.index(after: nameEnd)...].trimmedWhitespace
         guard !value.isEmpty else { return nil }
-        let canon = canonical[name.lowercased()] ?? String(name)
+        let lower = name.lowercased()
+        let known = canonical[lower]
         // Untrusted shapes: only accept unknown names that contain a dash (`Foo-by`) or look like a person.
-        if canonical[name.lowercased()] == nil, !name.containsBytes("-") { return nil }
-        return Trailer(name: canon, value: value, person: personAddress(value), source: source, collected: collected)
+        if known == nil, !name.utf8.contains(UInt8(ascii: "-")) { return nil }
+        return Trailer(name: known ?? String(name), value: value, person: personAddress(value), source: source,
+                       collected: collected)
     }
 
     /// Whether a trailer names a person (Reviewed-by, Acked-by, ...).
@@ -256,7 +266,7 @@ public enum TrailerParser {
 
     /// `Name <mail>`, `<mail>`, `mail` -> address.
     static func personAddress(_ value: String) -> Address? {
-        if let lt = value.firstIndex(of: "<"), let gt = value[lt...].firstIndex(of: ">") {
+        if let lt = value.utf8.firstIndex(of: UInt8(ascii: "<")), let gt = value.utf8[lt...].firstIndex(of: UInt8(ascii: ">")) {
             var name = value[..<lt].trimmedWhitespace
             if name.hasBytePrefix("\""), name.hasByteSuffix("\""), name.count >= 2 { name = String(name.dropFirst().dropLast()) }
             let email = String(value[value.index(after: lt)..<gt])
