@@ -17,7 +17,10 @@ public enum ReviewBuilder {
 
     enum Kind { case patch, cover, reply, other }
 
-    struct Info {
+    /// What the builder knows of one message. A class: the builder passes these around and
+    /// indexes them constantly, and a reference costs one retain where a copy of all the
+    /// fields would cost dozens.
+    final class Info {
         var message: Message
         var subject: PatchSubject
         /// The body's lines when they are not those of `message.body` (a patch rebuilt from quotes);
@@ -27,6 +30,16 @@ public enum ReviewBuilder {
         var kind: Kind
         /// Reconstructed from the quotes of a reply.
         var partial = false
+
+        init(message: Message, subject: PatchSubject, storedLines: [Substring]?, mail: PatchMail?, kind: Kind,
+             partial: Bool = false) {
+            self.message = message
+            self.subject = subject
+            self.storedLines = storedLines
+            self.mail = mail
+            self.kind = kind
+            self.partial = partial
+        }
 
         var lines: [Substring] { storedLines ?? TextLines.split(message.body) }
     }
