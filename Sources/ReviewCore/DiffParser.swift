@@ -158,6 +158,8 @@ public enum DiffParser {
                 var hunk = Hunk(index: c.hunks.count, oldStart: header.0, oldCount: header.1,
                                 newStart: header.2, newCount: header.3, section: header.4, bodyLine: i - 1)
                 i = readHunkBody(lines, i, &hunk, &defects)
+                // Exact capacity: a patch's lines are a large part of what a review keeps.
+                if hunk.lines.capacity > hunk.lines.count + hunk.lines.count / 8 { hunk.lines = hunk.lines.exactCopy() }
                 c.hunks.append(hunk)
                 current = c
                 lastConsumed = i
@@ -452,5 +454,16 @@ public enum DiffParser {
         }
         let rest = Substring(String(decoding: u[min(i, u.count)...], as: UTF8.self))
         return (String(decoding: bytes, as: UTF8.self), rest)
+    }
+}
+
+extension Array {
+    /// A copy in a buffer of exactly `count` elements (an array grown by appending keeps up to
+    /// twice the room it needs).
+    func exactCopy() -> [Element] {
+        [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
+            _ = buffer.initialize(from: self)
+            initialized = count
+        }
     }
 }

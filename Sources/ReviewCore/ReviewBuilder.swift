@@ -169,6 +169,12 @@ public enum ReviewBuilder {
         var comments: [Comment] = []
         var replies: [Reply] = []
         var lineAnchors: [String: [NormKey: Anchor]] = [:]
+        // Only replies that a later reply answers are ever looked up there.
+        var answered = Set<String>()
+        for i in infos.indices where infos[i].kind == .reply {
+            if let p = infos[i].message.inReplyTo { answered.insert(p) }
+            for r in infos[i].message.references { answered.insert(r) }
+        }
         let replyIndexes = infos.indices.filter { infos[$0].kind == .reply }
         let depths = depths(of: replyIndexes, infos, byId)
         let order = replyIndexes.sorted { (depths[$0] ?? 0, $0) < (depths[$1] ?? 0, $1) }
@@ -262,7 +268,7 @@ public enum ReviewBuilder {
                 let norm = NormKey(classified[k].text)
                 if norm.scalars >= 3, map[norm] == nil { map[norm] = a }
             }
-            lineAnchors[m.messageId] = map
+            if answered.contains(m.messageId) { lineAnchors[m.messageId] = map }
             perMessage[i] = mine
         }
         for i in infos.indices { comments += perMessage[i] ?? [] }
