@@ -12,17 +12,19 @@ enum DocLocation: Sendable, Equatable {
 struct NormKey: Hashable, Sendable {
     var hash: UInt64
     /// Bytes of the normalised text.
-    var bytes: Int
+    private var byteCount: UInt32
     /// Unicode scalars of the normalised text (what "at least three characters" counts).
-    var scalars: Int
-    var isEmpty: Bool { bytes == 0 }
+    private var scalarCount: UInt32
+    var bytes: Int { Int(byteCount) }
+    var scalars: Int { Int(scalarCount) }
+    var isEmpty: Bool { byteCount == 0 }
 
     static let empty = NormKey(hash: 0, bytes: 0, scalars: 0)
 
     init(hash: UInt64, bytes: Int, scalars: Int) {
         self.hash = hash
-        self.bytes = bytes
-        self.scalars = scalars
+        byteCount = UInt32(truncatingIfNeeded: min(bytes, Int(UInt32.max)))
+        scalarCount = UInt32(truncatingIfNeeded: min(scalars, Int(UInt32.max)))
     }
 
     init(_ s: Substring) {

@@ -377,8 +377,8 @@ public struct Comment: Sendable, Equatable, Identifiable {
     public var date: Date?
     /// The comment text, paragraphs kept, trailing blank lines removed.
     public var text: String
-    /// The quoted lines it answers (innermost level, quote markers removed).
-    public var quoted: [String]
+    /// The quoted lines it answers (innermost level, quote markers removed): slices of the reply.
+    public var quoted: [Substring]
     /// Who wrote the quoted text (from the attribution line), when known.
     public var quotedAuthor: String?
     /// Message-ID of the message replied to.
@@ -389,7 +389,7 @@ public struct Comment: Sendable, Equatable, Identifiable {
     /// Trailers given inside this comment.
     public var trailers: [Trailer]
 
-    public init(messageId: String, ordinal: Int, author: Address, date: Date?, text: String, quoted: [String] = [],
+    public init(messageId: String, ordinal: Int, author: Address, date: Date?, text: String, quoted: [Substring] = [],
                 quotedAuthor: String? = nil, replyTo: String? = nil, anchor: Anchor, hunk: Int? = nil,
                 trailers: [Trailer] = []) {
         self.messageId = messageId

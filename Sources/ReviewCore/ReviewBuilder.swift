@@ -239,7 +239,7 @@ public enum ReviewBuilder {
                     quotedAuthor = attribution(for: lastQuote, depth: classified[lastQuote].depth, classified)
                 }
                 let quoted = quoteText.filter { classified[$0].depth == innermost || innermost == 0 }
-                    .map { String(classified[$0].text) }
+                    .map { classified[$0].text }
                 let trailers = raw.textLines.compactMap { k -> Trailer? in
                     guard let t = TrailerParser.parse(classified[k].text, source: m.messageId, collected: true),
                           TrailerParser.canonical[t.name.lowercased()] != nil,
@@ -271,7 +271,11 @@ public enum ReviewBuilder {
             if answered.contains(m.messageId) { lineAnchors[m.messageId] = map }
             perMessage[i] = mine
         }
+        docs = [:]
+        lineAnchors = [:]
+        comments.reserveCapacity(perMessage.values.reduce(0) { $0 + $1.count })
         for i in infos.indices { comments += perMessage[i] ?? [] }
+        perMessage = [:]
 
         // Trailers from replies: on the patch, or from a cover letter on every patch of its version.
         for s in series.indices {

@@ -230,7 +230,7 @@ public enum ReviewViewBuilder {
         /// Links found in a comment's text and in its quoted text, by text: replies often repeat
         /// the same quote (and short texts such as "Thanks"), so each distinct text is linked once.
         var textLinks: [String: [Link]] = [:]
-        var quoteLinks: [[String]: [Link]] = [:]
+        var quoteLinks: [[Substring]: [Link]] = [:]
 
         mutating func links(for c: Comment) -> [Link] {
             var out: [Link]

@@ -59,7 +59,7 @@ import TestSupport
             let diffLine = try #require(patch.file(file)?.hunks.flatMap(\.lines).first {
                 side == .new ? $0.newLine == line : $0.oldLine == line
             })
-            #expect(c.quoted.last == diffLine.diffText || c.quoted.last == " " + diffLine.text)
+            #expect(c.quoted.last.map(String.init) == diffLine.diffText || c.quoted.last.map(String.init) == " " + diffLine.text)
             if let want = lastQuoted[line] { #expect(diffLine.diffText.hasSuffix(want)) }
         }
         // Several paragraphs stay one comment.
@@ -100,7 +100,7 @@ import TestSupport
             let diffLine = try #require(patch.file(path)?.hunks.flatMap(\.lines).first {
                 side == .new ? $0.newLine == line : $0.oldLine == line
             }, "\(c.id): \(path):\(line) is not in the patch")
-            let quotedHere = c.quoted.contains { norm($0) == norm(diffLine.diffText) }
+            let quotedHere = c.quoted.contains { norm(String($0)) == norm(diffLine.diffText) }
             let inherited = r.comments.contains { $0.messageId != c.messageId && $0.anchor == c.anchor }
             #expect(quotedHere || inherited, "\(c.id) at \(path):\(line)")
         }
