@@ -59,6 +59,11 @@ public struct Defect: Sendable, Equatable, Hashable, Codable, CustomStringConver
 }
 
 /// One parsed mail message. Value type; every field is decoded text (UTF-8 `String`).
+///
+/// The full header list is not kept decoded: a message read from a file or a buffer remembers
+/// where its header block is and decodes it when `headers` or `header(_:)` is asked for. When
+/// that file has since been deleted or changed, both fall back to the fields the message kept
+/// (Subject, From, To, Cc, Date, Message-ID, In-Reply-To, References; see `keptHeaders`).
 public struct Message: Sendable, Equatable, Identifiable {
     /// Message-ID without angle brackets. Synthesised (and a defect recorded) when missing.
     public var messageId: String
@@ -77,12 +82,17 @@ public struct Message: Sendable, Equatable, Identifiable {
     /// References, oldest first, without angle brackets.
     public var references: [String]
     /// All headers, unfolded and decoded, in order. Names keep their original case.
-    /// (Kept packed in one string per message; this builds the array on each read.)
+    /// (Decoded from the input on each read; see the type's documentation for the fallback.)
     public var headers: [Header] {
-        get { headerStorage.headers }
-        set { headerStorage = HeaderStorage(newValue) }
+        get {
+            switch headerStore {
+            case .packed(let s): return s.headers
+            case .lazy(let l): return l.headers() ?? keptHeaders
+            }
+        }
+        set { headerStore = .packed(HeaderStorage(newValue)) }
     }
-    var headerStorage: HeaderStorage
+    var headerStore: HeaderStore
     /// The readable text of the message: the chosen text/plain part(s) decoded to UTF-8,
     /// followed by inline patch attachments (text/x-patch, text/x-diff), CRLF normalised to LF.
     public var body: String
@@ -111,7 +121,7 @@ public struct Message: Sendable, Equatable, Identifiable {
         self.rawDate = rawDate
         self.inReplyTo = inReplyTo
         self.references = references
-        self.headerStorage = HeaderStorage(headers)
+        self.headerStore = .packed(HeaderStorage(headers))
         self.body = body
         self.parts = parts
         self.defects = defects
@@ -122,7 +132,49 @@ public struct Message: Sendable, Equatable, Identifiable {
 
     /// The first header with this name (case-insensitive), decoded.
     public func header(_ name: String) -> String? {
-        headerStorage.first(name)
+        switch headerStore {
+        case .packed(let s): return s.first(name)
+        case .lazy(let l):
+            if let found = l.first(name) { return found }
+            let want = name.lowercased()
+            return keptHeaders.first { $0.name.lowercased() == want }?.value
+        }
+    }
+
+    /// The headers rebuilt from the message's fields, used when its input can no longer be
+    /// read: Subject, From, To, Cc, Date, Message-ID, In-Reply-To and References, in that
+    /// order, each only when it has a value (addresses as `Name <email>`, ids in brackets).
+    public var keptHeaders: [Header] {
+        func address(_ a: Address) -> String {
+            if a.name.isEmpty { return a.email }
+            if a.email.isEmpty { return a.name }
+            return "\(a.name) <\(a.email)>"
+        }
+        var out: [Header] = []
+        func add(_ name: String, _ value: String) {
+            if !value.isEmpty { out.append(Header(name: name, value: value)) }
+        }
+        add("Subject", subject)
+        add("From", address(from))
+        add("To", to.map(address).joined(separator: ", "))
+        add("Cc", cc.map(address).joined(separator: ", "))
+        add("Date", rawDate)
+        add("Message-ID", "<\(messageId)>")
+        add("In-Reply-To", inReplyTo.map { "<\($0)>" } ?? "")
+        add("References", references.map { "<\($0)>" }.joined(separator: " "))
+        return out
+    }
+
+    public static func == (a: Message, b: Message) -> Bool {
+        guard a.messageId == b.messageId, a.subject == b.subject, a.from == b.from, a.to == b.to, a.cc == b.cc,
+              a.date == b.date, a.rawDate == b.rawDate, a.inReplyTo == b.inReplyTo, a.references == b.references,
+              a.body == b.body, a.parts == b.parts, a.defects == b.defects, a.offset == b.offset,
+              a.length == b.length, a.sourcePath == b.sourcePath else { return false }
+        switch (a.headerStore, b.headerStore) {
+        case (.lazy(let x), .lazy(let y)) where x == y: return true
+        case (.packed(let x), .packed(let y)): return x == y
+        default: return a.headers == b.headers
+        }
     }
 }
 

@@ -139,23 +139,23 @@ struct MimeWalker {
     }
 
     /// Header lookup over raw headers (first match), as text.
-    static func value(_ headers: [RawHeader], _ key: String) -> String? {
-        guard let h = headers.first(where: { $0.key == key }) else { return nil }
-        return Text.utf8OrLatin1(h.value).0
+    func value(_ headers: [RawHeader], _ kind: FieldKind) -> String? {
+        for h in headers where h.kind == kind { return h.text(bytes) }
+        return nil
     }
 
     /// Processes an entity whose headers are `headers` and whose body is `body`.
     mutating func walk(headers: [RawHeader], body: Range<Int>, depth: Int, inBody: Bool, defaultType: String = "text/plain") {
-        let ct = Self.value(headers, "content-type").map(HeaderParameters.parse)
+        let ct = value(headers, .contentType).map(HeaderParameters.parse)
             ?? HeaderParameters(value: defaultType, params: [:])
         let hasSlash = ct.value.utf8.contains(0x2F)
         var type = hasSlash ? ct.value : "text/plain"
         if !ct.value.isEmpty && !hasSlash {
             defects.append(Defect(kind: .malformedHeader, offset: base + body.lowerBound, detail: "Content-Type without subtype: \(ct.value)"))
         }
-        let disposition = Self.value(headers, "content-disposition").map(HeaderParameters.parse)
+        let disposition = value(headers, .contentDisposition).map(HeaderParameters.parse)
         let filename = disposition?.params["filename"] ?? ct.params["name"]
-        let cte = Self.value(headers, "content-transfer-encoding").map { Text.trim($0).lowercased() } ?? ""
+        let cte = value(headers, .contentTransferEncoding).map { Text.trim($0).lowercased() } ?? ""
 
         if depth > Self.maxDepth {
             if !tooDeepReported {
@@ -198,7 +198,7 @@ struct MimeWalker {
             switch subtype {
             case "alternative":
                 let types = children.map { c in
-                    (Self.value(c.0, "content-type").map(HeaderParameters.parse)?.value ?? "text/plain")
+                    (value(c.0, .contentType).map(HeaderParameters.parse)?.value ?? "text/plain")
                 }
                 let chosen = types.firstIndex(where: { $0 == "text/plain" || $0.isEmpty })
                     ?? types.firstIndex(where: { $0.hasPrefix("multipart/") })
@@ -235,10 +235,10 @@ struct MimeWalker {
         defects += inner.defects
         tooDeepReported = inner.tooDeepReported
         var summary = ""
-        for key in ["from", "date", "subject"] {
-            if let h = hb.headers.first(where: { $0.key == key }) {
+        for kind in [FieldKind.from, .date, .subject] {
+            if let h = hb.first(kind) {
                 var ignored: [Defect] = []
-                summary += "\(h.name): \(EncodedWords.decode(h.value, offset: h.offset, defects: &ignored))\n"
+                summary += "\(h.name(bytes)): \(h.withValue(bytes) { EncodedWords.decode($0, offset: h.offset, defects: &ignored) })\n"
             }
         }
         let text = summary + "\n" + inner.bodyPieces.joined(separator: "\n")
