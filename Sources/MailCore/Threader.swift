@@ -53,19 +53,20 @@ enum Threader {
         for (i, m) in messages.enumerated() {
             let c = container(m.messageId)
             if c.index == nil { c.index = i }
-            var refs = m.references
-            if let irt = m.inReplyTo, refs.last != irt {
-                // In-Reply-To is the more direct parent when References is missing it.
-                refs.append(irt)
-            }
-            refs = refs.filter { $0 != m.messageId }
             var prev: Container?
-            for r in refs {
+            func chain(_ r: String) {
+                guard r != m.messageId else { return }
                 let rc = container(r)
                 if let p = prev, rc.parent == nil, !rc.isAncestor(of: p), rc !== p {
                     link(parent: p, child: rc)
                 }
                 prev = rc
+            }
+            let references = m.references
+            for r in references { chain(r) }
+            if let irt = m.inReplyTo, references.last != irt {
+                // In-Reply-To is the more direct parent when References is missing it.
+                chain(irt)
             }
             lastReference.append(prev)
         }
@@ -136,14 +137,15 @@ enum Threader {
             let sender = (m.from.name.isEmpty ? m.from.email : m.from.name).lowercased()
             return (Key(tags: pos.tags, total: pos.total, sender: sender), pos.number, m.date)
         }
+        let infos = roots.map(info)
         var heads: [Key: [(Int, Container, Date?)]] = [:]
-        for r in roots {
-            if let (key, n, date) = info(r), n <= 1 { heads[key, default: []].append((n, r, date)) }
+        for (r, i) in zip(roots, infos) {
+            if let (key, n, date) = i, n <= 1 { heads[key, default: []].append((n, r, date)) }
         }
         guard !heads.isEmpty else { return roots }
         var out: [Container] = []
-        for r in roots {
-            guard let (key, n, date) = info(r), n >= 1, let candidates = heads[key] else {
+        for (r, i) in zip(roots, infos) {
+            guard let (key, n, date) = i, n >= 1, let candidates = heads[key] else {
                 out.append(r)
                 continue
             }
@@ -230,6 +232,32 @@ enum Threader {
     }
 
     static func isReply(_ s: String) -> Bool {
+        var copy = s
+        if let answer = copy.withUTF8({ isReplyASCII($0) }) { return answer }
+        return isReplyCharacters(s)
+    }
+
+    /// `isReply` on bytes when the answer does not depend on Unicode: nil when a prefix matched
+    /// but a non-ASCII byte follows it (a combining mark would change the character).
+    private static func isReplyASCII(_ b: Bytes) -> Bool? {
+        var i = 0
+        while i < b.count, b[i] < 0x80, ASCII.isSpace(b[i]) { i += 1 }
+        func matches(_ p: StaticString) -> Bool? {
+            let n = p.utf8CodeUnitCount
+            guard i + n <= b.count else { return false }
+            let q = p.utf8Start
+            for k in 0..<n where ASCII.lower(b[i + k]) != q[k] { return false }
+            if i + n < b.count, b[i + n] >= 0x80 { return nil }
+            return true
+        }
+        for p: StaticString in ["re:", "fwd:", "aw:", "re :", "fw:"] {
+            guard let m = matches(p) else { return nil }
+            if m { return true }
+        }
+        return false
+    }
+
+    private static func isReplyCharacters(_ s: String) -> Bool {
         let t = Text.trim(s).lowercased()
         return t.hasPrefix("re:") || t.hasPrefix("fwd:") || t.hasPrefix("aw:") || t.hasPrefix("re :") || t.hasPrefix("fw:")
     }
