@@ -231,26 +231,34 @@ enum MessageIDs {
     /// All `<...>` identifiers in order (brackets and white space inside stripped). If there are
     /// none, a single bare token that looks like an id (contains `@`) is accepted and `junk` is set.
     static func all(in text: String) -> (ids: [String], junk: Bool) {
+        var t = text
+        return t.withUTF8 { all(bytes: $0) }
+    }
+
+    /// `all(in:)` on the UTF-8 bytes of a text.
+    static func all(bytes u: Bytes) -> (ids: [String], junk: Bool) {
         var ids: [String] = []
         var junk = false
-        let u = Array(text.utf8)
-        var i = 0
-        while i < u.count {
-            guard u[i] == ASCII.less else { i += 1; continue }
-            var j = i + 1
-            var id: [UInt8] = []
-            while j < u.count, u[j] != ASCII.greater {
-                if !ASCII.isSpace(u[j]) { id.append(u[j]) }
-                j += 1
+        let n = u.count
+        var i = u.find(ASCII.less, from: 0, to: n)
+        while i < n {
+            let close = u.find(ASCII.greater, from: i + 1, to: n)
+            var spaces = 0
+            for k in (i + 1)..<close where ASCII.isSpace(u[k]) { spaces += 1 }
+            let isEmpty = spaces == close - i - 1
+            func id() -> String {
+                let slice = UnsafeBufferPointer(rebasing: u[(i + 1)..<close])
+                if spaces == 0 { return String(decoding: slice, as: UTF8.self) }
+                return String(decoding: slice.filter { !ASCII.isSpace($0) }, as: UTF8.self)
             }
-            if j == u.count {
+            if close == n {
                 // Unterminated: keep a single-token tail.
                 junk = true
-                if !id.isEmpty, !u[(i + 1)...].contains(ASCII.space) { ids.append(String(decoding: id, as: UTF8.self)) }
+                if !isEmpty, u.find(ASCII.space, from: i + 1, to: n) == n { ids.append(id()) }
                 break
             }
-            if id.isEmpty { junk = true } else { ids.append(String(decoding: id, as: UTF8.self)) }
-            i = j + 1
+            if isEmpty { junk = true } else { ids.append(id()) }
+            i = u.find(ASCII.less, from: close + 1, to: n)
         }
         if ids.isEmpty {
             let words = u.split(whereSeparator: { $0 == ASCII.space || $0 == ASCII.tab || $0 == 0x2C })

@@ -100,29 +100,39 @@ enum MessageParser {
             }
         }
 
+        /// Identifiers of a field, read from its bytes when they are ASCII (the text is then the same).
+        func identifiers(_ h: RawHeader) -> (ids: [String], junk: Bool) {
+            h.withValue(b) { v in
+                for c in v where c >= 0x80 { return MessageIDs.all(in: Text.utf8OrLatin1(v).0) }
+                return MessageIDs.all(bytes: v)
+            }
+        }
+        func plausible(_ found: [String]) -> [String] {
+            found.allSatisfy(MessageIDs.isPlausible) ? found : found.filter(MessageIDs.isPlausible)
+        }
         var messageId = ""
-        if let raw = rawText(.messageId) {
-            let (ids, junk) = MessageIDs.all(in: raw)
+        if let h = firstOf[Int(FieldKind.messageId.rawValue)] {
+            let (ids, junk) = identifiers(h)
             if let id = ids.first { messageId = id }
             if junk || ids.isEmpty {
-                defects.append(Defect(kind: .malformedHeader, offset: offsetOf(.messageId), detail: "odd Message-ID \"\(raw)\""))
+                defects.append(Defect(kind: .malformedHeader, offset: h.offset, detail: "odd Message-ID \"\(h.text(b))\""))
             }
         }
         var inReplyTo: String?
-        if let raw = rawText(.inReplyTo) {
-            let (found, junk) = MessageIDs.all(in: raw)
-            let ids = found.filter(MessageIDs.isPlausible)
+        if let h = firstOf[Int(FieldKind.inReplyTo.rawValue)] {
+            let (found, junk) = identifiers(h)
+            let ids = plausible(found)
             inReplyTo = ids.first
             if junk || ids.count != found.count {
-                defects.append(Defect(kind: .invalidReferences, offset: offsetOf(.inReplyTo), detail: "odd In-Reply-To \"\(raw)\""))
+                defects.append(Defect(kind: .invalidReferences, offset: h.offset, detail: "odd In-Reply-To \"\(h.text(b))\""))
             }
         }
         var references: [String] = []
         if firstOf[Int(FieldKind.references.rawValue)] != nil {
             for h in hb.headers where h.kind == .references {
-                let (found, junk) = MessageIDs.all(in: h.text(b))
-                let ids = found.filter(MessageIDs.isPlausible)
-                references += ids
+                let (found, junk) = identifiers(h)
+                let ids = plausible(found)
+                if references.isEmpty { references = ids } else { references += ids }
                 if junk || ids.count != found.count {
                     defects.append(Defect(kind: .invalidReferences, offset: h.offset, detail: "junk in References"))
                 }

@@ -263,14 +263,28 @@ struct MimeWalker {
                                   text: "", inBody: false))
             return
         }
-        var decoded = decodeTransfer(body: body, encoding: cte)
         let charset = params["charset"]
-        let wide = charset.map { $0.lowercased().hasPrefix("utf-16") || $0.lowercased().hasPrefix("utf-32") } ?? false
+        let wide = charset.map { Self.hasPrefixIgnoringCase($0, "utf-16") || Self.hasPrefixIgnoringCase($0, "utf-32") } ?? false
         var hadNUL = false
-        if !wide {
-            (decoded, hadNUL) = normaliseBytes(decoded)
+        var text: String
+        var problem: Defect.Kind?
+        if !wide && Self.isIdentityEncoding(cte) {
+            // No transfer decoding: read the body in place; copy only to drop CRs.
+            let slice = UnsafeBufferPointer(rebasing: bytes[body])
+            hadNUL = slice.find(0, from: 0, to: slice.count) < slice.count
+            if slice.find(ASCII.cr, from: 0, to: slice.count) < slice.count {
+                let (normalised, _) = normaliseBytes(Array(slice))
+                (text, problem) = Charset.decode(normalised, charset: charset)
+            } else {
+                (text, problem) = Charset.decode(slice, charset: charset)
+            }
+        } else {
+            var decoded = decodeTransfer(body: body, encoding: cte)
+            if !wide {
+                (decoded, hadNUL) = normaliseBytes(decoded)
+            }
+            (text, problem) = Charset.decode(decoded, charset: charset)
         }
-        var (text, problem) = Charset.decode(decoded, charset: charset)
         if let problem {
             defects.append(Defect(kind: problem, offset: base + body.lowerBound,
                                   detail: problem == .unknownCharset ? "unknown charset \"\(charset ?? "")\"; read as UTF-8 or Latin-1"
@@ -294,6 +308,27 @@ struct MimeWalker {
         parts.append(BodyPart(contentType: type, charset: charset, filename: filename, disposition: disposition,
                               text: text, inBody: contributes))
         if contributes { bodyPieces.append(text) }
+    }
+
+    /// Whether a Content-Transfer-Encoding leaves the bytes as they are.
+    static func isIdentityEncoding(_ cte: String) -> Bool {
+        switch cte {
+        case "", "7bit", "8bit", "binary", "7-bit", "8-bit": return true
+        default: return false
+        }
+    }
+
+    /// ASCII case-insensitive `hasPrefix` for a lower-case ASCII prefix.
+    static func hasPrefixIgnoringCase(_ s: String, _ prefix: StaticString) -> Bool {
+        let n = prefix.utf8CodeUnitCount
+        var k = 0
+        let p = prefix.utf8Start
+        for c in s.utf8 {
+            if k == n { return true }
+            if ASCII.lower(c) != p[k] { return false }
+            k += 1
+        }
+        return k == n
     }
 
     /// Undoes the Content-Transfer-Encoding of a body range.

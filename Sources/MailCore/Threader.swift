@@ -6,7 +6,8 @@ enum Threader {
     private final class Container {
         let id: String
         var index: Int?
-        weak var parent: Container?
+        // Every container lives in `all` until threading ends: no counting needed for parents.
+        unowned(unsafe) var parent: Container?
         var children: [Container] = []
         init(id: String) { self.id = id }
 
@@ -31,6 +32,8 @@ enum Threader {
         var table: [String: Container] = [:]
         table.reserveCapacity(messages.count * 2)
         var all: [Container] = []
+        // `parent` does not own its container: `all` keeps every container alive until the end.
+        defer { withExtendedLifetime(all) {} }
         func container(_ id: String) -> Container {
             if let c = table[id] { return c }
             let c = Container(id: id)
