@@ -18,6 +18,12 @@ enum AddressParser {
         return t.withUTF8 { parse($0, firstOnly: true) }.first
     }
 
+    /// `parseList` on the UTF-8 bytes of a text.
+    static func parseList(bytes: Bytes) -> [Address] { parse(bytes, firstOnly: false) }
+
+    /// `parseFirst` on the UTF-8 bytes of a text.
+    static func parseFirst(bytes: Bytes) -> Address? { parse(bytes, firstOnly: true).first }
+
     /// The words of a display name so far: bytes with end offsets, and which words were quoted.
     private struct Phrase {
         var bytes: [UInt8] = []

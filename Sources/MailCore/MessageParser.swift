@@ -71,16 +71,21 @@ enum MessageParser {
         func rawText(_ kind: FieldKind) -> String? { firstOf[Int(kind.rawValue)].map { $0.text(b) } }
         func offsetOf(_ kind: FieldKind) -> Int { firstOf[Int(kind.rawValue)]?.offset ?? (base + range.lowerBound) }
 
-        // Tabs and stray line breaks read as spaces; runs of spaces are kept as sent.
-        var subject = Text.trim(subjectText ?? "")
-        if subject.utf8.contains(where: { $0 == ASCII.tab || $0 == ASCII.cr || $0 == ASCII.lf }) {
-            subject = subject.replacingOccurrences(of: "\t", with: " ")
-                .replacingOccurrences(of: "\r", with: "").replacingOccurrences(of: "\n", with: " ")
+        let subject = cleanSubject(Text.trim(subjectText ?? ""))
+        /// Runs `body` on the UTF-8 of a field's text: its own bytes when they are ASCII.
+        func withText<R>(_ h: RawHeader, _ body: (Bytes) -> R) -> R {
+            h.withValue(b) { v in
+                for c in v where c >= 0x80 {
+                    var s = Text.utf8OrLatin1(v).0
+                    return s.withUTF8(body)
+                }
+                return body(v)
+            }
         }
         // Addresses are parsed before RFC 2047 decoding so that encoded commas stay in names.
         var from = Address(name: "", email: "")
-        if let raw = rawText(.from) ?? rawText(.sender) {
-            if let a = AddressParser.parseFirst(raw) {
+        if let h = firstOf[Int(FieldKind.from.rawValue)] ?? firstOf[Int(FieldKind.sender.rawValue)] {
+            if let a = withText(h, AddressParser.parseFirst(bytes:)) {
                 from = a
                 if !a.email.utf8.contains(0x40) {
                     defects.append(Defect(kind: .invalidAddress, offset: offsetOf(.from), detail: "From has no usable address"))
@@ -89,8 +94,8 @@ enum MessageParser {
                 defects.append(Defect(kind: .invalidAddress, offset: offsetOf(.from), detail: "empty From"))
             }
         }
-        let to = rawText(.to).map(AddressParser.parseList) ?? []
-        let cc = rawText(.cc).map(AddressParser.parseList) ?? []
+        let to = firstOf[Int(FieldKind.to.rawValue)].map { withText($0, AddressParser.parseList(bytes:)) } ?? []
+        let cc = firstOf[Int(FieldKind.cc.rawValue)].map { withText($0, AddressParser.parseList(bytes:)) } ?? []
         let rawDate = rawText(.date).map { Text.trim($0) } ?? ""
         var date: Date?
         if !rawDate.isEmpty {
@@ -163,6 +168,27 @@ enum MessageParser {
             m.headerStore = .packed(storage)
         }
         return m
+    }
+
+    /// Tabs and stray line breaks read as spaces (CRs dropped); runs of spaces are kept as sent.
+    static func cleanSubject(_ subject: String) -> String {
+        let u = subject.utf8
+        guard u.contains(where: { $0 == ASCII.tab || $0 == ASCII.cr || $0 == ASCII.lf }) else { return subject }
+        var ascii = true
+        var previous: UInt8 = 0
+        for c in u {
+            if c >= 0x80 || (c == ASCII.lf && previous == ASCII.cr) { ascii = false; break }
+            previous = c
+        }
+        guard ascii else {
+            return subject.replacingOccurrences(of: "\t", with: " ")
+                .replacingOccurrences(of: "\r", with: "").replacingOccurrences(of: "\n", with: " ")
+        }
+        // ASCII without CR LF pairs: one byte per character, the same replacements on bytes.
+        var out: [UInt8] = []
+        out.reserveCapacity(u.count)
+        for c in u where c != ASCII.cr { out.append(c == ASCII.tab || c == ASCII.lf ? ASCII.space : c) }
+        return String(decoding: out, as: UTF8.self)
     }
 
     private static func joinPieces(_ pieces: [String]) -> String {

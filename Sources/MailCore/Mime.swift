@@ -451,6 +451,75 @@ extension UnsafeBufferPointer where Element == UInt8 {
 /// RFC 3676 format=flowed decoding (with DelSp).
 enum Flowed {
     static func unflow(_ text: String, delSp: Bool) -> String {
+        var t = text
+        if let fast = t.withUTF8({ unflowBytes($0, delSp: delSp) }) { return fast }
+        return unflowCharacters(text, delSp: delSp)
+    }
+
+    /// `unflowCharacters` on bytes, or nil when characters could differ from bytes at a place
+    /// that matters (a non-ASCII byte right after a quote mark or stuffed space, or before a
+    /// trailing space; a CR LF pair).
+    private static func unflowBytes(_ b: Bytes, delSp: Bool) -> String? {
+        let n = b.count
+        var cr = b.find(ASCII.cr, from: 0, to: n)
+        while cr < n {
+            if cr + 1 < n, b[cr + 1] == ASCII.lf { return nil }
+            cr = b.find(ASCII.cr, from: cr + 1, to: n)
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(n)
+        var emitted = false
+        var current: [UInt8] = []
+        var hasCurrent = false
+        var currentDepth = 0
+        func emit() {
+            if emitted { out.append(ASCII.lf) }
+            emitted = true
+            for _ in 0..<currentDepth { out.append(ASCII.greater) }
+            if currentDepth > 0 { out.append(ASCII.space) }
+            out += current
+        }
+        var lineStart = 0
+        while true {
+            let lineEnd = b.find(ASCII.lf, from: lineStart, to: n)
+            var s = lineStart
+            let e = lineEnd
+            var depth = 0
+            while s < e, b[s] == ASCII.greater {
+                depth += 1
+                s += 1
+                if s < e, b[s] >= 0x80 { return nil }
+            }
+            if s < e, b[s] == ASCII.space {
+                s += 1  // space-stuffing
+                if s < e, b[s] >= 0x80 { return nil }
+            }
+            let isSignature = e - s == 3 && b[s] == ASCII.dash && b[s + 1] == ASCII.dash && b[s + 2] == ASCII.space
+            let soft = e > s && b[e - 1] == ASCII.space && !isSignature
+            if soft, e - 1 > s, b[e - 2] >= 0x80 { return nil }
+            let contentEnd = soft && delSp ? e - 1 : e
+            let content = UnsafeBufferPointer(rebasing: b[s..<contentEnd])
+            if hasCurrent && depth == currentDepth {
+                current.append(contentsOf: content)
+            } else {
+                if hasCurrent { emit() }
+                current.removeAll(keepingCapacity: true)
+                current.append(contentsOf: content)
+                hasCurrent = true
+                currentDepth = depth
+            }
+            if !soft {
+                if hasCurrent { emit() }
+                hasCurrent = false
+            }
+            if lineEnd >= n { break }
+            lineStart = lineEnd + 1
+        }
+        if hasCurrent { emit() }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func unflowCharacters(_ text: String, delSp: Bool) -> String {
         var out: [String] = []
         var current: String?
         var currentDepth = 0

@@ -92,9 +92,10 @@ enum Threader {
         var bySubject: [String: Container] = [:]
         for r in roots {
             guard let i = r.index else { continue }
-            let m = messages[i]
-            let key = normalisedSubject(m.subject)
-            if !key.isEmpty, !isReply(m.subject), bySubject[key] == nil { bySubject[key] = r }
+            let subject = messages[i].subject
+            guard !isReply(subject) else { continue }
+            let key = normalisedSubject(subject)
+            if !key.isEmpty, bySubject[key] == nil { bySubject[key] = r }
         }
         var finalRoots: [Container] = []
         for r in roots {
@@ -118,11 +119,17 @@ enum Threader {
             return c.children.map(firstDate).min { $0 < $1 } ?? (.infinity, Int.max)
         }
         func build(_ c: Container, depth: Int) -> ThreadNode {
-            let kids = c.children.sorted { firstDate($0) < firstDate($1) }
+            var kids = c.children
+            if kids.count > 1 {
+                // Keys computed once per child; the same comparisons as sorting by `firstDate`.
+                let keyed = kids.map { (firstDate($0), $0) }.sorted { $0.0 < $1.0 }
+                kids = keyed.map { $0.1 }
+            }
             return ThreadNode(messageId: c.id, messageIndex: c.index,
                               children: depth > 10_000 ? [] : kids.map { build($0, depth: depth + 1) })
         }
-        return finalRoots.sorted { firstIndex($0) < firstIndex($1) }.map { build($0, depth: 0) }
+        let ordered = finalRoots.map { (firstIndex($0), $0) }.sorted { $0.0 < $1.0 }
+        return ordered.map { build($0.1, depth: 0) }
     }
 
     /// Patches `[PATCH n/m]` sent without usable reference headers are hung below their `0/m`
@@ -222,6 +229,8 @@ enum Threader {
 
     /// Subject without `Re:`/`Fwd:`/`Aw:` prefixes, lower-cased, whitespace collapsed.
     static func normalisedSubject(_ s: String) -> String {
+        var copy = s
+        if let ascii = copy.withUTF8({ normalisedASCIISubject($0) }) { return ascii }
         var t = Text.collapseSpaces(s).lowercased()[...]
         var changed = true
         while changed {
@@ -232,6 +241,41 @@ enum Threader {
             }
         }
         return String(t)
+    }
+
+    /// `normalisedSubject` of ASCII text, on bytes (nil for other text). Collapsing removes CR
+    /// and LF, so every remaining byte is one character.
+    private static func normalisedASCIISubject(_ b: Bytes) -> String? {
+        var out: [UInt8] = []
+        out.reserveCapacity(b.count)
+        var pendingSpace = false
+        for c in b {
+            if c >= 0x80 { return nil }
+            if c == ASCII.space || c == ASCII.tab || c == ASCII.cr || c == ASCII.lf {
+                pendingSpace = !out.isEmpty
+            } else {
+                if pendingSpace { out.append(ASCII.space); pendingSpace = false }
+                out.append(ASCII.lower(c))
+            }
+        }
+        var start = 0
+        var end = out.count
+        var changed = true
+        while changed {
+            changed = false
+            for p: StaticString in ["re:", "fwd:", "fw:", "aw:", "re :"] {
+                let n = p.utf8CodeUnitCount
+                guard end - start >= n else { continue }
+                var same = true
+                for k in 0..<n where out[start + k] != p.utf8Start[k] { same = false; break }
+                guard same else { continue }
+                start += n
+                while start < end, ASCII.isSpace(out[start]) { start += 1 }
+                while end > start, ASCII.isSpace(out[end - 1]) { end -= 1 }
+                changed = true
+            }
+        }
+        return String(decoding: out[start..<end], as: UTF8.self)
     }
 
     static func isReply(_ s: String) -> Bool {
