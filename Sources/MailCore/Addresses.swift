@@ -2,156 +2,227 @@ import Foundation
 
 /// RFC 5322 address-list parsing, tolerant of real-world mail: comments `(...)`, quoted strings
 /// with backslash escapes, groups `name: a, b;`, bare addresses, and RFC 2047 names.
+///
+/// Works on the UTF-8 bytes of the text: every delimiter is ASCII, so words are always whole
+/// characters.
 enum AddressParser {
     /// Parses an address list from an undecoded header value (raw 8-bit already made text).
     static func parseList(_ text: String) -> [Address] {
+        var t = text
+        return t.withUTF8 { parse($0, firstOnly: false) }
+    }
+
+    /// The first address of a list, or nil.
+    static func parseFirst(_ text: String) -> Address? {
+        var t = text
+        return t.withUTF8 { parse($0, firstOnly: true) }.first
+    }
+
+    /// `parseList` on the UTF-8 bytes of a text.
+    static func parseList(bytes: Bytes) -> [Address] { parse(bytes, firstOnly: false) }
+
+    /// `parseFirst` on the UTF-8 bytes of a text.
+    static func parseFirst(bytes: Bytes) -> Address? { parse(bytes, firstOnly: true).first }
+
+    /// The words of a display name so far: bytes with end offsets, and which words were quoted.
+    private struct Phrase {
+        var bytes: [UInt8] = []
+        var ends: [Int] = []
+        var quoted: [Bool] = []
+        var count: Int { ends.count }
+        var isEmpty: Bool { ends.isEmpty }
+        func range(_ k: Int) -> Range<Int> { (k == 0 ? 0 : ends[k - 1])..<ends[k] }
+        func word(_ k: Int) -> ArraySlice<UInt8> { bytes[range(k)] }
+        mutating func removeAll() {
+            bytes.removeAll(keepingCapacity: true)
+            ends.removeAll(keepingCapacity: true)
+            quoted.removeAll(keepingCapacity: true)
+        }
+        /// Words `k` for `k` in `indices` joined by single spaces.
+        func joined(_ indices: [Int]) -> [UInt8] {
+            var out: [UInt8] = []
+            for (n, k) in indices.enumerated() {
+                if n > 0 { out.append(ASCII.space) }
+                out += word(k)
+            }
+            return out
+        }
+    }
+
+    private static func parse(_ b: Bytes, firstOnly: Bool) -> [Address] {
         var result: [Address] = []
-        var phrase: [String] = []
-        var comments: [String] = []
-        var angle: String?
-        var word = ""
+        var phrase = Phrase()
+        var comments: [[UInt8]] = []
+        var angle: [UInt8]?
+        var word: [UInt8] = []
         var wordIsQuoted = false
-        var quotedWords = Set<Int>()
-        let scalars = Array(text.unicodeScalars)
+        let n = b.count
         var i = 0
 
         func endWord() {
             if !word.isEmpty || wordIsQuoted {
-                if wordIsQuoted { quotedWords.insert(phrase.count) }
-                phrase.append(word)
+                phrase.bytes += word
+                phrase.ends.append(phrase.bytes.count)
+                phrase.quoted.append(wordIsQuoted)
             }
-            word = ""
+            word.removeAll(keepingCapacity: true)
             wordIsQuoted = false
         }
         func endAddress() {
             endWord()
-            let comment = comments.map { Text.collapseSpaces($0) }.filter { !$0.isEmpty }.joined(separator: " ")
+            var comment = ""
+            if !comments.isEmpty {
+                comment = comments.map { collapseSpaces($0[...]) }.filter { !$0.isEmpty }.joined(separator: " ")
+            }
             if let a = angle {
-                let name = joinPhrase(phrase)
+                let name = decodeName(phrase.joined(Array(0..<phrase.count))[...])
                 result.append(Address(name: name.isEmpty ? decodeName(comment) : name, email: stripRoute(a)))
             } else if !phrase.isEmpty {
                 // Bare address: the word with an `@` (or `foo @ bar` pieces) is the address.
-                if let at = phrase.firstIndex(where: { $0.utf8.contains(0x40) }), !quotedWords.contains(at) || phrase.count == 1 {
-                    var email = phrase[at]
-                    var rest = phrase
+                let at = (0..<phrase.count).first { phrase.word($0).contains(0x40) }
+                if let at, !phrase.quoted[at] || phrase.count == 1 {
+                    var email = String(decoding: phrase.word(at), as: UTF8.self)
+                    var rest = Array(0..<phrase.count)
                     rest.remove(at: at)
                     if email == "@", at > 0, at < phrase.count - 1 {
-                        email = phrase[at - 1] + "@" + phrase[at + 1]
-                        rest = Array(phrase[..<(at - 1)]) + Array(phrase[(at + 2)...])
+                        email = String(decoding: phrase.word(at - 1), as: UTF8.self) + "@"
+                            + String(decoding: phrase.word(at + 1), as: UTF8.self)
+                        rest = Array(0..<(at - 1)) + Array((at + 2)..<phrase.count)
                     }
-                    let name = comment.isEmpty ? joinPhrase(rest) : decodeName(comment)
+                    let name = comment.isEmpty ? decodeName(phrase.joined(rest)[...]) : decodeName(comment)
                     result.append(Address(name: name, email: email))
                 } else {
-                    result.append(Address(name: joinPhrase(phrase), email: ""))
+                    result.append(Address(name: decodeName(phrase.joined(Array(0..<phrase.count))[...]), email: ""))
                 }
             } else if !comment.isEmpty {
                 result.append(Address(name: decodeName(comment), email: ""))
             }
-            phrase = []
+            phrase.removeAll()
             comments = []
             angle = nil
-            quotedWords = []
         }
 
-        while i < scalars.count {
-            let c = scalars[i]
+        while i < n {
+            if firstOnly && !result.isEmpty { break }
+            let c = b[i]
             switch c {
-            case "\"":
+            case ASCII.quote:
                 // Quoted string: backslash escapes the next character.
                 i += 1
-                var q = ""
-                while i < scalars.count, scalars[i] != "\"" {
-                    if scalars[i] == "\\", i + 1 < scalars.count { i += 1 }
-                    q.unicodeScalars.append(scalars[i])
+                while i < n, b[i] != ASCII.quote {
+                    if b[i] == ASCII.backslash, i + 1 < n { i += 1 }
+                    word.append(b[i])
                     i += 1
                 }
-                word += q
                 wordIsQuoted = true
                 i += 1
-            case "(":
+            case ASCII.openParen:
                 endWord()
                 var depth = 1
-                var com = ""
+                var com: [UInt8] = []
                 i += 1
-                while i < scalars.count, depth > 0 {
-                    let d = scalars[i]
-                    if d == "\\", i + 1 < scalars.count {
+                while i < n, depth > 0 {
+                    let d = b[i]
+                    if d == ASCII.backslash, i + 1 < n {
                         i += 1
-                        com.unicodeScalars.append(scalars[i])
-                    } else if d == "(" {
+                        com.append(b[i])
+                    } else if d == ASCII.openParen {
                         depth += 1
-                        com.unicodeScalars.append(d)
-                    } else if d == ")" {
+                        com.append(d)
+                    } else if d == ASCII.closeParen {
                         depth -= 1
-                        if depth > 0 { com.unicodeScalars.append(d) }
+                        if depth > 0 { com.append(d) }
                     } else {
-                        com.unicodeScalars.append(d)
+                        com.append(d)
                     }
                     i += 1
                 }
                 comments.append(com)
-            case "<":
+            case ASCII.less:
                 endWord()
-                var a = ""
+                var a: [UInt8] = []
                 i += 1
-                while i < scalars.count, scalars[i] != ">" {
-                    if !(scalars[i] == " " || scalars[i] == "\t") { a.unicodeScalars.append(scalars[i]) }
+                let close = b.find(ASCII.greater, from: i, to: n)
+                a.reserveCapacity(close - i)
+                while i < close {
+                    if !(b[i] == ASCII.space || b[i] == ASCII.tab) { a.append(b[i]) }
                     i += 1
                 }
                 angle = a
                 i += 1
-            case ",":
+            case 0x2C:  // ,
                 endAddress()
                 i += 1
-            case ":":
+            case ASCII.colon:
                 // A group name (`undisclosed-recipients:`) unless inside an address word.
-                if angle == nil, !word.utf8.contains(0x40) {
-                    word = ""
+                if angle == nil, !word.contains(0x40) {
+                    word.removeAll(keepingCapacity: true)
                     wordIsQuoted = false
-                    phrase = []
+                    phrase.removeAll()
                     comments = []
-                    quotedWords = []
                 } else {
-                    word.unicodeScalars.append(c)
+                    word.append(c)
                 }
                 i += 1
-            case ";":
+            case 0x3B:  // ;
                 endAddress()
                 i += 1
-            case " ", "\t", "\r", "\n":
+            case ASCII.space, ASCII.tab, ASCII.cr, ASCII.lf:
                 endWord()
                 i += 1
             default:
-                word.unicodeScalars.append(c)
+                word.append(c)
                 i += 1
             }
         }
-        endAddress()
+        if !(firstOnly && !result.isEmpty) { endAddress() }
         return result
     }
 
-    /// The first address of a list, or nil.
-    static func parseFirst(_ text: String) -> Address? { parseList(text).first }
-
-    private static func stripRoute(_ a: String) -> String {
+    private static func stripRoute(_ a: [UInt8]) -> String {
         // Obsolete source routes `<@a,@b:user@host>`.
-        if a.hasPrefix("@"), let colon = a.firstIndex(of: ":") { return String(a[a.index(after: colon)...]) }
-        return a
+        if a.first == 0x40, let colon = a.firstIndex(of: ASCII.colon) {
+            return String(decoding: a[(colon + 1)...], as: UTF8.self)
+        }
+        return String(decoding: a, as: UTF8.self)
     }
 
-    /// Display-name words joined by single spaces (quoted words keep their inner spaces).
-    private static func joinPhrase(_ words: [String]) -> String {
-        decodeName(words.joined(separator: " "))
+    /// Whether bytes contain `=?` (a possible RFC 2047 word).
+    private static func hasEncodedWord<C: Collection>(_ u: C) -> Bool where C.Element == UInt8 {
+        var previous: UInt8 = 0
+        for c in u {
+            if c == ASCII.question && previous == ASCII.equals { return true }
+            previous = c
+        }
+        return false
     }
 
     /// RFC 2047-decodes a display name and tidies whitespace.
     static func decodeName(_ s: String) -> String {
-        let u = Array(s.utf8)
-        guard u.indices.contains(where: { $0 + 1 < u.count && u[$0] == ASCII.equals && u[$0 + 1] == ASCII.question }) else {
-            return Text.collapseSpaces(s)
-        }
+        var t = s
+        return t.withUTF8 { decodeName($0[...]) }
+    }
+
+    private static func decodeName<C: Collection>(_ u: C) -> String where C.Element == UInt8 {
+        guard hasEncodedWord(u) else { return collapseSpaces(u) }
         var ignored: [Defect] = []
-        return Text.collapseSpaces(EncodedWords.decode(u, offset: 0, defects: &ignored))
+        return Text.collapseSpaces(EncodedWords.decode(Array(u), offset: 0, defects: &ignored))
+    }
+
+    /// `Text.collapseSpaces` on UTF-8 bytes.
+    private static func collapseSpaces<C: Collection>(_ u: C) -> String where C.Element == UInt8 {
+        var out: [UInt8] = []
+        out.reserveCapacity(u.count)
+        var pendingSpace = false
+        for c in u {
+            if c == ASCII.space || c == ASCII.tab || c == ASCII.cr || c == ASCII.lf {
+                pendingSpace = !out.isEmpty
+            } else {
+                if pendingSpace { out.append(ASCII.space); pendingSpace = false }
+                out.append(c)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
@@ -166,26 +237,34 @@ enum MessageIDs {
     /// All `<...>` identifiers in order (brackets and white space inside stripped). If there are
     /// none, a single bare token that looks like an id (contains `@`) is accepted and `junk` is set.
     static func all(in text: String) -> (ids: [String], junk: Bool) {
+        var t = text
+        return t.withUTF8 { all(bytes: $0) }
+    }
+
+    /// `all(in:)` on the UTF-8 bytes of a text.
+    static func all(bytes u: Bytes) -> (ids: [String], junk: Bool) {
         var ids: [String] = []
         var junk = false
-        let u = Array(text.utf8)
-        var i = 0
-        while i < u.count {
-            guard u[i] == ASCII.less else { i += 1; continue }
-            var j = i + 1
-            var id: [UInt8] = []
-            while j < u.count, u[j] != ASCII.greater {
-                if !ASCII.isSpace(u[j]) { id.append(u[j]) }
-                j += 1
+        let n = u.count
+        var i = u.find(ASCII.less, from: 0, to: n)
+        while i < n {
+            let close = u.find(ASCII.greater, from: i + 1, to: n)
+            var spaces = 0
+            for k in (i + 1)..<close where ASCII.isSpace(u[k]) { spaces += 1 }
+            let isEmpty = spaces == close - i - 1
+            func id() -> String {
+                let slice = UnsafeBufferPointer(rebasing: u[(i + 1)..<close])
+                if spaces == 0 { return String(decoding: slice, as: UTF8.self) }
+                return String(decoding: slice.filter { !ASCII.isSpace($0) }, as: UTF8.self)
             }
-            if j == u.count {
+            if close == n {
                 // Unterminated: keep a single-token tail.
                 junk = true
-                if !id.isEmpty, !u[(i + 1)...].contains(ASCII.space) { ids.append(String(decoding: id, as: UTF8.self)) }
+                if !isEmpty, u.find(ASCII.space, from: i + 1, to: n) == n { ids.append(id()) }
                 break
             }
-            if id.isEmpty { junk = true } else { ids.append(String(decoding: id, as: UTF8.self)) }
-            i = j + 1
+            if isEmpty { junk = true } else { ids.append(id()) }
+            i = u.find(ASCII.less, from: close + 1, to: n)
         }
         if ids.isEmpty {
             let words = u.split(whereSeparator: { $0 == ASCII.space || $0 == ASCII.tab || $0 == 0x2C })

@@ -14,6 +14,10 @@ enum Charset {
 
     /// Resolves a charset label (case-insensitive, tolerant of `x-` prefixes and quotes).
     static func resolve(_ rawName: String) -> Resolved {
+        // The usual labels, without building lower-cased copies.
+        if MimeWalker.hasPrefixIgnoringCase(rawName, "utf-8") && rawName.utf8.count == 5 { return .utf8 }
+        if MimeWalker.hasPrefixIgnoringCase(rawName, "us-ascii") && rawName.utf8.count == 8 { return .utf8 }
+        if MimeWalker.hasPrefixIgnoringCase(rawName, "iso-8859-1") && rawName.utf8.count == 10 { return .latin1 }
         var name = Text.trim(rawName).lowercased()
         if name.hasPrefix("\"") || name.hasPrefix("'") { name = String(name.dropFirst()) }
         if name.hasSuffix("\"") || name.hasSuffix("'") { name = String(name.dropLast()) }

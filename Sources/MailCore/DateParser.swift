@@ -21,6 +21,195 @@ enum DateParser {
 
     /// The instant, or nil when the text is not a recognisable date.
     static func parse(_ text: String) -> Date? {
+        var t = text
+        if let fast = t.withUTF8({ parseASCII($0) }) { return fast }
+        return parseCharacters(text)
+    }
+
+    /// Swift's `Int(_:)` on ASCII bytes: an optional sign, then one or more digits, no overflow.
+    private static func integer(_ b: Bytes, _ r: Range<Int>) -> Int? {
+        var i = r.lowerBound
+        var negative = false
+        if i < r.upperBound, b[i] == 0x2B || b[i] == ASCII.dash {
+            negative = b[i] == ASCII.dash
+            i += 1
+        }
+        guard i < r.upperBound else { return nil }
+        var v = 0
+        while i < r.upperBound {
+            let c = b[i]
+            guard ASCII.isDigit(c) else { return nil }
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (a, o2) = negative ? m.subtractingReportingOverflow(Int(c - 0x30)) : m.addingReportingOverflow(Int(c - 0x30))
+            if o1 || o2 { return nil }
+            v = a
+            i += 1
+        }
+        return v
+    }
+
+    @inline(__always) private static func isLetter(_ c: UInt8) -> Bool {
+        let l = c | 0x20
+        return l >= 0x61 && l <= 0x7A
+    }
+
+    /// The month (1...12) of a lower-cased three-letter name.
+    private static func month(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Int? {
+        switch (a, b, c) {
+        case (0x6A, 0x61, 0x6E): return 1   // jan
+        case (0x66, 0x65, 0x62): return 2   // feb
+        case (0x6D, 0x61, 0x72): return 3   // mar
+        case (0x61, 0x70, 0x72): return 4   // apr
+        case (0x6D, 0x61, 0x79): return 5   // may
+        case (0x6A, 0x75, 0x6E): return 6   // jun
+        case (0x6A, 0x75, 0x6C): return 7   // jul
+        case (0x61, 0x75, 0x67): return 8   // aug
+        case (0x73, 0x65, 0x70): return 9   // sep
+        case (0x6F, 0x63, 0x74): return 10  // oct
+        case (0x6E, 0x6F, 0x76): return 11  // nov
+        case (0x64, 0x65, 0x63): return 12  // dec
+        default: return nil
+        }
+    }
+
+    /// `parseCharacters` for text of ASCII bytes without CR LF pairs (each byte is then one
+    /// `Character`); nil (not `.some(nil)`) when the text is not such.
+    private static func parseASCII(_ b: Bytes) -> Date?? {
+        let n = b.count
+        var previous: UInt8 = 0
+        for c in b {
+            if c >= 0x80 || (c == ASCII.lf && previous == ASCII.cr) { return nil }
+            previous = c
+        }
+        var day: Int?, month: Int?, year: Int?
+        var hour = 0, minute = 0, second = 0
+        var zone: Int?
+        var numbers: [Int] = []
+        var yearDigits = 0
+
+        // Drop comments like `(PDT)` but remember a zone name inside one as a last resort.
+        var cleaned: [UInt8] = []
+        cleaned.reserveCapacity(n)
+        var commentZone: Int?
+        var depth = 0
+        var commentText: [UInt8] = []
+        for c in b {
+            if c == ASCII.openParen { depth += 1; continue }
+            if c == ASCII.closeParen {
+                depth = max(0, depth - 1)
+                if depth == 0 {
+                    let name = Text.trim(String(decoding: commentText, as: UTF8.self)).lowercased()
+                    commentZone = zones[name] ?? commentZone
+                    commentText.removeAll()
+                }
+                continue
+            }
+            if depth > 0 { commentText.append(c) } else { cleaned.append(c) }
+        }
+
+        return cleaned.withUnsafeBufferPointer { t -> Date? in
+            let end = t.count
+            var p = 0
+            while p < end {
+                // The next token: bytes up to a space, tab, comma, CR or LF.
+                @inline(__always) func isSeparator(_ c: UInt8) -> Bool {
+                    c == ASCII.space || c == ASCII.tab || c == 0x2C || c == ASCII.cr || c == ASCII.lf
+                }
+                while p < end, isSeparator(t[p]) { p += 1 }
+                guard p < end else { break }
+                let start = p
+                while p < end, !isSeparator(t[p]) { p += 1 }
+                var tokEnd = p
+                let count0 = tokEnd - start
+                if count0 == 1 && t[start] == ASCII.dash { continue }
+                if count0 == 2 && t[start] == 0x61 && t[start + 1] == 0x74 { continue }  // at
+                if t[tokEnd - 1] == 0x2E { tokEnd -= 1 }
+                let count = tokEnd - start
+                let tok = start..<tokEnd
+                // ISO 8601: 2025-06-30T06:17:33Z or 2025-06-30
+                if count >= 10, ASCII.isDigit(t[start]), t[start + 4] == ASCII.dash,
+                   let iso = parseISO(String(decoding: UnsafeBufferPointer(rebasing: t[tok]), as: UTF8.self)) {
+                    return iso
+                }
+                let colon = t.find(ASCII.colon, from: start, to: tokEnd)
+                if colon < tokEnd {
+                    let colon2 = t.find(ASCII.colon, from: colon + 1, to: tokEnd)
+                    if colon2 < tokEnd && t.find(ASCII.colon, from: colon2 + 1, to: tokEnd) < tokEnd { continue }
+                    let minuteEnd = colon2 < tokEnd ? colon2 : tokEnd
+                    guard let h = integer(t, start..<colon), let m = integer(t, (colon + 1)..<minuteEnd) else { continue }
+                    hour = h
+                    minute = m
+                    if colon2 < tokEnd {
+                        // Seconds may carry a fraction.
+                        var e = colon2 + 1
+                        while e < tokEnd, ASCII.isDigit(t[e]) { e += 1 }
+                        second = integer(t, (colon2 + 1)..<e) ?? 0
+                    }
+                    continue
+                }
+                if count == 5, t[start] == 0x2B || t[start] == ASCII.dash, let v = integer(t, (start + 1)..<tokEnd) {
+                    let minutes = (v / 100) * 60 + v % 100
+                    zone = t[start] == ASCII.dash ? -minutes : minutes
+                    continue
+                }
+                var allLetters = count > 0
+                for k in tok where !isLetter(t[k]) { allLetters = false; break }
+                if count == 0 { allLetters = true }
+                if count >= 3, allLetters,
+                   let m = Self.month(ASCII.lower(t[start]), ASCII.lower(t[start + 1]), ASCII.lower(t[start + 2])) {
+                    month = m
+                    continue
+                }
+                if count >= 3, allLetters {
+                    let w = String(decoding: [ASCII.lower(t[start]), ASCII.lower(t[start + 1]), ASCII.lower(t[start + 2])], as: UTF8.self)
+                    if weekdays.contains(w) { continue }
+                }
+                if count > 0, count <= 4, allLetters {
+                    var lower: [UInt8] = []
+                    for k in tok { lower.append(ASCII.lower(t[k])) }
+                    if let z = zones[String(decoding: lower, as: UTF8.self)] {
+                        zone = z
+                        continue
+                    }
+                }
+                if let v = integer(t, tok) {
+                    numbers.append(v)
+                    if count >= 3 && year == nil {
+                        year = v
+                        yearDigits = count
+                    }
+                    continue
+                }
+            }
+            return finish(day: &day, month: month, year: &year, yearDigits: &yearDigits, numbers: numbers,
+                          hour: hour, minute: minute, second: second, zone: zone, commentZone: commentZone)
+        }
+    }
+
+    /// Assigns day and year from the remaining numbers and builds the instant.
+    private static func finish(day: inout Int?, month: Int?, year: inout Int?, yearDigits: inout Int, numbers: [Int],
+                               hour: Int, minute: Int, second: Int, zone: Int?, commentZone: Int?) -> Date? {
+        for v in numbers {
+            if v == year && yearDigits >= 3 { continue }
+            if day == nil && v >= 1 && v <= 31 {
+                day = v
+            } else if year == nil {
+                year = v
+                yearDigits = String(v).count
+            }
+        }
+        guard var y = year, let mo = month, let d = day else { return nil }
+        if yearDigits <= 2 { y += y < 50 ? 2000 : 1900 } else if yearDigits == 3 { y += 1900 }
+        guard (1...31).contains(d), (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second),
+              (1000...9999).contains(y) else { return nil }
+        let offset = zone ?? commentZone ?? 0
+        let days = daysFromCivil(y, mo, d)
+        let secs = days * 86400 + hour * 3600 + minute * 60 + second - offset * 60
+        return Date(timeIntervalSince1970: TimeInterval(secs))
+    }
+
+    /// The general parser, on `Character`s (any text).
+    private static func parseCharacters(_ text: String) -> Date? {
         var day: Int?, month: Int?, year: Int?
         var hour = 0, minute = 0, second = 0
         var zone: Int?
@@ -93,24 +282,8 @@ enum DateParser {
             }
             // A day glued to a month (`30Jun2025`) or other junk: ignore.
         }
-        // Assign day and year from the remaining numbers.
-        for v in numbers {
-            if v == year && yearDigits >= 3 { continue }
-            if day == nil && v >= 1 && v <= 31 {
-                day = v
-            } else if year == nil {
-                year = v
-                yearDigits = String(v).count
-            }
-        }
-        guard var y = year, let mo = month, let d = day else { return nil }
-        if yearDigits <= 2 { y += y < 50 ? 2000 : 1900 } else if yearDigits == 3 { y += 1900 }
-        guard (1...31).contains(d), (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second),
-              (1000...9999).contains(y) else { return nil }
-        let offset = zone ?? commentZone ?? 0
-        let days = daysFromCivil(y, mo, d)
-        let secs = days * 86400 + hour * 3600 + minute * 60 + second - offset * 60
-        return Date(timeIntervalSince1970: TimeInterval(secs))
+        return finish(day: &day, month: month, year: &year, yearDigits: &yearDigits, numbers: numbers,
+                      hour: hour, minute: minute, second: second, zone: zone, commentZone: commentZone)
     }
 
     private static func parseISO(_ s: String) -> Date? {

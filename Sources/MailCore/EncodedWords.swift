@@ -100,17 +100,24 @@ enum EncodedWords {
     /// Decodes a header value: raw 8-bit bytes (UTF-8, else Latin-1 with a defect) and
     /// `=?charset?Q|B?...?=` words, dropping whitespace between adjacent encoded words.
     static func decode(_ raw: [UInt8], offset: Int, defects: inout [Defect]) -> String {
-        // Fast path: plain ASCII without `=?` is its own decoding.
-        var plain = true
+        raw.withUnsafeBufferPointer { decode($0, offset: offset, defects: &defects) }
+    }
+
+    /// Whether a value is plain ASCII without `=?`, which decodes to itself with no defects.
+    @inline(__always)
+    static func isPlain(_ raw: Bytes) -> Bool {
         var previous: UInt8 = 0
         for c in raw {
-            if c >= 0x80 || (c == ASCII.question && previous == ASCII.equals) {
-                plain = false
-                break
-            }
+            if c >= 0x80 || (c == ASCII.question && previous == ASCII.equals) { return false }
             previous = c
         }
-        if plain { return String(decoding: raw, as: UTF8.self) }
+        return true
+    }
+
+    /// `decode` on bytes in place.
+    static func decode(_ raw: Bytes, offset: Int, defects: inout [Defect]) -> String {
+        // Fast path: plain ASCII without `=?` is its own decoding.
+        if isPlain(raw) { return String(decoding: raw, as: UTF8.self) }
         var out = ""
         var plainStart = 0
         var lastWasEncoded = false
@@ -176,7 +183,7 @@ enum EncodedWords {
     }
 
     /// Parses `=?charset?E?text?=` at `start`, or nil when it is not an encoded word.
-    private static func parseWord(_ raw: [UInt8], at start: Int) -> Word? {
+    private static func parseWord(_ raw: Bytes, at start: Int) -> Word? {
         let n = raw.count
         var i = start + 2
         let csStart = i
@@ -200,7 +207,7 @@ enum EncodedWords {
             let (bytes, junk) = Base64.decode(payload)
             return Word(charset: charset, bytes: bytes, end: j + 2, invalid: junk)
         }
-        let (bytes, invalid) = QuotedPrintable.decode(Array(payload), underscoreIsSpace: true)
+        let (bytes, invalid) = QuotedPrintable.decode(UnsafeBufferPointer(rebasing: payload), underscoreIsSpace: true)
         return Word(charset: charset, bytes: bytes, end: j + 2, invalid: invalid)
     }
 }

@@ -55,7 +55,7 @@ public enum MailReader {
     public static func read(path: String) throws(MailInputError) -> Mailbox {
         if path == "-" {
             let data = FileHandle.standardInput.readDataToEndOfFile()
-            return try parseChecked(data: data, source: "-")
+            return try parseChecked(data: data, source: "-", input: InputSource(.data(data)))
         }
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
@@ -66,7 +66,7 @@ public enum MailReader {
             return try parseMapped(mapped, source: path)
         }
         let data = try load(path)
-        return try parseChecked(data: data, source: path)
+        return try parseChecked(data: data, source: path, input: InputSource(.data(data)))
     }
 
     /// Bytes processed between hand-backs of mapped pages.
@@ -74,7 +74,8 @@ public enum MailReader {
 
     private static func parseMapped(_ mapped: MappedFile, source: String) throws(MailInputError) -> Mailbox {
         let b = mapped.bytes
-        if Inflate.isGzip(b) { return try parseBuffer(b, source: source) }
+        if Inflate.isGzip(b) { return try parseBuffer(b, source: source, input: nil) }
+        let input = InputSource(.file(path: source, identity: mapped.identity))
         let split: Splitter.Result
         do { split = try Splitter.split(b, release: mapped.release) } catch { throw rejection(error, source: source) }
         var messages: [Message] = []
@@ -83,7 +84,7 @@ public enum MailReader {
         for span in split.spans {
             messages.append(split.format == .webArchiveText
                 ? MessageParser.parseWebArchive(b, span: span)
-                : MessageParser.parse(b, span: span, format: split.format))
+                : MessageParser.parse(b, span: span, format: split.format, source: input))
             if span.end - lastRelease > releaseStride {
                 mapped.release(lastRelease..<span.end)
                 lastRelease = span.end
@@ -96,7 +97,9 @@ public enum MailReader {
     /// whose `defects` say why.
     public static func parse(bytes: [UInt8], source: String) -> Mailbox {
         do {
-            return try bytes.withUnsafeBufferPointer { (b: Bytes) throws(MailInputError) in try parseBuffer(b, source: source) }
+            return try bytes.withUnsafeBufferPointer { (b: Bytes) throws(MailInputError) in
+                try parseBuffer(b, source: source, input: InputSource(.bytes(bytes)))
+            }
         } catch {
             return Mailbox(source: source, format: .singleMessage, messages: [], threads: [],
                            defects: [Defect(kind: .other, offset: error.offset, detail: error.detail)])
@@ -105,7 +108,9 @@ public enum MailReader {
 
     /// Like `parse(bytes:source:)` but reports an unusable input as a `MailInputError`.
     public static func parseChecked(bytes: [UInt8], source: String) throws(MailInputError) -> Mailbox {
-        try bytes.withUnsafeBufferPointer { (b: Bytes) throws(MailInputError) in try parseBuffer(b, source: source) }
+        try bytes.withUnsafeBufferPointer { (b: Bytes) throws(MailInputError) in
+            try parseBuffer(b, source: source, input: InputSource(.bytes(bytes)))
+        }
     }
 
     /// Streams the messages of a file one by one (no threading, no duplicate collapsing), so a
@@ -116,7 +121,8 @@ public enum MailReader {
             throw MailInputError(kind: .unreadable, file: path, offset: 0, detail: "permission denied")
         }
         if let mapped = MappedFile(path: path), !Inflate.isGzip(mapped.bytes) {
-            return try stream(mapped.bytes, source: path, release: mapped.release, body)
+            return try stream(mapped.bytes, source: path, input: InputSource(.file(path: path, identity: mapped.identity)),
+                              release: mapped.release, body)
         }
         let data = try load(path)
         return try data.withUnsafeBytes { raw -> InputFormat in
@@ -126,9 +132,11 @@ public enum MailReader {
                 if out.count == 0, let f = failure {
                     throw MailInputError(kind: .corruptGzip, file: path, offset: f.offset, detail: "corrupt gzip: \(f.detail)")
                 }
-                return try withExtendedLifetime(out) { try stream(out.buffer, source: path, body) }
+                return try withExtendedLifetime(out) {
+                    try stream(out.buffer, source: path, input: InputSource(.inflated(.init(output: out))), body)
+                }
             }
-            return try stream(b, source: path, body)
+            return try stream(b, source: path, input: InputSource(.data(data)), body)
         }
     }
 
@@ -158,7 +166,7 @@ public enum MailReader {
         }
     }
 
-    private static func stream(_ b: Bytes, source: String, release: ((Range<Int>) -> Void)? = nil,
+    private static func stream(_ b: Bytes, source: String, input: InputSource?, release: ((Range<Int>) -> Void)? = nil,
                                _ body: (Message) throws -> Void) throws -> InputFormat {
         let split: Splitter.Result
         do { split = try Splitter.split(b, release: release) } catch { throw rejection(error, source: source) }
@@ -166,7 +174,7 @@ public enum MailReader {
         for span in split.spans {
             let m = split.format == .webArchiveText
                 ? MessageParser.parseWebArchive(b, span: span)
-                : MessageParser.parse(b, span: span, format: split.format)
+                : MessageParser.parse(b, span: span, format: split.format, source: input)
             try body(m)
             if let release, span.end - lastRelease > releaseStride {
                 release(lastRelease..<span.end)
@@ -187,10 +195,10 @@ public enum MailReader {
         }
     }
 
-    private static func parseChecked(data: Data, source: String) throws(MailInputError) -> Mailbox {
+    private static func parseChecked(data: Data, source: String, input: InputSource?) throws(MailInputError) -> Mailbox {
         do {
             return try data.withUnsafeBytes { raw throws -> Mailbox in
-                try parseBuffer(raw.bindMemory(to: UInt8.self), source: source)
+                try parseBuffer(raw.bindMemory(to: UInt8.self), source: source, input: input)
             }
         } catch let e as MailInputError {
             throw e
@@ -208,13 +216,18 @@ public enum MailReader {
         }
     }
 
-    static func parseBuffer(_ b: Bytes, source: String) throws(MailInputError) -> Mailbox {
+    /// Parses an input in memory. `input` is where `b` can be read again for headers decoded on
+    /// demand (nil: headers are decoded and kept); an inflated gzip input is its own source.
+    static func parseBuffer(_ b: Bytes, source: String, input: InputSource?) throws(MailInputError) -> Mailbox {
         if Inflate.isGzip(b) {
             let (out, failure) = Inflate.gunzip(b)
             if out.count == 0, let f = failure {
                 throw MailInputError(kind: .corruptGzip, file: source, offset: f.offset, detail: "corrupt gzip: \(f.detail)")
             }
-            var box = try withExtendedLifetime(out) { () throws(MailInputError) in try parseBuffer(out.buffer, source: source) }
+            let inflated = InputSource(.inflated(.init(output: out)))
+            var box = try withExtendedLifetime(out) { () throws(MailInputError) in
+                try parseBuffer(out.buffer, source: source, input: inflated)
+            }
             if let f = failure {
                 box.defects.insert(Defect(kind: .truncatedGzip, offset: f.offset, detail: "gzip: \(f.detail); using the \(out.count) bytes decoded"), at: 0)
             }
@@ -227,7 +240,7 @@ public enum MailReader {
         for span in split.spans {
             messages.append(split.format == .webArchiveText
                 ? MessageParser.parseWebArchive(b, span: span)
-                : MessageParser.parse(b, span: span, format: split.format))
+                : MessageParser.parse(b, span: span, format: split.format, source: input))
         }
         return assemble(source: source, format: split.format, messages: messages, defects: split.defects)
     }
@@ -277,7 +290,8 @@ public enum MailReader {
         var defects: [Defect] = []
         for f in files {
             do {
-                let box = try parseChecked(data: try load(f), source: f)
+                let box = try parseChecked(data: try load(f), source: f,
+                                           input: InputSource.file(f, identity: .of(path: f)))
                 for var m in box.messages {
                     m.sourcePath = f
                     messages.append(m)

@@ -5,6 +5,8 @@ import Foundation
 final class MappedFile {
     private let address: UnsafeMutableRawPointer?
     let count: Int
+    /// The mapped file's identity when it was opened.
+    let identity: InputSource.FileIdentity
     private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
     /// Maps `path`; nil when the file cannot be mapped (pipes, special files), so callers can
@@ -16,6 +18,7 @@ final class MappedFile {
         var st = stat()
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
         count = Int(st.st_size)
+        identity = InputSource.FileIdentity(st)
         if count == 0 {
             address = nil
             return

@@ -59,70 +59,215 @@ public struct Defect: Sendable, Equatable, Hashable, Codable, CustomStringConver
 }
 
 /// One parsed mail message. Value type; every field is decoded text (UTF-8 `String`).
+///
+/// The full header list is not kept decoded: a message read from a file or a buffer remembers
+/// where its header block is and decodes it when `headers` or `header(_:)` is asked for. When
+/// that file has since been deleted or changed, both fall back to the fields the message kept
+/// (Subject, From, To, Cc, Date, Message-ID, In-Reply-To, References; see `keptHeaders`).
 public struct Message: Sendable, Equatable, Identifiable {
-    /// Message-ID without angle brackets. Synthesised (and a defect recorded) when missing.
-    public var messageId: String
-    public var id: String { messageId }
-    /// Decoded, unfolded subject (RFC 2047 decoded), as sent (prefixes kept).
-    public var subject: String
-    public var from: Address
-    public var to: [Address]
-    public var cc: [Address]
-    /// The date as an instant, nil when absent or unparseable (a defect is recorded).
-    public var date: Date?
-    /// The `Date:` header text as it was.
-    public var rawDate: String
-    /// In-Reply-To Message-ID (first one found), without angle brackets.
-    public var inReplyTo: String?
-    /// References, oldest first, without angle brackets.
-    public var references: [String]
-    /// All headers, unfolded and decoded, in order. Names keep their original case.
-    /// (Kept packed in one string per message; this builds the array on each read.)
-    public var headers: [Header] {
-        get { headerStorage.headers }
-        set { headerStorage = HeaderStorage(newValue) }
+    /// The fields, shared between copies until one of them is mutated (copy on write), so
+    /// copying a message costs one reference count.
+    final class Fields: @unchecked Sendable {
+        // Sendable: an instance is only mutated while uniquely referenced (`makeUnique`).
+        var messageId: String
+        var subject: String
+        var from: Address
+        var to: [Address]
+        var cc: [Address]
+        var date: Date?
+        var rawDate: String
+        var inReplyTo: String?
+        var references: [String]
+        var headerStore: HeaderStore
+        var body: String
+        var parts: [BodyPart]
+        var defects: [Defect]
+        var offset: Int
+        var length: Int
+        var sourcePath: String?
+
+        init(messageId: String, subject: String, from: Address, to: [Address], cc: [Address], date: Date?,
+             rawDate: String, inReplyTo: String?, references: [String], headerStore: HeaderStore, body: String,
+             parts: [BodyPart], defects: [Defect], offset: Int, length: Int, sourcePath: String?) {
+            self.messageId = messageId
+            self.subject = subject
+            self.from = from
+            self.to = to
+            self.cc = cc
+            self.date = date
+            self.rawDate = rawDate
+            self.inReplyTo = inReplyTo
+            self.references = references
+            self.headerStore = headerStore
+            self.body = body
+            self.parts = parts
+            self.defects = defects
+            self.offset = offset
+            self.length = length
+            self.sourcePath = sourcePath
+        }
+
+        func copy() -> Fields {
+            Fields(messageId: messageId, subject: subject, from: from, to: to, cc: cc, date: date,
+                   rawDate: rawDate, inReplyTo: inReplyTo, references: references, headerStore: headerStore,
+                   body: body, parts: parts, defects: defects, offset: offset, length: length, sourcePath: sourcePath)
+        }
     }
-    var headerStorage: HeaderStorage
+
+    private var fields: Fields
+
+    @inline(__always)
+    private mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&fields) { fields = fields.copy() }
+    }
+
+    /// Message-ID without angle brackets. Synthesised (and a defect recorded) when missing.
+    public var messageId: String {
+        get { fields.messageId }
+        _modify { makeUnique(); yield &fields.messageId }
+    }
+    public var id: String { fields.messageId }
+    /// Decoded, unfolded subject (RFC 2047 decoded), as sent (prefixes kept).
+    public var subject: String {
+        get { fields.subject }
+        _modify { makeUnique(); yield &fields.subject }
+    }
+    public var from: Address {
+        get { fields.from }
+        _modify { makeUnique(); yield &fields.from }
+    }
+    public var to: [Address] {
+        get { fields.to }
+        _modify { makeUnique(); yield &fields.to }
+    }
+    public var cc: [Address] {
+        get { fields.cc }
+        _modify { makeUnique(); yield &fields.cc }
+    }
+    /// The date as an instant, nil when absent or unparseable (a defect is recorded).
+    public var date: Date? {
+        get { fields.date }
+        _modify { makeUnique(); yield &fields.date }
+    }
+    /// The `Date:` header text as it was.
+    public var rawDate: String {
+        get { fields.rawDate }
+        _modify { makeUnique(); yield &fields.rawDate }
+    }
+    /// In-Reply-To Message-ID (first one found), without angle brackets.
+    public var inReplyTo: String? {
+        get { fields.inReplyTo }
+        _modify { makeUnique(); yield &fields.inReplyTo }
+    }
+    /// References, oldest first, without angle brackets.
+    public var references: [String] {
+        get { fields.references }
+        _modify { makeUnique(); yield &fields.references }
+    }
+    /// All headers, unfolded and decoded, in order. Names keep their original case.
+    /// (Decoded from the input on each read; see the type's documentation for the fallback.)
+    public var headers: [Header] {
+        get {
+            switch fields.headerStore {
+            case .packed(let s): return s.headers
+            case .lazy(let l): return l.headers() ?? keptHeaders
+            }
+        }
+        set { headerStore = .packed(HeaderStorage(newValue)) }
+    }
+    var headerStore: HeaderStore {
+        get { fields.headerStore }
+        _modify { makeUnique(); yield &fields.headerStore }
+    }
     /// The readable text of the message: the chosen text/plain part(s) decoded to UTF-8,
     /// followed by inline patch attachments (text/x-patch, text/x-diff), CRLF normalised to LF.
-    public var body: String
+    public var body: String {
+        get { fields.body }
+        _modify { makeUnique(); yield &fields.body }
+    }
     /// The MIME parts that were found (flattened, in order), for display and export.
-    public var parts: [BodyPart]
+    public var parts: [BodyPart] {
+        get { fields.parts }
+        _modify { makeUnique(); yield &fields.parts }
+    }
     /// Oddities found while parsing this message.
-    public var defects: [Defect]
+    public var defects: [Defect] {
+        get { fields.defects }
+        _modify { makeUnique(); yield &fields.defects }
+    }
     /// Byte offset of this message in the input (of its separator line when there is one).
-    public var offset: Int
+    public var offset: Int {
+        get { fields.offset }
+        _modify { makeUnique(); yield &fields.offset }
+    }
     /// Byte length of this message's raw text in the input.
-    public var length: Int
+    public var length: Int {
+        get { fields.length }
+        _modify { makeUnique(); yield &fields.length }
+    }
     /// The file this message came from when the input is a directory (Maildir), else nil;
     /// `offset` and defect offsets are then positions in that file.
-    public var sourcePath: String?
+    public var sourcePath: String? {
+        get { fields.sourcePath }
+        _modify { makeUnique(); yield &fields.sourcePath }
+    }
 
     public init(messageId: String, subject: String, from: Address, to: [Address] = [], cc: [Address] = [],
                 date: Date?, rawDate: String = "", inReplyTo: String? = nil, references: [String] = [],
                 headers: [Header] = [], body: String, parts: [BodyPart] = [], defects: [Defect] = [],
                 offset: Int = 0, length: Int = 0, sourcePath: String? = nil) {
-        self.messageId = messageId
-        self.subject = subject
-        self.from = from
-        self.to = to
-        self.cc = cc
-        self.date = date
-        self.rawDate = rawDate
-        self.inReplyTo = inReplyTo
-        self.references = references
-        self.headerStorage = HeaderStorage(headers)
-        self.body = body
-        self.parts = parts
-        self.defects = defects
-        self.offset = offset
-        self.length = length
-        self.sourcePath = sourcePath
+        fields = Fields(messageId: messageId, subject: subject, from: from, to: to, cc: cc, date: date,
+                        rawDate: rawDate, inReplyTo: inReplyTo, references: references,
+                        headerStore: .packed(HeaderStorage(headers)), body: body, parts: parts, defects: defects,
+                        offset: offset, length: length, sourcePath: sourcePath)
     }
 
     /// The first header with this name (case-insensitive), decoded.
     public func header(_ name: String) -> String? {
-        headerStorage.first(name)
+        switch fields.headerStore {
+        case .packed(let s): return s.first(name)
+        case .lazy(let l):
+            if let found = l.first(name) { return found }
+            let want = name.lowercased()
+            return keptHeaders.first { $0.name.lowercased() == want }?.value
+        }
+    }
+
+    /// The headers rebuilt from the message's fields, used when its input can no longer be
+    /// read: Subject, From, To, Cc, Date, Message-ID, In-Reply-To and References, in that
+    /// order, each only when it has a value (addresses as `Name <email>`, ids in brackets).
+    public var keptHeaders: [Header] {
+        func address(_ a: Address) -> String {
+            if a.name.isEmpty { return a.email }
+            if a.email.isEmpty { return a.name }
+            return "\(a.name) <\(a.email)>"
+        }
+        var out: [Header] = []
+        func add(_ name: String, _ value: String) {
+            if !value.isEmpty { out.append(Header(name: name, value: value)) }
+        }
+        add("Subject", subject)
+        add("From", address(from))
+        add("To", to.map(address).joined(separator: ", "))
+        add("Cc", cc.map(address).joined(separator: ", "))
+        add("Date", rawDate)
+        add("Message-ID", "<\(messageId)>")
+        add("In-Reply-To", inReplyTo.map { "<\($0)>" } ?? "")
+        add("References", references.map { "<\($0)>" }.joined(separator: " "))
+        return out
+    }
+
+    public static func == (a: Message, b: Message) -> Bool {
+        if a.fields === b.fields { return true }
+        guard a.messageId == b.messageId, a.subject == b.subject, a.from == b.from, a.to == b.to, a.cc == b.cc,
+              a.date == b.date, a.rawDate == b.rawDate, a.inReplyTo == b.inReplyTo, a.references == b.references,
+              a.body == b.body, a.parts == b.parts, a.defects == b.defects, a.offset == b.offset,
+              a.length == b.length, a.sourcePath == b.sourcePath else { return false }
+        switch (a.headerStore, b.headerStore) {
+        case (.lazy(let x), .lazy(let y)) where x == y: return true
+        case (.packed(let x), .packed(let y)): return x == y
+        default: return a.headers == b.headers
+        }
     }
 }
 

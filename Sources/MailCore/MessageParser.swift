@@ -4,8 +4,9 @@ import Foundation
 /// addresses, date, identifiers, and the MIME body.
 enum MessageParser {
     /// Parses the message in `span` of `b` (offsets in defects are file offsets when `base` is
-    /// the offset of `b` in the file, normally 0).
-    static func parse(_ b: Bytes, span: RawSpan, format: InputFormat, base: Int = 0) -> Message {
+    /// the offset of `b` in the file, normally 0). With a `source` (the input `b` came from,
+    /// `b` being all of it), the header list is left there and decoded on demand.
+    static func parse(_ b: Bytes, span: RawSpan, format: InputFormat, base: Int = 0, source: InputSource? = nil) -> Message {
         if span.hasQuotedFrom && (format == .mboxrd || format == .mboxcl) {
             // mboxrd: one `>` is removed from every `>+From ` line. Work on an unescaped copy.
             var copy: [UInt8] = []
@@ -20,94 +21,126 @@ enum MessageParser {
                 }
                 p = next
             }
+            // The header block's end in the copy is not a position in the input: the lazy
+            // header range covers the whole message and is unescaped again when read.
+            let lazy = source.map { LazyHeaders(source: $0, start: base + span.contentStart, end: base + span.end, unescape: true) }
             var m = copy.withUnsafeBufferPointer { cb in
-                parseContent(cb, range: 0..<cb.count, base: base + span.contentStart)
+                parseContent(cb, range: 0..<cb.count, base: base + span.contentStart, lazy: lazy.map { l in { _ in l } })
             }
             m.offset = base + span.start
             m.length = span.end - span.start
             return m
         }
-        var m = parseContent(b, range: span.contentStart..<span.end, base: base)
+        let lazy = source.map { s in { (headerEnd: Int) in
+            LazyHeaders(source: s, start: base + span.contentStart, end: base + headerEnd, unescape: false)
+        } }
+        var m = parseContent(b, range: span.contentStart..<span.end, base: base, lazy: lazy)
         m.offset = base + span.start
         m.length = span.end - span.start
         return m
     }
 
-    /// Parses a message whose headers start at `range.lowerBound`.
-    static func parseContent(_ b: Bytes, range: Range<Int>, base: Int) -> Message {
+    /// Parses a message whose headers start at `range.lowerBound`. `lazy`, given the end of the
+    /// header block in `b`, says where the headers can be read again; without it they are
+    /// decoded and kept now.
+    static func parseContent(_ b: Bytes, range: Range<Int>, base: Int, lazy: ((Int) -> LazyHeaders)? = nil) -> Message {
         let hb = HeaderBlock.parse(b, start: range.lowerBound, end: range.upperBound, base: base)
         var defects = hb.defects
-        var storage = HeaderStorage(reserving: hb.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.count },
-                                    fields: hb.headers.count)
+        var storage: HeaderStorage?
+        if lazy == nil {
+            storage = HeaderStorage(reserving: hb.headers.reduce(0) { $0 + $1.valueEnd - $1.nameStart }, fields: hb.headers.count)
+        }
         var subjectText: String?
-        var rawText: [String: String] = [:]
+        var firstOf: [RawHeader?] = Array(repeating: nil, count: 16)
         for h in hb.headers {
-            let text = EncodedWords.decode(h.value, offset: h.offset, defects: &defects)
-            if subjectText == nil && h.key == "subject" { subjectText = text }
-            storage.append(name: h.name, value: text)
-            // Structured fields are parsed from the undecoded text (RFC 2047 applies to parts of them).
-            switch h.key {
-            case "from", "sender", "to", "cc", "date", "message-id", "in-reply-to":
-                if rawText[h.key] == nil { rawText[h.key] = Text.utf8OrLatin1(h.value).0 }
-            default:
-                break
+            let kind = Int(h.kind.rawValue)
+            let isFirst = firstOf[kind] == nil
+            if isFirst { firstOf[kind] = h }
+            if storage != nil || (isFirst && h.kind == .subject) {
+                let text = h.withValue(b) { EncodedWords.decode($0, offset: h.offset, defects: &defects) }
+                if isFirst && h.kind == .subject { subjectText = text }
+                storage?.append(name: h.name(b), value: text)
+            } else {
+                // Decoding is left for later, but its defects belong to the message now.
+                h.withValue(b) { v in
+                    if !EncodedWords.isPlain(v) { _ = EncodedWords.decode(v, offset: h.offset, defects: &defects) }
+                }
             }
         }
-        func offsetOf(_ key: String) -> Int { hb.headers.first { $0.key == key }?.offset ?? (base + range.lowerBound) }
+        // Structured fields are parsed from the undecoded text (RFC 2047 applies to parts of them).
+        func rawText(_ kind: FieldKind) -> String? { firstOf[Int(kind.rawValue)].map { $0.text(b) } }
+        func offsetOf(_ kind: FieldKind) -> Int { firstOf[Int(kind.rawValue)]?.offset ?? (base + range.lowerBound) }
 
-        // Tabs and stray line breaks read as spaces; runs of spaces are kept as sent.
-        var subject = Text.trim(subjectText ?? "")
-        if subject.utf8.contains(where: { $0 == ASCII.tab || $0 == ASCII.cr || $0 == ASCII.lf }) {
-            subject = subject.replacingOccurrences(of: "\t", with: " ")
-                .replacingOccurrences(of: "\r", with: "").replacingOccurrences(of: "\n", with: " ")
+        let subject = cleanSubject(Text.trim(subjectText ?? ""))
+        /// Runs `body` on the UTF-8 of a field's text: its own bytes when they are ASCII.
+        func withText<R>(_ h: RawHeader, _ body: (Bytes) -> R) -> R {
+            h.withValue(b) { v in
+                for c in v where c >= 0x80 {
+                    var s = Text.utf8OrLatin1(v).0
+                    return s.withUTF8(body)
+                }
+                return body(v)
+            }
         }
         // Addresses are parsed before RFC 2047 decoding so that encoded commas stay in names.
         var from = Address(name: "", email: "")
-        if let raw = rawText["from"] ?? rawText["sender"] {
-            if let a = AddressParser.parseFirst(raw) {
+        if let h = firstOf[Int(FieldKind.from.rawValue)] ?? firstOf[Int(FieldKind.sender.rawValue)] {
+            if let a = withText(h, AddressParser.parseFirst(bytes:)) {
                 from = a
                 if !a.email.utf8.contains(0x40) {
-                    defects.append(Defect(kind: .invalidAddress, offset: offsetOf("from"), detail: "From has no usable address"))
+                    defects.append(Defect(kind: .invalidAddress, offset: offsetOf(.from), detail: "From has no usable address"))
                 }
             } else {
-                defects.append(Defect(kind: .invalidAddress, offset: offsetOf("from"), detail: "empty From"))
+                defects.append(Defect(kind: .invalidAddress, offset: offsetOf(.from), detail: "empty From"))
             }
         }
-        let to = rawText["to"].map(AddressParser.parseList) ?? []
-        let cc = rawText["cc"].map(AddressParser.parseList) ?? []
-        let rawDate = rawText["date"].map { Text.trim($0) } ?? ""
+        let to = firstOf[Int(FieldKind.to.rawValue)].map { withText($0, AddressParser.parseList(bytes:)) } ?? []
+        let cc = firstOf[Int(FieldKind.cc.rawValue)].map { withText($0, AddressParser.parseList(bytes:)) } ?? []
+        let rawDate = rawText(.date).map { Text.trim($0) } ?? ""
         var date: Date?
         if !rawDate.isEmpty {
             date = DateParser.parse(rawDate)
             if date == nil {
-                defects.append(Defect(kind: .invalidDate, offset: offsetOf("date"), detail: "unparseable Date \"\(rawDate)\""))
+                defects.append(Defect(kind: .invalidDate, offset: offsetOf(.date), detail: "unparseable Date \"\(rawDate)\""))
             }
         }
 
+        /// Identifiers of a field, read from its bytes when they are ASCII (the text is then the same).
+        func identifiers(_ h: RawHeader) -> (ids: [String], junk: Bool) {
+            h.withValue(b) { v in
+                for c in v where c >= 0x80 { return MessageIDs.all(in: Text.utf8OrLatin1(v).0) }
+                return MessageIDs.all(bytes: v)
+            }
+        }
+        func plausible(_ found: [String]) -> [String] {
+            found.allSatisfy(MessageIDs.isPlausible) ? found : found.filter(MessageIDs.isPlausible)
+        }
         var messageId = ""
-        if let raw = rawText["message-id"] {
-            let (ids, junk) = MessageIDs.all(in: raw)
+        if let h = firstOf[Int(FieldKind.messageId.rawValue)] {
+            let (ids, junk) = identifiers(h)
             if let id = ids.first { messageId = id }
             if junk || ids.isEmpty {
-                defects.append(Defect(kind: .malformedHeader, offset: offsetOf("message-id"), detail: "odd Message-ID \"\(raw)\""))
+                defects.append(Defect(kind: .malformedHeader, offset: h.offset, detail: "odd Message-ID \"\(h.text(b))\""))
             }
         }
         var inReplyTo: String?
-        if let raw = rawText["in-reply-to"] {
-            let (found, junk) = MessageIDs.all(in: raw)
-            let ids = found.filter(MessageIDs.isPlausible)
+        if let h = firstOf[Int(FieldKind.inReplyTo.rawValue)] {
+            let (found, junk) = identifiers(h)
+            let ids = plausible(found)
             inReplyTo = ids.first
             if junk || ids.count != found.count {
-                defects.append(Defect(kind: .invalidReferences, offset: offsetOf("in-reply-to"), detail: "odd In-Reply-To \"\(raw)\""))
+                defects.append(Defect(kind: .invalidReferences, offset: h.offset, detail: "odd In-Reply-To \"\(h.text(b))\""))
             }
         }
         var references: [String] = []
-        for h in hb.headers where h.key == "references" {
-            let (found, junk) = MessageIDs.all(in: Text.utf8OrLatin1(h.value).0)
-            let ids = found.filter(MessageIDs.isPlausible)
-            references += ids
-            if junk || ids.count != found.count {
-                defects.append(Defect(kind: .invalidReferences, offset: h.offset, detail: "junk in References"))
+        if firstOf[Int(FieldKind.references.rawValue)] != nil {
+            for h in hb.headers where h.kind == .references {
+                let (found, junk) = identifiers(h)
+                let ids = plausible(found)
+                if references.isEmpty { references = ids } else { references += ids }
+                if junk || ids.count != found.count {
+                    defects.append(Defect(kind: .invalidReferences, offset: h.offset, detail: "junk in References"))
+                }
             }
         }
 
@@ -128,8 +161,34 @@ enum MessageParser {
                         rawDate: rawDate, inReplyTo: inReplyTo, references: references,
                         body: body, parts: walker.parts, defects: defects, offset: base + range.lowerBound,
                         length: range.count)
-        m.headerStorage = storage
+        if let lazy {
+            // The block ends before the body, or (no blank line) where the body starts.
+            m.headerStore = .lazy(lazy(hb.bodyStart))
+        } else if let storage {
+            m.headerStore = .packed(storage)
+        }
         return m
+    }
+
+    /// Tabs and stray line breaks read as spaces (CRs dropped); runs of spaces are kept as sent.
+    static func cleanSubject(_ subject: String) -> String {
+        let u = subject.utf8
+        guard u.contains(where: { $0 == ASCII.tab || $0 == ASCII.cr || $0 == ASCII.lf }) else { return subject }
+        var ascii = true
+        var previous: UInt8 = 0
+        for c in u {
+            if c >= 0x80 || (c == ASCII.lf && previous == ASCII.cr) { ascii = false; break }
+            previous = c
+        }
+        guard ascii else {
+            return subject.replacingOccurrences(of: "\t", with: " ")
+                .replacingOccurrences(of: "\r", with: "").replacingOccurrences(of: "\n", with: " ")
+        }
+        // ASCII without CR LF pairs: one byte per character, the same replacements on bytes.
+        var out: [UInt8] = []
+        out.reserveCapacity(u.count)
+        for c in u where c != ASCII.cr { out.append(c == ASCII.tab || c == ASCII.lf ? ASCII.space : c) }
+        return String(decoding: out, as: UTF8.self)
     }
 
     private static func joinPieces(_ pieces: [String]) -> String {

@@ -139,23 +139,23 @@ struct MimeWalker {
     }
 
     /// Header lookup over raw headers (first match), as text.
-    static func value(_ headers: [RawHeader], _ key: String) -> String? {
-        guard let h = headers.first(where: { $0.key == key }) else { return nil }
-        return Text.utf8OrLatin1(h.value).0
+    func value(_ headers: [RawHeader], _ kind: FieldKind) -> String? {
+        for h in headers where h.kind == kind { return h.text(bytes) }
+        return nil
     }
 
     /// Processes an entity whose headers are `headers` and whose body is `body`.
     mutating func walk(headers: [RawHeader], body: Range<Int>, depth: Int, inBody: Bool, defaultType: String = "text/plain") {
-        let ct = Self.value(headers, "content-type").map(HeaderParameters.parse)
+        let ct = value(headers, .contentType).map(HeaderParameters.parse)
             ?? HeaderParameters(value: defaultType, params: [:])
         let hasSlash = ct.value.utf8.contains(0x2F)
         var type = hasSlash ? ct.value : "text/plain"
         if !ct.value.isEmpty && !hasSlash {
             defects.append(Defect(kind: .malformedHeader, offset: base + body.lowerBound, detail: "Content-Type without subtype: \(ct.value)"))
         }
-        let disposition = Self.value(headers, "content-disposition").map(HeaderParameters.parse)
+        let disposition = value(headers, .contentDisposition).map(HeaderParameters.parse)
         let filename = disposition?.params["filename"] ?? ct.params["name"]
-        let cte = Self.value(headers, "content-transfer-encoding").map { Text.trim($0).lowercased() } ?? ""
+        let cte = value(headers, .contentTransferEncoding).map { Text.trim($0).lowercased() } ?? ""
 
         if depth > Self.maxDepth {
             if !tooDeepReported {
@@ -198,7 +198,7 @@ struct MimeWalker {
             switch subtype {
             case "alternative":
                 let types = children.map { c in
-                    (Self.value(c.0, "content-type").map(HeaderParameters.parse)?.value ?? "text/plain")
+                    (value(c.0, .contentType).map(HeaderParameters.parse)?.value ?? "text/plain")
                 }
                 let chosen = types.firstIndex(where: { $0 == "text/plain" || $0.isEmpty })
                     ?? types.firstIndex(where: { $0.hasPrefix("multipart/") })
@@ -235,10 +235,10 @@ struct MimeWalker {
         defects += inner.defects
         tooDeepReported = inner.tooDeepReported
         var summary = ""
-        for key in ["from", "date", "subject"] {
-            if let h = hb.headers.first(where: { $0.key == key }) {
+        for kind in [FieldKind.from, .date, .subject] {
+            if let h = hb.first(kind) {
                 var ignored: [Defect] = []
-                summary += "\(h.name): \(EncodedWords.decode(h.value, offset: h.offset, defects: &ignored))\n"
+                summary += "\(h.name(bytes)): \(h.withValue(bytes) { EncodedWords.decode($0, offset: h.offset, defects: &ignored) })\n"
             }
         }
         let text = summary + "\n" + inner.bodyPieces.joined(separator: "\n")
@@ -263,14 +263,28 @@ struct MimeWalker {
                                   text: "", inBody: false))
             return
         }
-        var decoded = decodeTransfer(body: body, encoding: cte)
         let charset = params["charset"]
-        let wide = charset.map { $0.lowercased().hasPrefix("utf-16") || $0.lowercased().hasPrefix("utf-32") } ?? false
+        let wide = charset.map { Self.hasPrefixIgnoringCase($0, "utf-16") || Self.hasPrefixIgnoringCase($0, "utf-32") } ?? false
         var hadNUL = false
-        if !wide {
-            (decoded, hadNUL) = normaliseBytes(decoded)
+        var text: String
+        var problem: Defect.Kind?
+        if !wide && Self.isIdentityEncoding(cte) {
+            // No transfer decoding: read the body in place; copy only to drop CRs.
+            let slice = UnsafeBufferPointer(rebasing: bytes[body])
+            hadNUL = slice.find(0, from: 0, to: slice.count) < slice.count
+            if slice.find(ASCII.cr, from: 0, to: slice.count) < slice.count {
+                let (normalised, _) = normaliseBytes(Array(slice))
+                (text, problem) = Charset.decode(normalised, charset: charset)
+            } else {
+                (text, problem) = Charset.decode(slice, charset: charset)
+            }
+        } else {
+            var decoded = decodeTransfer(body: body, encoding: cte)
+            if !wide {
+                (decoded, hadNUL) = normaliseBytes(decoded)
+            }
+            (text, problem) = Charset.decode(decoded, charset: charset)
         }
-        var (text, problem) = Charset.decode(decoded, charset: charset)
         if let problem {
             defects.append(Defect(kind: problem, offset: base + body.lowerBound,
                                   detail: problem == .unknownCharset ? "unknown charset \"\(charset ?? "")\"; read as UTF-8 or Latin-1"
@@ -294,6 +308,27 @@ struct MimeWalker {
         parts.append(BodyPart(contentType: type, charset: charset, filename: filename, disposition: disposition,
                               text: text, inBody: contributes))
         if contributes { bodyPieces.append(text) }
+    }
+
+    /// Whether a Content-Transfer-Encoding leaves the bytes as they are.
+    static func isIdentityEncoding(_ cte: String) -> Bool {
+        switch cte {
+        case "", "7bit", "8bit", "binary", "7-bit", "8-bit": return true
+        default: return false
+        }
+    }
+
+    /// ASCII case-insensitive `hasPrefix` for a lower-case ASCII prefix.
+    static func hasPrefixIgnoringCase(_ s: String, _ prefix: StaticString) -> Bool {
+        let n = prefix.utf8CodeUnitCount
+        var k = 0
+        let p = prefix.utf8Start
+        for c in s.utf8 {
+            if k == n { return true }
+            if ASCII.lower(c) != p[k] { return false }
+            k += 1
+        }
+        return k == n
     }
 
     /// Undoes the Content-Transfer-Encoding of a body range.
@@ -416,6 +451,75 @@ extension UnsafeBufferPointer where Element == UInt8 {
 /// RFC 3676 format=flowed decoding (with DelSp).
 enum Flowed {
     static func unflow(_ text: String, delSp: Bool) -> String {
+        var t = text
+        if let fast = t.withUTF8({ unflowBytes($0, delSp: delSp) }) { return fast }
+        return unflowCharacters(text, delSp: delSp)
+    }
+
+    /// `unflowCharacters` on bytes, or nil when characters could differ from bytes at a place
+    /// that matters (a non-ASCII byte right after a quote mark or stuffed space, or before a
+    /// trailing space; a CR LF pair).
+    private static func unflowBytes(_ b: Bytes, delSp: Bool) -> String? {
+        let n = b.count
+        var cr = b.find(ASCII.cr, from: 0, to: n)
+        while cr < n {
+            if cr + 1 < n, b[cr + 1] == ASCII.lf { return nil }
+            cr = b.find(ASCII.cr, from: cr + 1, to: n)
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(n)
+        var emitted = false
+        var current: [UInt8] = []
+        var hasCurrent = false
+        var currentDepth = 0
+        func emit() {
+            if emitted { out.append(ASCII.lf) }
+            emitted = true
+            for _ in 0..<currentDepth { out.append(ASCII.greater) }
+            if currentDepth > 0 { out.append(ASCII.space) }
+            out += current
+        }
+        var lineStart = 0
+        while true {
+            let lineEnd = b.find(ASCII.lf, from: lineStart, to: n)
+            var s = lineStart
+            let e = lineEnd
+            var depth = 0
+            while s < e, b[s] == ASCII.greater {
+                depth += 1
+                s += 1
+                if s < e, b[s] >= 0x80 { return nil }
+            }
+            if s < e, b[s] == ASCII.space {
+                s += 1  // space-stuffing
+                if s < e, b[s] >= 0x80 { return nil }
+            }
+            let isSignature = e - s == 3 && b[s] == ASCII.dash && b[s + 1] == ASCII.dash && b[s + 2] == ASCII.space
+            let soft = e > s && b[e - 1] == ASCII.space && !isSignature
+            if soft, e - 1 > s, b[e - 2] >= 0x80 { return nil }
+            let contentEnd = soft && delSp ? e - 1 : e
+            let content = UnsafeBufferPointer(rebasing: b[s..<contentEnd])
+            if hasCurrent && depth == currentDepth {
+                current.append(contentsOf: content)
+            } else {
+                if hasCurrent { emit() }
+                current.removeAll(keepingCapacity: true)
+                current.append(contentsOf: content)
+                hasCurrent = true
+                currentDepth = depth
+            }
+            if !soft {
+                if hasCurrent { emit() }
+                hasCurrent = false
+            }
+            if lineEnd >= n { break }
+            lineStart = lineEnd + 1
+        }
+        if hasCurrent { emit() }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func unflowCharacters(_ text: String, delSp: Bool) -> String {
         var out: [String] = []
         var current: String?
         var currentDepth = 0

@@ -6,7 +6,8 @@ enum Threader {
     private final class Container {
         let id: String
         var index: Int?
-        weak var parent: Container?
+        // Every container lives in `all` until threading ends: no counting needed for parents.
+        unowned(unsafe) var parent: Container?
         var children: [Container] = []
         init(id: String) { self.id = id }
 
@@ -31,6 +32,8 @@ enum Threader {
         var table: [String: Container] = [:]
         table.reserveCapacity(messages.count * 2)
         var all: [Container] = []
+        // `parent` does not own its container: `all` keeps every container alive until the end.
+        defer { withExtendedLifetime(all) {} }
         func container(_ id: String) -> Container {
             if let c = table[id] { return c }
             let c = Container(id: id)
@@ -53,19 +56,20 @@ enum Threader {
         for (i, m) in messages.enumerated() {
             let c = container(m.messageId)
             if c.index == nil { c.index = i }
-            var refs = m.references
-            if let irt = m.inReplyTo, refs.last != irt {
-                // In-Reply-To is the more direct parent when References is missing it.
-                refs.append(irt)
-            }
-            refs = refs.filter { $0 != m.messageId }
             var prev: Container?
-            for r in refs {
+            func chain(_ r: String) {
+                guard r != m.messageId else { return }
                 let rc = container(r)
                 if let p = prev, rc.parent == nil, !rc.isAncestor(of: p), rc !== p {
                     link(parent: p, child: rc)
                 }
                 prev = rc
+            }
+            let references = m.references
+            for r in references { chain(r) }
+            if let irt = m.inReplyTo, references.last != irt {
+                // In-Reply-To is the more direct parent when References is missing it.
+                chain(irt)
             }
             lastReference.append(prev)
         }
@@ -88,9 +92,10 @@ enum Threader {
         var bySubject: [String: Container] = [:]
         for r in roots {
             guard let i = r.index else { continue }
-            let m = messages[i]
-            let key = normalisedSubject(m.subject)
-            if !key.isEmpty, !isReply(m.subject), bySubject[key] == nil { bySubject[key] = r }
+            let subject = messages[i].subject
+            guard !isReply(subject) else { continue }
+            let key = normalisedSubject(subject)
+            if !key.isEmpty, bySubject[key] == nil { bySubject[key] = r }
         }
         var finalRoots: [Container] = []
         for r in roots {
@@ -114,11 +119,17 @@ enum Threader {
             return c.children.map(firstDate).min { $0 < $1 } ?? (.infinity, Int.max)
         }
         func build(_ c: Container, depth: Int) -> ThreadNode {
-            let kids = c.children.sorted { firstDate($0) < firstDate($1) }
+            var kids = c.children
+            if kids.count > 1 {
+                // Keys computed once per child; the same comparisons as sorting by `firstDate`.
+                let keyed = kids.map { (firstDate($0), $0) }.sorted { $0.0 < $1.0 }
+                kids = keyed.map { $0.1 }
+            }
             return ThreadNode(messageId: c.id, messageIndex: c.index,
                               children: depth > 10_000 ? [] : kids.map { build($0, depth: depth + 1) })
         }
-        return finalRoots.sorted { firstIndex($0) < firstIndex($1) }.map { build($0, depth: 0) }
+        let ordered = finalRoots.map { (firstIndex($0), $0) }.sorted { $0.0 < $1.0 }
+        return ordered.map { build($0.1, depth: 0) }
     }
 
     /// Patches `[PATCH n/m]` sent without usable reference headers are hung below their `0/m`
@@ -136,14 +147,15 @@ enum Threader {
             let sender = (m.from.name.isEmpty ? m.from.email : m.from.name).lowercased()
             return (Key(tags: pos.tags, total: pos.total, sender: sender), pos.number, m.date)
         }
+        let infos = roots.map(info)
         var heads: [Key: [(Int, Container, Date?)]] = [:]
-        for r in roots {
-            if let (key, n, date) = info(r), n <= 1 { heads[key, default: []].append((n, r, date)) }
+        for (r, i) in zip(roots, infos) {
+            if let (key, n, date) = i, n <= 1 { heads[key, default: []].append((n, r, date)) }
         }
         guard !heads.isEmpty else { return roots }
         var out: [Container] = []
-        for r in roots {
-            guard let (key, n, date) = info(r), n >= 1, let candidates = heads[key] else {
+        for (r, i) in zip(roots, infos) {
+            guard let (key, n, date) = i, n >= 1, let candidates = heads[key] else {
                 out.append(r)
                 continue
             }
@@ -217,6 +229,8 @@ enum Threader {
 
     /// Subject without `Re:`/`Fwd:`/`Aw:` prefixes, lower-cased, whitespace collapsed.
     static func normalisedSubject(_ s: String) -> String {
+        var copy = s
+        if let ascii = copy.withUTF8({ normalisedASCIISubject($0) }) { return ascii }
         var t = Text.collapseSpaces(s).lowercased()[...]
         var changed = true
         while changed {
@@ -229,7 +243,68 @@ enum Threader {
         return String(t)
     }
 
+    /// `normalisedSubject` of ASCII text, on bytes (nil for other text). Collapsing removes CR
+    /// and LF, so every remaining byte is one character.
+    private static func normalisedASCIISubject(_ b: Bytes) -> String? {
+        var out: [UInt8] = []
+        out.reserveCapacity(b.count)
+        var pendingSpace = false
+        for c in b {
+            if c >= 0x80 { return nil }
+            if c == ASCII.space || c == ASCII.tab || c == ASCII.cr || c == ASCII.lf {
+                pendingSpace = !out.isEmpty
+            } else {
+                if pendingSpace { out.append(ASCII.space); pendingSpace = false }
+                out.append(ASCII.lower(c))
+            }
+        }
+        var start = 0
+        var end = out.count
+        var changed = true
+        while changed {
+            changed = false
+            for p: StaticString in ["re:", "fwd:", "fw:", "aw:", "re :"] {
+                let n = p.utf8CodeUnitCount
+                guard end - start >= n else { continue }
+                var same = true
+                for k in 0..<n where out[start + k] != p.utf8Start[k] { same = false; break }
+                guard same else { continue }
+                start += n
+                while start < end, ASCII.isSpace(out[start]) { start += 1 }
+                while end > start, ASCII.isSpace(out[end - 1]) { end -= 1 }
+                changed = true
+            }
+        }
+        return String(decoding: out[start..<end], as: UTF8.self)
+    }
+
     static func isReply(_ s: String) -> Bool {
+        var copy = s
+        if let answer = copy.withUTF8({ isReplyASCII($0) }) { return answer }
+        return isReplyCharacters(s)
+    }
+
+    /// `isReply` on bytes when the answer does not depend on Unicode: nil when a prefix matched
+    /// but a non-ASCII byte follows it (a combining mark would change the character).
+    private static func isReplyASCII(_ b: Bytes) -> Bool? {
+        var i = 0
+        while i < b.count, b[i] < 0x80, ASCII.isSpace(b[i]) { i += 1 }
+        func matches(_ p: StaticString) -> Bool? {
+            let n = p.utf8CodeUnitCount
+            guard i + n <= b.count else { return false }
+            let q = p.utf8Start
+            for k in 0..<n where ASCII.lower(b[i + k]) != q[k] { return false }
+            if i + n < b.count, b[i + n] >= 0x80 { return nil }
+            return true
+        }
+        for p: StaticString in ["re:", "fwd:", "aw:", "re :", "fw:"] {
+            guard let m = matches(p) else { return nil }
+            if m { return true }
+        }
+        return false
+    }
+
+    private static func isReplyCharacters(_ s: String) -> Bool {
         let t = Text.trim(s).lowercased()
         return t.hasPrefix("re:") || t.hasPrefix("fwd:") || t.hasPrefix("aw:") || t.hasPrefix("re :") || t.hasPrefix("fw:")
     }
