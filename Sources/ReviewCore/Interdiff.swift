@@ -7,6 +7,8 @@ public enum InterdiffBuilder {
     /// Interdiffs between each pair of consecutive versions of every series.
     public static func build(series: [Series], comments: [Comment]) -> [Interdiff] {
         var out: [Interdiff] = []
+        // Hunk keys per patch: each version is compared twice (with the one before and after).
+        var bodies: [String: [[[Int]]]] = [:]
         var byPatch: [String: [Comment]] = [:]
         for c in comments { if let p = c.anchor.patch { byPatch[p, default: []].append(c) } }
         for s in series {
@@ -17,7 +19,7 @@ public enum InterdiffBuilder {
                 let a = posted[k], b = posted[k + 1]
                 guard a.version != b.version || a.patches != b.patches else { continue }
                 let ids = a.patches.map(\.messageId) + (a.cover.map { [$0.messageId] } ?? [])
-                out.append(compare(seriesId: s.id, a, b, comments: ids.flatMap { byPatch[$0] ?? [] }))
+                out.append(compare(seriesId: s.id, a, b, comments: ids.flatMap { byPatch[$0] ?? [] }, bodies: &bodies))
             }
         }
         return out
@@ -25,6 +27,20 @@ public enum InterdiffBuilder {
 
     /// The interdiff from version `a` to version `b`.
     public static func compare(seriesId: String, _ a: SeriesVersion, _ b: SeriesVersion, comments: [Comment]) -> Interdiff {
+        var bodies: [String: [[[Int]]]] = [:]
+        return compare(seriesId: seriesId, a, b, comments: comments, bodies: &bodies)
+    }
+
+    /// The hunk keys of every hunk of a patch, by file, remembered in `cache`.
+    static func keys(_ p: Patch, _ cache: inout [String: [[[Int]]]]) -> [[[Int]]] {
+        if let k = cache[p.messageId] { return k }
+        let k = p.files.map { $0.hunks.map(body) }
+        cache[p.messageId] = k
+        return k
+    }
+
+    static func compare(seriesId: String, _ a: SeriesVersion, _ b: SeriesVersion, comments: [Comment],
+                        bodies: inout [String: [[[Int]]]]) -> Interdiff {
         var deltas: [PatchDelta] = []
         var usedB: Set<String> = []
         var counterpart: [String: Patch] = [:]
@@ -34,7 +50,8 @@ public enum InterdiffBuilder {
             if let pb {
                 usedB.insert(pb.messageId)
                 counterpart[pa.messageId] = pb
-                deltas.append(PatchDelta(from: pa.messageId, to: pb.messageId, hunks: compareFiles(pa.files, pb.files)))
+                deltas.append(PatchDelta(from: pa.messageId, to: pb.messageId,
+                                         hunks: compareFiles(pa.files, pb.files, keys(pa, &bodies), keys(pb, &bodies))))
             } else {
                 let hunks = pa.files.flatMap { f in f.hunks.map { HunkDelta(file: f.path, fromHunk: $0.index, toHunk: nil, fate: .dropped) } }
                 deltas.append(PatchDelta(from: pa.messageId, to: nil, hunks: hunks))
@@ -57,9 +74,14 @@ public enum InterdiffBuilder {
 
     /// Hunk fates for the files of two versions of a patch.
     public static func compareFiles(_ old: [FileDiff], _ new: [FileDiff]) -> [HunkDelta] {
+        compareFiles(old, new, old.map { $0.hunks.map(body) }, new.map { $0.hunks.map(body) })
+    }
+
+    /// `compareFiles` with the hunk keys already computed (`oldKeys[file][hunk]`).
+    static func compareFiles(_ old: [FileDiff], _ new: [FileDiff], _ oldKeys: [[[Int]]], _ newKeys: [[[Int]]]) -> [HunkDelta] {
         var out: [HunkDelta] = []
         var usedFiles: Set<Int> = []
-        for fa in old {
+        for (fi, fa) in old.enumerated() {
             let j = new.indices.first { !usedFiles.contains($0) && new[$0].path == fa.path }
                 ?? new.indices.first { !usedFiles.contains($0) && (new[$0].oldPath == fa.path || new[$0].path == fa.oldPath) }
             guard let j else {
@@ -70,9 +92,9 @@ public enum InterdiffBuilder {
             let fb = new[j]
             var usedHunks: Set<Int> = []
             var pending: [Hunk] = []
-            let bodiesB = fb.hunks.map(body)
-            for ha in fa.hunks {
-                let bodyA = body(ha)
+            let bodiesB = newKeys[j]
+            for (hi, ha) in fa.hunks.enumerated() {
+                let bodyA = oldKeys[fi][hi]
                 if let k = fb.hunks.indices.first(where: { !usedHunks.contains(fb.hunks[$0].index) && bodiesB[$0] == bodyA }) {
                     let hb = fb.hunks[k]
                     usedHunks.insert(hb.index)

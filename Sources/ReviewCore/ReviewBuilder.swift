@@ -60,28 +60,27 @@ public enum ReviewBuilder {
         var defects: [ReviewDefect] = []
         var infos: [Info] = messages.map { m in
             var subject = PatchSubject(m.subject)
-            let lines = TextLines.split(m.body)
             var mail: PatchMail?
             var kind = Kind.other
             if !subject.isReply && !subject.isForward {
-                let pm = PatchMail(lines: lines, messageId: m.messageId)
                 let pullish = subject.isPatch || subject.tokens.contains { $0.uppercased() == "PULL" || $0.uppercased() == "GIT" }
-                if !pm.files.isEmpty || (pm.pullRequest != nil && pullish) {
-                    kind = .patch
-                    mail = pm
-                    if let s = pm.inBodySubject { subject = PatchSubject(s) }
-                } else if subject.index == 0 {
-                    kind = .cover
-                    mail = pm
+                // Only a body with a diff header, a pull request or a cover letter needs taking apart.
+                if subject.index == 0 || pullish
+                    || TextLines.anyLine(of: m.body, startsWith: ["diff ", "Index: ", "--- "]) {
+                    let pm = PatchMail(lines: TextLines.split(m.body), messageId: m.messageId)
+                    if !pm.files.isEmpty || (pm.pullRequest != nil && pullish) {
+                        kind = .patch
+                        mail = pm
+                        if let s = pm.inBodySubject { subject = PatchSubject(s) }
+                    } else if subject.index == 0 {
+                        kind = .cover
+                        mail = pm
+                    }
                 }
-            } else if lines.contains(where: { l in
-                // First-byte check before the (Unicode-aware) prefix tests: same answer, most lines skip both.
-                guard let b = l.utf8.first, b == 0x64 || b == 0x40 else { return false }
-                return l.hasBytePrefix("diff --git ") || l.hasBytePrefix("@@ -")
-            }) {
+            } else if TextLines.anyLine(of: m.body, startsWith: ["diff --git ", "@@ -"]) {
                 // A reply that carries a patch the git way (in-body `From:`/`Subject:` or a scissors
                 // line before an unquoted diff) is a patch; any other reply with a diff is a comment.
-                let pm = PatchMail(lines: lines, messageId: m.messageId)
+                let pm = PatchMail(lines: TextLines.split(m.body), messageId: m.messageId)
                 if !pm.files.isEmpty, pm.inBodySubject != nil || pm.messageStart > 0 {
                     kind = .patch
                     mail = pm
@@ -98,6 +97,9 @@ public enum ReviewBuilder {
         var partialFor: [String: Int] = [:]
         var bySubject = subjectIndex(infos)
         for i in infos.indices where infos[i].kind == .reply {
+            // Only a reply quoting a hunk header or a diff header can rebuild a patch.
+            let body = infos[i].message.body
+            guard body.containsBytes("@@ -") || body.containsBytes("diff --git ") else { continue }
             if let t = target(of: i, infos, byId) {
                 // A later reply to a patch already rebuilt from quotes may quote more of it.
                 if infos[t].partial, let (lines, _) = quotedPatchText(QuoteParser.classify(lines: infos[i].lines)) {

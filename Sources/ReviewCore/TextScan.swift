@@ -35,15 +35,14 @@ extension StringProtocol {
         guard let first = n.first else { return true }
         var sub = Substring(self)
         return sub.withUTF8 { hay -> Bool in
-            guard hay.count >= n.count else { return false }
-            var i = 0
-            while i <= hay.count - n.count {
-                if hay[i] == first {
-                    var j = 1
-                    while j < n.count, hay[i + j] == n[j] { j += 1 }
-                    if j == n.count { return true }
-                }
-                i += 1
+            guard hay.count >= n.count, let h = hay.baseAddress, let base = n.baseAddress else { return false }
+            // memchr to each candidate first byte, then memcmp of the rest.
+            var from = 0
+            let last = hay.count - n.count
+            while from <= last, let hit = memchr(h + from, Int32(first), last - from + 1) {
+                let at = h.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                if n.count == 1 || memcmp(h + at + 1, base + 1, n.count - 1) == 0 { return true }
+                from = at + 1
             }
             return false
         }
@@ -119,5 +118,31 @@ extension StringProtocol {
         guard bytes.count >= n else { return false }
         for k in 0..<n where bytes[bytes.count - n + k] != p[k] { return false }
         return true
+    }
+}
+
+extension TextLines {
+    /// Whether some line of `text` starts with one of `prefixes` (ASCII), found on bytes
+    /// without cutting the text into lines.
+    static func anyLine(of text: String, startsWith prefixes: [StaticString]) -> Bool {
+        var s = text
+        return s.withUTF8 { u -> Bool in
+            guard let base = u.baseAddress else { return false }
+            func matches(at i: Int) -> Bool {
+                for p in prefixes {
+                    let n = p.utf8CodeUnitCount
+                    if u.count - i >= n, memcmp(base + i, p.utf8Start, n) == 0 { return true }
+                }
+                return false
+            }
+            if matches(at: 0) { return true }
+            var from = 0
+            while from < u.count, let hit = memchr(base + from, 0x0A, u.count - from) {
+                let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
+                if at < u.count, matches(at: at) { return true }
+                from = at
+            }
+            return false
+        }
     }
 }
