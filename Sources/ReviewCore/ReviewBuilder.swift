@@ -141,12 +141,13 @@ public enum ReviewBuilder {
 
         // Series: postings of the same change set.
         var series = groupSeries(postings, infos, byId)
-        var patchById: [String: Patch] = [:]
-        var coverById: [String: CoverLetter] = [:]
+        // Where each patch and cover letter sits in `series` (series, version, patch).
+        var patchById: [String: (Int, Int, Int)] = [:]
+        var coverById = Set<String>()
         for s in series.indices {
             for v in series[s].versions.indices {
-                for p in series[s].versions[v].patches { patchById[p.messageId] = p }
-                if let c = series[s].versions[v].cover { coverById[c.messageId] = c }
+                for (k, p) in series[s].versions[v].patches.enumerated() { patchById[p.messageId] = (s, v, k) }
+                if let c = series[s].versions[v].cover { coverById.insert(c.messageId) }
             }
         }
         _ = partialIndexes
@@ -160,7 +161,7 @@ public enum ReviewBuilder {
             var made: DocumentMap?
             if patchById[id] != nil, let pm = info.mail {
                 made = DocumentMap(patchLines: info.lines, mail: pm)
-            } else if coverById[id] != nil {
+            } else if coverById.contains(id) {
                 made = DocumentMap(proseLines: info.lines)
             }
             docs[id] = made
@@ -170,7 +171,8 @@ public enum ReviewBuilder {
         // Comments, parents before children.
         var comments: [Comment] = []
         var replies: [Reply] = []
-        var lineAnchors: [String: [NormKey: Anchor]] = [:]
+        var lineAnchors: [String: [UInt64: PackedAnchor]] = [:]
+        var packer = AnchorPacker()
         // Only replies that a later reply answers are ever looked up there.
         var answered = Set<String>()
         for i in infos.indices where infos[i].kind == .reply {
@@ -189,7 +191,7 @@ public enum ReviewBuilder {
             if let t = target(of: i, infos, byId) { targetId = infos[t].message.messageId }
             else if partialFor[partialKey(m, byId)] != nil { targetId = partialKey(m, byId) }
             else if let t = subjectTarget(i, infos, bySubject) { targetId = infos[t].message.messageId }
-            if let t = targetId, patchById[t] == nil, coverById[t] == nil { targetId = nil }
+            if let t = targetId, patchById[t] == nil, !coverById.contains(t) { targetId = nil }
             replies.append(Reply(messageId: m.messageId, subject: m.subject, author: m.from, date: m.date,
                                  replyTo: m.inReplyTo, target: targetId))
             let classified = QuoteParser.classify(lines: info.lines)
@@ -210,8 +212,8 @@ public enum ReviewBuilder {
                 let norm = NormKey(classified[k].text)
                 guard norm.scalars >= 3 else { continue }
                 for a in ancestors {
-                    if let found = lineAnchors[a]?[norm] {
-                        quoteLoc[k] = found
+                    if let found = lineAnchors[a]?[norm.hash] {
+                        quoteLoc[k] = packer.unpack(found)
                         break
                     }
                 }
@@ -224,7 +226,7 @@ public enum ReviewBuilder {
                                                 + (targetId.map { "<\($0)>" } ?? "any patch of this input")))
             }
             var mine: [Comment] = []
-            var map: [NormKey: Anchor] = [:]
+            var map: [UInt64: PackedAnchor] = [:]
             for (ordinal, raw) in raws.enumerated() {
                 var anchorValue: Anchor = .general(patch: targetId)
                 var quotedAuthor: String?
@@ -249,8 +251,8 @@ public enum ReviewBuilder {
                     return t
                 }
                 var hunkIndex: Int?
-                if case .line(let p, let f, let side, let line) = anchorValue, let patch = patchById[p] {
-                    hunkIndex = patch.file(f)?.hunks.first { h in
+                if case .line(let p, let f, let side, let line) = anchorValue, let (ps, pv, pk) = patchById[p] {
+                    hunkIndex = series[ps].versions[pv].patches[pk].file(f)?.hunks.first { h in
                         h.lines.contains { side == .old ? $0.oldLine == line : $0.newLine == line }
                     }?.index
                 }
@@ -260,7 +262,7 @@ public enum ReviewBuilder {
                 mine.append(c)
                 for k in raw.textLines {
                     let norm = NormKey(classified[k].text)
-                    if norm.scalars >= 3 { map[norm] = anchorValue }
+                    if norm.scalars >= 3 { map[norm.hash] = packer.pack(anchorValue) }
                 }
                 for t in trailers where accepts(t, from: m.from) {
                     if let target = targetId { collected[target, default: []].append(t) }
@@ -268,7 +270,7 @@ public enum ReviewBuilder {
             }
             for (k, a) in quoteLoc {
                 let norm = NormKey(classified[k].text)
-                if norm.scalars >= 3, map[norm] == nil { map[norm] = a }
+                if norm.scalars >= 3, map[norm.hash] == nil { map[norm.hash] = packer.pack(a) }
             }
             if answered.contains(m.messageId) { lineAnchors[m.messageId] = map }
             perMessage[i] = mine
@@ -700,5 +702,52 @@ public enum ReviewBuilder {
                      author: pm.inBodyFrom ?? info.message.from,
                      date: info.message.date, commitMessage: pm.message, trailers: pm.trailers, diffstat: pm.diffstat,
                      diffstatSummary: pm.diffstatSummary, files: pm.files, partial: partial, pullRequest: pm.pullRequest)
+    }
+}
+
+/// An `Anchor` in 16 bytes (patch and file as indexes into tables of interned strings), for the
+/// per-reply maps from quoted text to where it was anchored.
+struct PackedAnchor: Sendable, Equatable {
+    var kind: UInt8
+    var side: Side
+    var patch: Int32
+    var file: Int32
+    var line: Int32
+}
+
+/// Interns the strings of packed anchors.
+struct AnchorPacker {
+    private var strings: [String] = []
+    private var ids: [String: Int32] = [:]
+
+    private mutating func intern(_ s: String) -> Int32 {
+        if let k = ids[s] { return k }
+        let k = Int32(truncatingIfNeeded: strings.count)
+        strings.append(s)
+        ids[s] = k
+        return k
+    }
+
+    mutating func pack(_ a: Anchor) -> PackedAnchor {
+        switch a {
+        case .line(let p, let f, let side, let line):
+            if let l = Int32(exactly: line) { return PackedAnchor(kind: 0, side: side, patch: intern(p), file: intern(f), line: l) }
+            // Beyond 32 bits: keep the line in the interned text instead.
+            return PackedAnchor(kind: 3, side: side, patch: intern(p), file: intern(f), line: intern(String(line)))
+        case .commitMessage(let p, let paragraph):
+            return PackedAnchor(kind: 1, side: .new, patch: intern(p), file: -1, line: Int32(truncatingIfNeeded: paragraph))
+        case .general(let p):
+            return PackedAnchor(kind: 2, side: .new, patch: p.map { intern($0) } ?? -1, file: -1, line: 0)
+        }
+    }
+
+    func unpack(_ a: PackedAnchor) -> Anchor {
+        switch a.kind {
+        case 0: .line(patch: strings[Int(a.patch)], file: strings[Int(a.file)], side: a.side, line: Int(a.line))
+        case 3: .line(patch: strings[Int(a.patch)], file: strings[Int(a.file)], side: a.side,
+                      line: Int(strings[Int(a.line)]) ?? 0)
+        case 1: .commitMessage(patch: strings[Int(a.patch)], paragraph: Int(a.line))
+        default: .general(patch: a.patch < 0 ? nil : strings[Int(a.patch)])
+        }
     }
 }
