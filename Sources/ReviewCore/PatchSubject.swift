@@ -114,26 +114,35 @@ public struct PatchSubject: Sendable, Equatable, Hashable {
     /// Removes one `Re:`-like marker at the front (`Re:`, `RE:`, `re:`, `Re `, `AW:`, `Sv:`, `Fwd:`, `Fw:`).
     private static func stripReplyMarker(_ s: String) -> (String, Marker)? {
         // Every marker starts with one of these letters; most subjects start with `[`.
-        guard let b = s.utf8.first, "rRfFaAsSvV".utf8.contains(b) else { return nil }
-        let lower = String(s.prefix(6)).lowercased()
-        let markers: [(String, Marker)] = [("fwd", .forward), ("fw", .forward), ("re", .reply), ("aw", .reply),
-                                           ("sv", .reply), ("antw", .reply), ("vs", .reply)]
-        for (word, kind) in markers where lower.hasPrefix(word) {
-            let after = lower.index(lower.startIndex, offsetBy: word.count)
-            guard after < lower.endIndex else { continue }
-            let c = lower[after]
+        let u = s.utf8
+        guard let b = u.first, "rRfFaAsSvV".utf8.contains(b) else { return nil }
+        // The first bytes, ASCII letters lower-cased (markers are ASCII, so bytes decide).
+        var head: [UInt8] = []
+        head.reserveCapacity(6)
+        for c in u.prefix(6) { head.append(c >= 0x41 && c <= 0x5A ? c | 0x20 : c) }
+        for (word, kind) in markers {
+            guard head.count > word.count, head.starts(with: word) else { continue }
+            let c = head[word.count]
             // `Re:` always; `Re ` only for re (patchwork's `(re|fwd?)[:\s]`).
-            if c == ":" || (c == " " && (word == "re" || word == "fwd" || word == "fw")) {
-                let rest = s[s.index(s.startIndex, offsetBy: word.count + 1)...]
+            if c == UInt8(ascii: ":") || (c == 0x20 && kind == .forward || c == 0x20 && word == reWord) {
+                let rest = s[u.index(u.startIndex, offsetBy: word.count + 1)...]
                 return (rest.trimmedWhitespace, kind)
             }
         }
         return nil
     }
 
+    private static let reWord = Array("re".utf8)
+    private static let markers: [([UInt8], Marker)] = [
+        (Array("fwd".utf8), .forward), (Array("fw".utf8), .forward), (reWord, .reply), (Array("aw".utf8), .reply),
+        (Array("sv".utf8), .reply), (Array("antw".utf8), .reply), (Array("vs".utf8), .reply),
+    ]
+
     /// `PATCH1/8 foo` or `PATCH 1/8 foo` without brackets: the tokens up to the series marker.
     private static func stripBarePatchPrefix(_ s: String) -> (String, [String])? {
-        guard s.uppercased().hasBytePrefix("PATCH") else { return nil }
+        let u = s.utf8
+        guard u.count >= 5, zip(u.prefix(5), "PATCH".utf8).allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A ? $0 & 0xDF : $0) == $1 })
+        else { return nil }
         let words = s.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         var taken: [String] = []
         for w in words.prefix(4) {

@@ -178,7 +178,7 @@ public enum QuoteParser {
             }
             name.insert(w, at: 0)
         }
-        let joined = name.joined(separator: " ").trimmingCharacters(in: CharacterSet(charactersIn: "\"' "))
+        let joined = name.joined(separator: " ").trimmingBytes("\"' ")
         return joined.isEmpty ? s : joined
     }
 
@@ -230,7 +230,7 @@ public enum QuoteParser {
     public static func isSignOff(_ line: some StringProtocol, author: String?) -> Bool {
         let t = line.trimmedWhitespace
         guard !t.isEmpty, t.count <= 40 else { return false }
-        let bare = t.trimmingCharacters(in: CharacterSet(charactersIn: "-.,!~ ")).lowercased()
+        let bare = t.trimmingBytes("-.,!~ ").lowercased()
         let closings = ["thanks", "thank you", "thanks a lot", "many thanks", "thx", "cheers", "regards", "best regards",
                         "kind regards", "best", "br", "ta", "sincerely", "thanks again"]
         if closings.contains(bare) { return true }

@@ -720,11 +720,22 @@ struct AnchorPacker {
     private var strings: [String] = []
     private var ids: [String: Int32] = [:]
 
+    /// The last string interned: consecutive anchors mostly name the same patch and file.
+    private var last: (String, Int32)?
+    private var lastFile: (String, Int32)?
+
     private mutating func intern(_ s: String) -> Int32 {
-        if let k = ids[s] { return k }
+        if let (t, k) = last, t == s { return k }
+        if let (t, k) = lastFile, t == s { return k }
+        defer { swap(&last, &lastFile) }
+        if let k = ids[s] {
+            lastFile = (s, k)
+            return k
+        }
         let k = Int32(truncatingIfNeeded: strings.count)
         strings.append(s)
         ids[s] = k
+        lastFile = (s, k)
         return k
     }
 

@@ -146,3 +146,22 @@ extension TextLines {
         }
     }
 }
+
+extension StringProtocol {
+    /// `trimmingCharacters(in: CharacterSet(charactersIn: set))` for an ASCII `set`, on bytes: the
+    /// same result, since a non-ASCII scalar stops the trimming either way.
+    func trimmingBytes(_ set: StaticString) -> String {
+        let members = UnsafeBufferPointer(start: set.utf8Start, count: set.utf8CodeUnitCount)
+        let sub = Substring(self)
+        let u = sub.utf8
+        var start = u.startIndex
+        var end = u.endIndex
+        while start != end, members.contains(u[start]) { start = u.index(after: start) }
+        while end != start {
+            let before = u.index(before: end)
+            guard members.contains(u[before]) else { break }
+            end = before
+        }
+        return String(sub[start..<end])
+    }
+}
