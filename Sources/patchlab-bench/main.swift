@@ -262,6 +262,8 @@ func main() {
 
     // 1. patchlab full pipeline.
     let full = childPhase("full", file: corpus, repeats: opts.repeats, timeout: opts.phaseTimeout)
+    // 1b. the mail layer alone (kept in memory), to show how the pipeline's time and memory divide.
+    let mailOnly = childPhase("mail", file: corpus, repeats: opts.repeats, timeout: opts.phaseTimeout)
     // 2. patchlab split only.
     let split = childPhase("split", file: corpus, repeats: opts.repeats, timeout: opts.phaseTimeout)
     // 2b. split plus per-message parsing, streamed (the 1 GB path).
@@ -305,6 +307,7 @@ func main() {
               + pad(rss, 13) + target)
     }
     row("patchlab full pipeline", fullF, "≥100 MB/s one core; RSS ≤ 2× input (\(fmt(2 * mb(bytes), 0)) MB)")
+    row("  of which mail layer alone", mailOnly.flatMap(Figures.init), "(split, headers, MIME, threading)")
     row("patchlab split only", splitF, "≥ git mailsplit")
     row("patchlab split + parse (stream)", splitParse.flatMap(Figures.init), "")
     row("git mailsplit (subprocess)", git, "peers.md: ~225 MB/s")
@@ -362,6 +365,12 @@ func main() {
             let rss = Double(Int(h["maxrss_kb"] ?? "") ?? 0) * 1024
             say(pad("huge: \(fmt(mb(hb), 0)) MB full pipeline", 44) + "\(fmt(s, 2)) s  \(fmt(mb(hb) / s)) MB/s  "
                   + "\(h["messages"] ?? "-") msgs  peak RSS \(fmt(rss / 1e6, 0)) MB (\(fmt(rss / Double(hb), 2))× input, target ≤2×)")
+            if let st = childPhase("split-parse", file: huge, repeats: 1, timeout: opts.phaseTimeout),
+               let ss = Double(st["seconds"] ?? "") {
+                let srss = Double(Int(st["maxrss_kb"] ?? "") ?? 0) * 1024
+                say(pad("huge: same file streamed (split + parse)", 44) + "\(fmt(ss, 2)) s  \(fmt(mb(hb) / ss)) MB/s  "
+                      + "\(st["messages"] ?? "-") msgs  peak RSS \(fmt(srss / 1e6, 0)) MB")
+            }
         }
     }
 }
