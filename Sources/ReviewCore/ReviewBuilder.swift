@@ -53,6 +53,15 @@ public enum ReviewBuilder {
         var author: Address
         var date: Date?
         var ids: Set<String>
+        /// The `n` of the patches' `n/m` markers, and whether an unnumbered patch is among them
+        /// (what `compatible` asks, without visiting the patches).
+        var indexes: Set<Int> = []
+        var unnumbered = false
+
+        mutating func add(_ i: Int, index: Int?) {
+            patches.append(i)
+            if let index { indexes.insert(index) } else { unnumbered = true }
+        }
     }
 
     /// Builds the review of `messages` (input order).
@@ -398,8 +407,16 @@ public enum ReviewBuilder {
 
     static func ancestorIds(of m: Message) -> [String] {
         var out: [String] = []
+        let refs = m.references
+        out.reserveCapacity(refs.count + 1)
         if let p = m.inReplyTo { out.append(p) }
-        for r in m.references.reversed() where !out.contains(r) { out.append(r) }
+        if refs.count <= 16 {
+            for r in refs.reversed() where !out.contains(r) { out.append(r) }
+        } else {
+            // Long chains: the same order, with a set instead of a scan per identifier.
+            var seen = Set(out)
+            for r in refs.reversed() where seen.insert(r).inserted { out.append(r) }
+        }
         return out
     }
 
@@ -547,13 +564,15 @@ public enum ReviewBuilder {
                 }
             }
             if let p = chosen {
-                postings[p].patches.append(i)
+                postings[p].add(i, index: s.index)
                 postings[p].ids.insert(m.messageId)
                 if postings[p].total == nil { postings[p].total = s.total }
                 postings[p].labelled = postings[p].labelled || s.versionLabelled
             } else {
-                postings.append(Posting(version: s.version, labelled: s.versionLabelled, total: s.total, cover: nil,
-                                        patches: [i], author: m.from, date: m.date, ids: [m.messageId]))
+                var fresh = Posting(version: s.version, labelled: s.versionLabelled, total: s.total, cover: nil,
+                                    patches: [], author: m.from, date: m.date, ids: [m.messageId])
+                fresh.add(i, index: s.index)
+                postings.append(fresh)
                 postingsByAuthor[m.from.email.lowercased() + "|" + m.from.name.lowercased(), default: []].append(postings.count - 1)
             }
             postingOf[m.messageId] = chosen ?? postings.count - 1
@@ -564,11 +583,11 @@ public enum ReviewBuilder {
     static func compatible(_ i: Int, _ p: Posting, _ infos: [Info]) -> Bool {
         let s = infos[i].subject
         guard let idx = s.index else { return false }
-        if p.patches.contains(where: { infos[$0].subject.index == idx }) { return false }
+        if p.indexes.contains(idx) { return false }
         if s.versionLabelled && p.labelled && s.version != p.version { return false }
         if s.versionLabelled && !p.labelled && s.version != p.version { return false }
         if let t = s.total, let pt = p.total, t != pt { return false }
-        if p.patches.contains(where: { infos[$0].subject.index == nil }) { return false }
+        if p.unnumbered { return false }
         return true
     }
 
@@ -602,6 +621,9 @@ public enum ReviewBuilder {
             var ids: Set<String>
             var names: Set<String>
             var versions: [SeriesVersion]
+            /// The version numbers in `versions`, for the membership test made for every posting.
+            var numbers: Set<Int> = []
+            var highest: Int?
         }
         var groups: [Group] = []
         var groupOfId: [String: Int] = [:]
@@ -634,14 +656,14 @@ public enum ReviewBuilder {
                 // Threaded to an earlier posting: a new version only when it says so (an unlabelled,
                 // unnumbered patch replying to a cover is a patch of its own).
                 if !groups[g].ids.isDisjoint(with: ancestorIds), p.labelled,
-                   !groups[g].versions.contains(where: { $0.version == p.version }) { return true }
+                   !groups[g].numbers.contains(p.version) { return true }
                 if !name.isEmpty, groups[g].name.lowercased() == name.lowercased() { return true }
                 return !groups[g].names.isDisjoint(with: names)
             }
             var version = p.version
             // An unlabelled posting of a known series is its next version, unless it says RESEND.
             let resend = (coverInfo?.subject.isResend ?? false) || patchInfos.contains { infos[$0].subject.isResend }
-            if let g, !p.labelled, !resend, let maxV = groups[g].versions.map(\.version).max() { version = maxV + 1 }
+            if let g, !p.labelled, !resend, let maxV = groups[g].highest { version = maxV + 1 }
             let patches: [Patch] = patchInfos.map { i in makePatch(infos[i], version: version) }
             let cover = coverInfo.map { c in
                 CoverLetter(messageId: c.message.messageId, subject: c.message.subject, parsedSubject: c.subject,
@@ -659,12 +681,15 @@ public enum ReviewBuilder {
             let target: Int
             if let g {
                 groups[g].versions.append(sv)
+                groups[g].numbers.insert(sv.version)
+                groups[g].highest = max(groups[g].highest ?? sv.version, sv.version)
                 groups[g].ids.formUnion(p.ids)
                 groups[g].names.formUnion(names)
                 target = g
             } else {
                 let id = coverInfo?.message.messageId ?? patchInfos.first.map { infos[$0].message.messageId } ?? ""
-                groups.append(Group(id: id, name: name, author: p.author, ids: p.ids, names: names, versions: [sv]))
+                groups.append(Group(id: id, name: name, author: p.author, ids: p.ids, names: names, versions: [sv],
+                                    numbers: [sv.version], highest: sv.version))
                 target = groups.count - 1
                 if !name.isEmpty { groupsOfName[name.lowercased(), default: []].append(target) }
             }
