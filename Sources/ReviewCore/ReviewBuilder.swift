@@ -523,8 +523,21 @@ public enum ReviewBuilder {
     static func assemblePostings(_ infos: [Info], _ byId: [String: Int]) -> [Posting] {
         var postings: [Posting] = []
         var postingOf: [String: Int] = [:]
-        /// Postings by exact sender (unthreaded mail is only grouped with the same sender).
-        var postingsByAuthor: [String: [Int]] = [:]
+        /// Postings by exact sender and version (unthreaded mail is only grouped with the same
+        /// sender), in creation order.
+        struct Bucket: Hashable {
+            var author: String
+            var version: Int
+        }
+        struct Slot: Hashable {
+            var bucket: Bucket
+            var index: Int
+        }
+        var byAuthor: [Bucket: [Int]] = [:]
+        /// For a bucket and a patch index: how many of the bucket's first postings can never take
+        /// that index (they hold it already, or an unnumbered patch). Postings only gain patches,
+        /// so this only grows, and a series posted many times is not scanned again and again.
+        var settled: [Slot: Int] = [:]
         let dates = infos.map(\.message.date)
         let dated = infos.indices.sorted { a, b in
             switch (dates[a], dates[b]) {
@@ -539,7 +552,8 @@ public enum ReviewBuilder {
                                     ids: [infos[i].message.messageId]))
             postingOf[infos[i].message.messageId] = postings.count - 1
             let f = infos[i].message.from
-            postingsByAuthor[f.email.lowercased() + "|" + f.name.lowercased(), default: []].append(postings.count - 1)
+            byAuthor[Bucket(author: f.email.lowercased() + "|" + f.name.lowercased(), version: s.version), default: []]
+                .append(postings.count - 1)
         }
         for i in dated where infos[i].kind == .patch {
             let s = infos[i].subject
@@ -554,11 +568,16 @@ public enum ReviewBuilder {
                 // Not threaded elsewhere: only unthreaded mail is grouped by markers (and only with
                 // the same sender: equal lower-cased address and name, not both empty).
                 let key = m.from.email.lowercased() + "|" + m.from.name.lowercased()
-                if chosen == nil, key != "|", m.inReplyTo.map({ byId[$0] == nil }) ?? true {
-                    chosen = (postingsByAuthor[key] ?? []).first { p in
-                        // Cheapest tests first: a sender's postings of other days, versions or sizes.
+                if chosen == nil, key != "|", m.inReplyTo.map({ byId[$0] == nil }) ?? true, let idx = s.index,
+                   let list = byAuthor[Bucket(author: key, version: s.version)] {
+                    let slot = Slot(bucket: Bucket(author: key, version: s.version), index: idx)
+                    var k = settled[slot] ?? 0
+                    while k < list.count, postings[list[k]].indexes.contains(idx) || postings[list[k]].unnumbered { k += 1 }
+                    settled[slot] = k
+                    chosen = list[k...].first { p in
+                        // Cheapest tests first: a sender's postings of other days or sizes.
                         if let d1 = postings[p].date, let d2 = m.date, abs(d2.timeIntervalSince(d1)) >= 86_400 { return false }
-                        guard postings[p].version == s.version, postings[p].total == s.total || s.total == nil else { return false }
+                        guard postings[p].total == s.total || s.total == nil else { return false }
                         return compatible(i, postings[p], infos)
                     }
                 }
@@ -573,7 +592,8 @@ public enum ReviewBuilder {
                                     patches: [], author: m.from, date: m.date, ids: [m.messageId])
                 fresh.add(i, index: s.index)
                 postings.append(fresh)
-                postingsByAuthor[m.from.email.lowercased() + "|" + m.from.name.lowercased(), default: []].append(postings.count - 1)
+                byAuthor[Bucket(author: m.from.email.lowercased() + "|" + m.from.name.lowercased(), version: s.version),
+                         default: []].append(postings.count - 1)
             }
             postingOf[m.messageId] = chosen ?? postings.count - 1
         }
@@ -599,6 +619,7 @@ public enum ReviewBuilder {
     /// A posting without a cover whose first patch replies to an unnumbered root mail of the same
     /// author gets that mail as its (naked) cover letter.
     static func attachNakedCovers(_ postings: inout [Posting], _ infos: inout [Info], _ byId: [String: Int]) {
+        var covers = Set(postings.compactMap(\.cover))
         for p in postings.indices where postings[p].cover == nil {
             guard let first = postings[p].patches.first, let parentId = infos[first].message.inReplyTo,
                   let j = byId[parentId] else { continue }
@@ -606,9 +627,10 @@ public enum ReviewBuilder {
             guard parent.kind == .other || parent.kind == .reply, !parent.subject.isReply,
                   parent.message.inReplyTo == nil, parent.message.references.isEmpty,
                   sameAuthor(parent.message.from, infos[first].message.from) else { continue }
-            if postings.contains(where: { $0.cover == j }) { continue }
+            if covers.contains(j) { continue }
             infos[j].kind = .cover
             postings[p].cover = j
+            covers.insert(j)
             postings[p].ids.insert(parent.message.messageId)
         }
     }
