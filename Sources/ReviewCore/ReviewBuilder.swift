@@ -100,6 +100,7 @@ public enum ReviewBuilder {
             return Info(message: m, subject: subject, storedLines: nil, mail: mail, kind: kind)
         }
         var byId: [String: Int] = [:]
+        byId.reserveCapacity(infos.count)
         for (i, info) in infos.enumerated() where byId[info.message.messageId] == nil { byId[info.message.messageId] = i }
 
         // Partial patches: replies quoting a diff whose patch is not in the input.
@@ -192,7 +193,7 @@ public enum ReviewBuilder {
         let depths = depths(of: replyIndexes, infos, byId)
         let order = replyIndexes.sorted { (depths[$0] ?? 0, $0) < (depths[$1] ?? 0, $1) }
         var collected: [String: [Trailer]] = [:]
-        var perMessage: [Int: [Comment]] = [:]
+        var perMessage: [[Comment]] = Array(repeating: [], count: infos.count)
         for i in order {
             let info = infos[i]
             let m = info.message
@@ -206,13 +207,16 @@ public enum ReviewBuilder {
             let classified = QuoteParser.classify(lines: info.lines)
             let raws = QuoteParser.comments(classified, author: m.from.name)
             // Align every quoted line to the target document.
-            var quoteLoc: [Int: Anchor] = [:]
+            // The anchor found for each quoted line (indexed like `classified`).
+            var quoteLoc = [Anchor?](repeating: nil, count: classified.count)
+            var placed = 0
             let quoteIdx = classified.indices.filter { classified[$0].role == .quote }
             if let t = targetId, let doc = document(t) {
                 let aligned = doc.align(quoteIdx.map { classified[$0].text })
                 for (k, a) in aligned.enumerated() {
                     guard let a else { continue }
                     quoteLoc[quoteIdx[k]] = anchor(doc.locations[a], patch: t)
+                    placed += 1
                 }
             }
             // Quoted lines that are not patch text: inherit the anchor of the ancestor comment they quote.
@@ -223,13 +227,14 @@ public enum ReviewBuilder {
                 for a in ancestors {
                     if let found = lineAnchors[a]?[norm.hash] {
                         quoteLoc[k] = packer.unpack(found)
+                        placed += 1
                         break
                     }
                 }
             }
             // Quotes that could be placed nowhere (neither in the patch nor in an earlier reply).
             let meaningfulQuotes = quoteIdx.filter { classified[$0].text.utf8.count >= 8 }
-            if !meaningfulQuotes.isEmpty, quoteLoc.isEmpty, let first = meaningfulQuotes.first {
+            if !meaningfulQuotes.isEmpty, placed == 0, let first = meaningfulQuotes.first {
                 defects.append(ReviewDefect(kind: .unmatchedQuote, messageId: m.messageId, line: classified[first].bodyLine,
                                             detail: "none of \(meaningfulQuotes.count) quoted lines found in "
                                                 + (targetId.map { "<\($0)>" } ?? "any patch of this input")))
@@ -243,7 +248,7 @@ public enum ReviewBuilder {
                 // more telling precedes it.
                 let located = raw.quotedLines.filter { quoteLoc[$0] != nil }
                 if let last = located.last(where: { !classified[$0].text.isBlankLine }) ?? located.last,
-                   let a = quoteLoc[last] {
+                   let a = quoteLoc[last] ?? nil {
                     anchorValue = a
                 }
                 let quoteText = raw.quotedLines.filter { classified[$0].role == .quote }
@@ -277,7 +282,8 @@ public enum ReviewBuilder {
                     if let target = targetId { collected[target, default: []].append(t) }
                 }
             }
-            for (k, a) in quoteLoc {
+            for (k, found) in quoteLoc.enumerated() {
+                guard let a = found else { continue }
                 let norm = NormKey(classified[k].text)
                 if norm.scalars >= 3, map[norm.hash] == nil { map[norm.hash] = packer.pack(a) }
             }
@@ -286,9 +292,9 @@ public enum ReviewBuilder {
         }
         docs = [:]
         lineAnchors = [:]
-        comments.reserveCapacity(perMessage.values.reduce(0) { $0 + $1.count })
-        for i in infos.indices { comments += perMessage[i] ?? [] }
-        perMessage = [:]
+        comments.reserveCapacity(perMessage.reduce(0) { $0 + $1.count })
+        for i in perMessage.indices { comments += perMessage[i] }
+        perMessage = []
 
         // Trailers from replies: on the patch, or from a cover letter on every patch of its version.
         for s in series.indices {
