@@ -298,16 +298,17 @@ public enum ReviewBuilder {
 
         // Trailers from replies: on the patch, or from a cover letter on every patch of its version.
         for s in series.indices {
+            // The latest version so far with a cover letter, and the Message-IDs of that posting.
+            var lastCovered: (version: Int, ids: Set<String>)?
             for v in series[s].versions.indices {
                 var fromCover: [Trailer] = []
                 if let c = series[s].versions[v].cover {
                     fromCover = collected[c.messageId] ?? []
                     series[s].versions[v].cover?.trailers += fromCover
-                } else if let earlier = series[s].versions[..<v].last(where: { $0.cover != nil }),
-                          let cover = earlier.cover {
+                    lastCovered = (v, Set(series[s].versions[v].patches.map(\.messageId) + [c.messageId]))
+                } else if let (e, earlierIds) = lastCovered, let cover = series[s].versions[e].cover {
                     // A partial re-roll (patches re-sent in reply to the earlier version, no cover of
                     // their own) stays under the earlier cover letter and its trailers.
-                    let earlierIds = Set(earlier.patches.map(\.messageId) + [cover.messageId])
                     let threaded = series[s].versions[v].patches.contains { p in
                         guard let i = byId[p.messageId] else { return false }
                         return ancestorIds(of: infos[i].message).contains { earlierIds.contains($0) }
