@@ -44,8 +44,10 @@ public enum InterdiffBuilder {
         var deltas: [PatchDelta] = []
         var usedB: Set<String> = []
         var counterpart: [String: Patch] = [:]
+        let namesB = b.patches.map(name)
         for pa in a.patches {
-            let pb = b.patches.first { !usedB.contains($0.messageId) && name($0) == name(pa) }
+            let nameA = name(pa)
+            let pb = b.patches.indices.first { !usedB.contains(b.patches[$0].messageId) && namesB[$0] == nameA }.map { b.patches[$0] }
                 ?? b.patches.first { !usedB.contains($0.messageId) && $0.index != nil && $0.index == pa.index && a.total == b.total }
             if let pb {
                 usedB.insert(pb.messageId)
