@@ -71,16 +71,62 @@ struct NormKey: Hashable, Sendable {
 /// Lines are kept as hashes of their normalised text in sorted tables (no string per line); the
 /// normalised text itself is built only for the rare wrapped-line match.
 struct DocumentMap: Sendable {
-    var lines: [Substring]
+    /// Where the lines come from: the mail body (split again in the rare case the text is needed),
+    /// or lines that are not a body's (a patch rebuilt from quotes).
+    private enum Source: Sendable {
+        case body(String)
+        case lines([Substring])
+    }
+    /// A `DocLocation` in 24 bytes: the file as an index into `files`.
+    private struct Packed: Sendable {
+        var kind: UInt8
+        var side: Side
+        var file: Int32
+        var hunk: Int32
+        var line: Int
+    }
+    private let source: Source
     var keys: [NormKey]
-    var locations: [DocLocation]
+    private var packed: [Packed]
+    private var files: [String] = []
     /// (hash, position) of every non-blank line, sorted: positions of equal lines ascend.
     private var index: [(UInt64, Int)] = []
     /// (hash of the first `prefixKey` bytes, position) of lines longer than that, sorted.
     private var prefixIndex: [(UInt64, Int)] = []
     static let prefixKey = 12
 
-    private mutating func buildIndex() {
+    /// The document's lines (split again from the body when that is where they come from).
+    private var lines: [Substring] {
+        switch source {
+        case .body(let b): TextLines.split(b)
+        case .lines(let l): l
+        }
+    }
+
+    /// Where line `i` sits.
+    func location(_ i: Int) -> DocLocation {
+        let p = packed[i]
+        switch p.kind {
+        case 1: return .paragraph(p.line)
+        case 2: return .diff(file: files[Int(p.file)], hunk: Int(p.hunk), side: p.side, line: p.line)
+        default: return .general
+        }
+    }
+
+    private mutating func set(_ i: Int, _ loc: DocLocation) {
+        switch loc {
+        case .general:
+            packed[i] = Packed(kind: 0, side: .new, file: 0, hunk: 0, line: 0)
+        case .paragraph(let p):
+            packed[i] = Packed(kind: 1, side: .new, file: 0, hunk: 0, line: p)
+        case .diff(let f, let hunk, let side, let line):
+            if files.last != f { files.append(f) }
+            packed[i] = Packed(kind: 2, side: side, file: Int32(truncatingIfNeeded: files.count - 1),
+                               hunk: Int32(truncatingIfNeeded: hunk), line: line)
+        }
+    }
+
+    private mutating func buildIndex(_ lines: [Substring]) {
         index.reserveCapacity(keys.count)
         for (i, k) in keys.enumerated() where !k.isEmpty {
             index.append((k.hash, i))
@@ -145,10 +191,11 @@ struct DocumentMap: Sendable {
     }
 
     /// Map of a patch body: commit message paragraphs, then the diff lines.
-    init(patchLines lines: [Substring], mail: PatchMail) {
-        self.lines = lines
+    /// - Parameter body: the body `lines` were split from, kept instead of the lines.
+    init(patchLines lines: [Substring], mail: PatchMail, body: String? = nil) {
+        source = body.map { .body($0) } ?? .lines(lines)
         keys = lines.map(NormKey.init)
-        locations = Array(repeating: .general, count: lines.count)
+        packed = Array(repeating: Packed(kind: 0, side: .new, file: 0, hunk: 0, line: 0), count: lines.count)
         let end = min(mail.breakLine, lines.count)
         var para = 0
         var seenText = false
@@ -162,40 +209,40 @@ struct DocumentMap: Sendable {
                     inBlank = false
                     seenText = true
                 }
-                locations[i] = .paragraph(para)
+                set(i, .paragraph(para))
             }
         }
         for file in mail.files {
             guard let firstHunk = file.hunks.first else { continue }
             let firstLoc = DocumentMap.location(file: file.path, hunk: firstHunk, line: 0)
             if file.headerLine < firstHunk.bodyLine {
-                for i in file.headerLine..<min(firstHunk.bodyLine, lines.count) { locations[i] = firstLoc }
+                for i in file.headerLine..<min(firstHunk.bodyLine, lines.count) { set(i, firstLoc) }
             }
             for hunk in file.hunks {
                 if hunk.bodyLine < lines.count {
-                    locations[hunk.bodyLine] = DocumentMap.location(file: file.path, hunk: hunk, line: 0)
+                    set(hunk.bodyLine, DocumentMap.location(file: file.path, hunk: hunk, line: 0))
                 }
                 for k in hunk.lines.indices where hunk.bodyLine + 1 + k < lines.count {
-                    locations[hunk.bodyLine + 1 + k] = DocumentMap.location(file: file.path, hunk: hunk, line: k)
+                    set(hunk.bodyLine + 1 + k, DocumentMap.location(file: file.path, hunk: hunk, line: k))
                 }
             }
         }
-        buildIndex()
+        buildIndex(lines)
     }
 
     /// Map of a cover letter (or any prose): paragraphs until the signature.
-    init(proseLines lines: [Substring]) {
-        self.lines = lines
+    /// - Parameter body: the body `lines` were split from, kept instead of the lines.
+    init(proseLines lines: [Substring], body: String? = nil) {
+        source = body.map { .body($0) } ?? .lines(lines)
         keys = lines.map(NormKey.init)
-        locations = []
-        locations.reserveCapacity(lines.count)
+        packed = Array(repeating: Packed(kind: 0, side: .new, file: 0, hunk: 0, line: 0), count: lines.count)
         var para = 0
         var seenText = false
         var inBlank = false
         var signed = false
         for (i, l) in lines.enumerated() {
             if TextLines.dropCR(l) == "-- " { signed = true }
-            if signed { locations.append(.general); continue }
+            if signed { continue }
             if keys[i].isEmpty {
                 inBlank = true
             } else {
@@ -203,9 +250,9 @@ struct DocumentMap: Sendable {
                 inBlank = false
                 seenText = true
             }
-            locations.append(.paragraph(para))
+            set(i, .paragraph(para))
         }
-        buildIndex()
+        buildIndex(lines)
     }
 
     /// The location of hunk line `k` (a `\ No newline` marker takes the line before it).
@@ -265,8 +312,9 @@ struct DocumentMap: Sendable {
             if t.bytes >= DocumentMap.prefixKey, q + 1 < quoted.count, !quoted[q + 1].isEmpty {
                 let list = DocumentMap.positions(prefixIndex, DocumentMap.prefixHash(quotedLines[q]))
                 let text = list.isEmpty ? "" : DocumentMap.normalise(quotedLines[q])
+                let lines = list.isEmpty ? [] : self.lines
                 var doc = ""
-                for (_, j) in list where j >= cursor && keys[j].bytes > t.bytes {
+                for (_, j) in list where j >= cursor && j < lines.count && keys[j].bytes > t.bytes {
                     let candidate = DocumentMap.normalise(lines[j])
                     if candidate.hasPrefix(text) {
                         found = j

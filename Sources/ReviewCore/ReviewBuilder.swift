@@ -170,9 +170,9 @@ public enum ReviewBuilder {
             let info = infos[i]
             var made: DocumentMap?
             if patchById[id] != nil, let pm = info.mail {
-                made = DocumentMap(patchLines: info.lines, mail: pm)
+                made = DocumentMap(patchLines: info.lines, mail: pm, body: info.storedLines == nil ? info.message.body : nil)
             } else if coverById.contains(id) {
-                made = DocumentMap(proseLines: info.lines)
+                made = DocumentMap(proseLines: info.lines, body: info.storedLines == nil ? info.message.body : nil)
             }
             docs[id] = made
             return made
@@ -194,14 +194,32 @@ public enum ReviewBuilder {
         let order = replyIndexes.sorted { (depths[$0] ?? 0, $0) < (depths[$1] ?? 0, $1) }
         var collected: [String: [Trailer]] = [:]
         var perMessage: [[Comment]] = Array(repeating: [], count: infos.count)
-        for i in order {
-            let info = infos[i]
-            let m = info.message
+        // What each reply answers; a document is dropped once its last reply has been read.
+        var targets = [String?](repeating: nil, count: infos.count)
+        var pending: [String: Int] = [:]
+        // Likewise a reply's quote anchors, once every reply below it has been read.
+        var readers: [String: Int] = [:]
+        for i in replyIndexes {
+            let m = infos[i].message
             var targetId: String?
             if let t = target(of: i, infos, byId) { targetId = infos[t].message.messageId }
             else if partialFor[partialKey(m, byId)] != nil { targetId = partialKey(m, byId) }
             else if let t = subjectTarget(i, infos, bySubject) { targetId = infos[t].message.messageId }
             if let t = targetId, patchById[t] == nil, !coverById.contains(t) { targetId = nil }
+            targets[i] = targetId
+            if let t = targetId { pending[t, default: 0] += 1 }
+            for a in ancestorIds(of: m) where answered.contains(a) { readers[a, default: 0] += 1 }
+        }
+        for i in order {
+            let info = infos[i]
+            let m = info.message
+            let targetId = targets[i]
+            defer {
+                if let t = targetId {
+                    pending[t, default: 1] -= 1
+                    if pending[t] == 0 { docs[t] = nil }
+                }
+            }
             replies.append(Reply(messageId: m.messageId, subject: m.subject, author: m.from, date: m.date,
                                  replyTo: m.inReplyTo, target: targetId))
             let classified = QuoteParser.classify(lines: info.lines)
@@ -215,12 +233,18 @@ public enum ReviewBuilder {
                 let aligned = doc.align(quoteIdx.map { classified[$0].text })
                 for (k, a) in aligned.enumerated() {
                     guard let a else { continue }
-                    quoteLoc[quoteIdx[k]] = anchor(doc.locations[a], patch: t)
+                    quoteLoc[quoteIdx[k]] = anchor(doc.location(a), patch: t)
                     placed += 1
                 }
             }
             // Quoted lines that are not patch text: inherit the anchor of the ancestor comment they quote.
             let ancestors = ancestorIds(of: m)
+            defer {
+                for a in ancestors where answered.contains(a) {
+                    readers[a, default: 1] -= 1
+                    if readers[a] == 0 { lineAnchors[a] = nil }
+                }
+            }
             for k in quoteIdx where quoteLoc[k] == nil {
                 let norm = NormKey(classified[k].text)
                 guard norm.scalars >= 3 else { continue }
