@@ -230,6 +230,12 @@ enum AddressParser {
 enum MessageIDs {
     /// Whether a referenced id can be real: `local@domain` (git send-email once wrote `<yes>`).
     static func isPlausible(_ id: String) -> Bool {
+        let u = id.utf8
+        if !u.contains(where: { $0 >= 0x80 || $0 == ASCII.cr }) {
+            // ASCII without CR: one byte per character.
+            guard let at = u.firstIndex(of: 0x40) else { return false }
+            return at != u.startIndex && u.index(after: at) != u.endIndex
+        }
         guard let at = id.firstIndex(of: "@") else { return false }
         return at != id.startIndex && id.index(after: at) != id.endIndex
     }

@@ -88,7 +88,7 @@ enum Text {
     /// Decodes bytes as UTF-8 when valid, otherwise as Latin-1; reports whether it fell back.
     static func utf8OrLatin1<C: Collection>(_ bytes: C) -> (String, Bool) where C.Element == UInt8 {
         if let s = String(validating: bytes, as: UTF8.self) { return (s, false) }
-        return (String(bytes.map { Character(Unicode.Scalar($0)) }), true)
+        return (Charset.latin1(bytes), true)
     }
 
     /// Decodes ASCII-only bytes quickly; falls back to `utf8OrLatin1`.

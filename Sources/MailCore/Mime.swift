@@ -383,13 +383,26 @@ struct MimeWalker {
 
     /// CRLF to LF, lone CR kept; NUL bytes become U+FFFD with a defect (text of wide charsets).
     private mutating func normalise(_ text: String, at offset: Int) -> String {
+        // CR, LF and NUL are control characters, never part of a larger character: bytes will do.
         var t = text
         if t.utf8.contains(ASCII.cr) {
-            t = t.replacingOccurrences(of: "\r\n", with: "\n")
+            var out: [UInt8] = []
+            out.reserveCapacity(t.utf8.count)
+            var previous: UInt8 = 0
+            for c in t.utf8 {
+                if c == ASCII.lf && previous == ASCII.cr { out[out.count - 1] = ASCII.lf } else { out.append(c) }
+                previous = c == ASCII.lf && previous == ASCII.cr ? 0 : c
+            }
+            t = String(decoding: out, as: UTF8.self)
         }
         if t.utf8.contains(0) {
             defects.append(Defect(kind: .nulByte, offset: offset, detail: "NUL bytes in text replaced by U+FFFD"))
-            t = t.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}")
+            var out: [UInt8] = []
+            out.reserveCapacity(t.utf8.count + 16)
+            for c in t.utf8 {
+                if c == 0 { out += [0xEF, 0xBF, 0xBD] } else { out.append(c) }
+            }
+            t = String(decoding: out, as: UTF8.self)
         }
         return t
     }
