@@ -38,14 +38,15 @@ enum AddressParser {
             ends.removeAll(keepingCapacity: true)
             quoted.removeAll(keepingCapacity: true)
         }
-        /// Words `k` for `k` in `indices` joined by single spaces.
-        func joined(_ indices: [Int]) -> [UInt8] {
-            var out: [UInt8] = []
-            for (n, k) in indices.enumerated() {
-                if n > 0 { out.append(ASCII.space) }
-                out += word(k)
+        /// The words outside `excluded` joined by single spaces, into `out`.
+        func join(excluding excluded: Range<Int>, into out: inout [UInt8]) {
+            out.removeAll(keepingCapacity: true)
+            var first = true
+            for k in 0..<count where !excluded.contains(k) {
+                if !first { out.append(ASCII.space) }
+                first = false
+                out.append(contentsOf: bytes[range(k)])
             }
-            return out
         }
     }
 
@@ -53,7 +54,9 @@ enum AddressParser {
         var result: [Address] = []
         var phrase = Phrase()
         var comments: [[UInt8]] = []
-        var angle: [UInt8]?
+        var angle: [UInt8] = []
+        var hasAngle = false
+        var scratch: [UInt8] = []
         var word: [UInt8] = []
         var wordIsQuoted = false
         let n = b.count
@@ -74,32 +77,36 @@ enum AddressParser {
             if !comments.isEmpty {
                 comment = comments.map { collapseSpaces($0[...]) }.filter { !$0.isEmpty }.joined(separator: " ")
             }
-            if let a = angle {
-                let name = decodeName(phrase.joined(Array(0..<phrase.count))[...])
-                result.append(Address(name: name.isEmpty ? decodeName(comment) : name, email: stripRoute(a)))
+            /// The display name made of the words outside `excluded`.
+            func name(excluding excluded: Range<Int> = 0..<0) -> String {
+                phrase.join(excluding: excluded, into: &scratch)
+                return scratch.withUnsafeBufferPointer { decodeName($0) }
+            }
+            if hasAngle {
+                let n = name()
+                result.append(Address(name: n.isEmpty ? decodeName(comment) : n, email: stripRoute(angle)))
             } else if !phrase.isEmpty {
                 // Bare address: the word with an `@` (or `foo @ bar` pieces) is the address.
                 let at = (0..<phrase.count).first { phrase.word($0).contains(0x40) }
                 if let at, !phrase.quoted[at] || phrase.count == 1 {
                     var email = String(decoding: phrase.word(at), as: UTF8.self)
-                    var rest = Array(0..<phrase.count)
-                    rest.remove(at: at)
+                    var excluded = at..<(at + 1)
                     if email == "@", at > 0, at < phrase.count - 1 {
                         email = String(decoding: phrase.word(at - 1), as: UTF8.self) + "@"
                             + String(decoding: phrase.word(at + 1), as: UTF8.self)
-                        rest = Array(0..<(at - 1)) + Array((at + 2)..<phrase.count)
+                        excluded = (at - 1)..<(at + 2)
                     }
-                    let name = comment.isEmpty ? decodeName(phrase.joined(rest)[...]) : decodeName(comment)
-                    result.append(Address(name: name, email: email))
+                    result.append(Address(name: comment.isEmpty ? name(excluding: excluded) : decodeName(comment), email: email))
                 } else {
-                    result.append(Address(name: decodeName(phrase.joined(Array(0..<phrase.count))[...]), email: ""))
+                    result.append(Address(name: name(), email: ""))
                 }
             } else if !comment.isEmpty {
                 result.append(Address(name: decodeName(comment), email: ""))
             }
             phrase.removeAll()
             comments = []
-            angle = nil
+            angle.removeAll(keepingCapacity: true)
+            hasAngle = false
         }
 
         while i < n {
@@ -140,22 +147,21 @@ enum AddressParser {
                 comments.append(com)
             case ASCII.less:
                 endWord()
-                var a: [UInt8] = []
+                angle.removeAll(keepingCapacity: true)
+                hasAngle = true
                 i += 1
                 let close = b.find(ASCII.greater, from: i, to: n)
-                a.reserveCapacity(close - i)
                 while i < close {
-                    if !(b[i] == ASCII.space || b[i] == ASCII.tab) { a.append(b[i]) }
+                    if !(b[i] == ASCII.space || b[i] == ASCII.tab) { angle.append(b[i]) }
                     i += 1
                 }
-                angle = a
                 i += 1
             case 0x2C:  // ,
                 endAddress()
                 i += 1
             case ASCII.colon:
                 // A group name (`undisclosed-recipients:`) unless inside an address word.
-                if angle == nil, !word.contains(0x40) {
+                if !hasAngle, !word.contains(0x40) {
                     word.removeAll(keepingCapacity: true)
                     wordIsQuoted = false
                     phrase.removeAll()
@@ -211,18 +217,25 @@ enum AddressParser {
 
     /// `Text.collapseSpaces` on UTF-8 bytes.
     private static func collapseSpaces<C: Collection>(_ u: C) -> String where C.Element == UInt8 {
-        var out: [UInt8] = []
-        out.reserveCapacity(u.count)
-        var pendingSpace = false
-        for c in u {
-            if c == ASCII.space || c == ASCII.tab || c == ASCII.cr || c == ASCII.lf {
-                pendingSpace = !out.isEmpty
-            } else {
-                if pendingSpace { out.append(ASCII.space); pendingSpace = false }
-                out.append(c)
+        guard !u.isEmpty else { return "" }
+        return String(unsafeUninitializedCapacity: u.count) { out in
+            var n = 0
+            var pendingSpace = false
+            for c in u {
+                if c == ASCII.space || c == ASCII.tab || c == ASCII.cr || c == ASCII.lf {
+                    pendingSpace = n > 0
+                } else {
+                    if pendingSpace {
+                        out[n] = ASCII.space
+                        n += 1
+                        pendingSpace = false
+                    }
+                    out[n] = c
+                    n += 1
+                }
             }
+            return n
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }
 
