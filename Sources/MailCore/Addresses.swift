@@ -19,10 +19,14 @@ enum AddressParser {
     }
 
     /// `parseList` on the UTF-8 bytes of a text.
-    static func parseList(bytes: Bytes) -> [Address] { parse(bytes, firstOnly: false) }
+    static func parseList(bytes: Bytes, interner: Interner? = nil) -> [Address] {
+        parse(bytes, firstOnly: false, interner: interner)
+    }
 
     /// `parseFirst` on the UTF-8 bytes of a text.
-    static func parseFirst(bytes: Bytes) -> Address? { parse(bytes, firstOnly: true).first }
+    static func parseFirst(bytes: Bytes, interner: Interner? = nil) -> Address? {
+        parse(bytes, firstOnly: true, interner: interner).first
+    }
 
     /// The words of a display name so far: bytes with end offsets, and which words were quoted.
     private struct Phrase {
@@ -50,13 +54,18 @@ enum AddressParser {
         }
     }
 
-    private static func parse(_ b: Bytes, firstOnly: Bool) -> [Address] {
+    /// With an `interner`, names and addresses that recur share their storage.
+    private static func parse(_ b: Bytes, firstOnly: Bool, interner: Interner? = nil) -> [Address] {
         var result: [Address] = []
         var phrase = Phrase()
         var comments: [[UInt8]] = []
         var angle: [UInt8] = []
         var hasAngle = false
         var scratch: [UInt8] = []
+        var collapsed: [UInt8] = []
+        func string(_ bytes: Bytes) -> String {
+            interner?.string(bytes) ?? String(decoding: bytes, as: UTF8.self)
+        }
         var word: [UInt8] = []
         var wordIsQuoted = false
         let n = b.count
@@ -80,16 +89,20 @@ enum AddressParser {
             /// The display name made of the words outside `excluded`.
             func name(excluding excluded: Range<Int> = 0..<0) -> String {
                 phrase.join(excluding: excluded, into: &scratch)
-                return scratch.withUnsafeBufferPointer { decodeName($0) }
+                return scratch.withUnsafeBufferPointer { joined in
+                    guard interner != nil, !hasEncodedWord(joined) else { return decodeName(joined) }
+                    collapseSpaces(joined, into: &collapsed)
+                    return collapsed.withUnsafeBufferPointer(string)
+                }
             }
             if hasAngle {
                 let n = name()
-                result.append(Address(name: n.isEmpty ? decodeName(comment) : n, email: stripRoute(angle)))
+                result.append(Address(name: n.isEmpty ? decodeName(comment) : n, email: angle.withUnsafeBufferPointer { stripRoute($0, string) }))
             } else if !phrase.isEmpty {
                 // Bare address: the word with an `@` (or `foo @ bar` pieces) is the address.
                 let at = (0..<phrase.count).first { phrase.word($0).contains(0x40) }
                 if let at, !phrase.quoted[at] || phrase.count == 1 {
-                    var email = String(decoding: phrase.word(at), as: UTF8.self)
+                    var email = phrase.bytes.withUnsafeBufferPointer { string(UnsafeBufferPointer(rebasing: $0[phrase.range(at)])) }
                     var excluded = at..<(at + 1)
                     if email == "@", at > 0, at < phrase.count - 1 {
                         email = String(decoding: phrase.word(at - 1), as: UTF8.self) + "@"
@@ -182,15 +195,31 @@ enum AddressParser {
             }
         }
         if !(firstOnly && !result.isEmpty) { endAddress() }
+        // Kept with the message: no room left over from growing.
+        if result.count > 2 && result.capacity > result.count { return Array(result[...]) }
         return result
     }
 
-    private static func stripRoute(_ a: [UInt8]) -> String {
+    private static func stripRoute(_ a: Bytes, _ string: (Bytes) -> String) -> String {
         // Obsolete source routes `<@a,@b:user@host>`.
         if a.first == 0x40, let colon = a.firstIndex(of: ASCII.colon) {
-            return String(decoding: a[(colon + 1)...], as: UTF8.self)
+            return string(UnsafeBufferPointer(rebasing: a[(colon + 1)...]))
         }
-        return String(decoding: a, as: UTF8.self)
+        return string(a)
+    }
+
+    /// `collapseSpaces` into a byte buffer.
+    private static func collapseSpaces(_ u: Bytes, into out: inout [UInt8]) {
+        out.removeAll(keepingCapacity: true)
+        var pendingSpace = false
+        for c in u {
+            if c == ASCII.space || c == ASCII.tab || c == ASCII.cr || c == ASCII.lf {
+                pendingSpace = !out.isEmpty
+            } else {
+                if pendingSpace { out.append(ASCII.space); pendingSpace = false }
+                out.append(c)
+            }
+        }
     }
 
     /// Whether bytes contain `=?` (a possible RFC 2047 word).
@@ -261,7 +290,7 @@ enum MessageIDs {
     }
 
     /// `all(in:)` on the UTF-8 bytes of a text.
-    static func all(bytes u: Bytes) -> (ids: [String], junk: Bool) {
+    static func all(bytes u: Bytes, interner: Interner? = nil) -> (ids: [String], junk: Bool) {
         var ids: [String] = []
         var junk = false
         let n = u.count
@@ -273,7 +302,7 @@ enum MessageIDs {
             let isEmpty = spaces == close - i - 1
             func id() -> String {
                 let slice = UnsafeBufferPointer(rebasing: u[(i + 1)..<close])
-                if spaces == 0 { return String(decoding: slice, as: UTF8.self) }
+                if spaces == 0 { return interner?.string(slice) ?? String(decoding: slice, as: UTF8.self) }
                 return String(decoding: slice.filter { !ASCII.isSpace($0) }, as: UTF8.self)
             }
             if close == n {
