@@ -96,6 +96,28 @@ enum Text {
         utf8OrLatin1(UnsafeBufferPointer(rebasing: bytes[range]))
     }
 
+    /// Swift's `Int(_:)` on ASCII bytes: an optional sign, then one or more digits, no overflow.
+    static func integer(_ b: Bytes, _ r: Range<Int>) -> Int? {
+        var i = r.lowerBound
+        var negative = false
+        if i < r.upperBound, b[i] == 0x2B || b[i] == ASCII.dash {
+            negative = b[i] == ASCII.dash
+            i += 1
+        }
+        guard i < r.upperBound else { return nil }
+        var v = 0
+        while i < r.upperBound {
+            let c = b[i]
+            guard ASCII.isDigit(c) else { return nil }
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (a, o2) = negative ? m.subtractingReportingOverflow(Int(c - 0x30)) : m.addingReportingOverflow(Int(c - 0x30))
+            if o1 || o2 { return nil }
+            v = a
+            i += 1
+        }
+        return v
+    }
+
     /// Trims ASCII spaces, tabs, CR and LF at both ends.
     static func trim(_ s: Substring) -> Substring {
         let u = s.unicodeScalars

@@ -14,13 +14,22 @@ final class Interner {
         slots = Array(repeating: -1, count: 4096)
     }
 
+    /// A quick hash of the bytes, eight at a time.
     private static func hash(_ b: Bytes) -> UInt64 {
-        var h: UInt64 = 0xcbf29ce484222325
-        for c in b {
-            h ^= UInt64(c)
-            h = h &* 0x100000001b3
+        var h: UInt64 = 0xcbf29ce484222325 ^ UInt64(b.count)
+        guard let base = b.baseAddress else { return h }
+        let p = UnsafeRawPointer(base)
+        var i = 0
+        while i + 8 <= b.count {
+            h = (h ^ p.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
+            h ^= h >> 29
+            i += 8
         }
-        return h
+        while i < b.count {
+            h = (h ^ UInt64(b[i])) &* 0x100000001b3
+            i += 1
+        }
+        return h ^ (h >> 32)
     }
 
     /// The string for UTF-8 bytes (decoded like `String(decoding:as:)`).

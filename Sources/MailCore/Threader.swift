@@ -182,6 +182,56 @@ enum Threader {
 
     /// `[RFC][PATCH v2 03/10] x` gives tags `rfc patch v2`, number 3, total 10.
     static func seriesPosition(_ subject: String) -> (tags: String, number: Int, total: Int)? {
+        var copy = subject
+        if let ascii = copy.withUTF8({ seriesPositionASCII($0) }) { return ascii }
+        return seriesPositionCharacters(subject)
+    }
+
+    /// `seriesPosition` of ASCII text on bytes; `.some(nil)` when there is no position, nil
+    /// when the text is not ASCII.
+    private static func seriesPositionASCII(_ b: Bytes) -> (tags: String, number: Int, total: Int)?? {
+        for c in b where c >= 0x80 { return nil }
+        var start = 0
+        var end = b.count
+        while start < end, ASCII.isSpace(b[start]) { start += 1 }
+        while end > start, ASCII.isSpace(b[end - 1]) { end -= 1 }
+        var tags: [UInt8] = []
+        var position: (Int, Int)?
+        while start < end, b[start] == 0x5B {  // [
+            let close = b.find(0x5D, from: start, to: end)  // ]
+            guard close < end else { break }
+            var p = start + 1
+            while p < close {
+                while p < close, b[p] == ASCII.space || b[p] == 0x2C { p += 1 }
+                guard p < close else { break }
+                let w = p
+                while p < close, b[p] != ASCII.space, b[p] != 0x2C { p += 1 }
+                // `n/m`: exactly two non-empty pieces around slashes.
+                var pieces: [Range<Int>] = []
+                var q = w
+                while q < p {
+                    while q < p, b[q] == 0x2F { q += 1 }
+                    guard q < p else { break }
+                    let ps = q
+                    while q < p, b[q] != 0x2F { q += 1 }
+                    pieces.append(ps..<q)
+                    if pieces.count > 2 { break }
+                }
+                if pieces.count == 2, let n = Text.integer(b, pieces[0]), let m = Text.integer(b, pieces[1]), m > 0, n <= m {
+                    position = (n, m)
+                } else {
+                    if !tags.isEmpty { tags.append(ASCII.space) }
+                    for k in w..<p { tags.append(ASCII.lower(b[k])) }
+                }
+            }
+            start = close + 1
+            while start < end, ASCII.isSpace(b[start]) { start += 1 }
+        }
+        guard let (n, m) = position else { return .some(nil) }
+        return (String(decoding: tags, as: UTF8.self), n, m)
+    }
+
+    private static func seriesPositionCharacters(_ subject: String) -> (tags: String, number: Int, total: Int)? {
         var rest = Text.trim(subject)[...]
         var tags: [String] = []
         var position: (Int, Int)?
