@@ -28,8 +28,18 @@ enum AddressParser {
         parse(bytes, firstOnly: true, interner: interner).first
     }
 
+    /// Work buffers kept between calls (by the `Interner` of one input), so their storage is
+    /// allocated once rather than for every address header.
+    final class Buffers {
+        fileprivate var phrase = Phrase()
+        fileprivate var word: [UInt8] = []
+        fileprivate var angle: [UInt8] = []
+        fileprivate var scratch: [UInt8] = []
+        fileprivate var collapsed: [UInt8] = []
+    }
+
     /// The words of a display name so far: bytes with end offsets, and which words were quoted.
-    private struct Phrase {
+    fileprivate struct Phrase {
         var bytes: [UInt8] = []
         var ends: [Int] = []
         var quoted: [Bool] = []
@@ -63,10 +73,30 @@ enum AddressParser {
         var hasAngle = false
         var scratch: [UInt8] = []
         var collapsed: [UInt8] = []
+        var word: [UInt8] = []
+        if let buffers = interner?.addressBuffers {
+            // Borrow the kept buffers (moved, not copied) and hand them back at the end.
+            swap(&phrase, &buffers.phrase)
+            swap(&angle, &buffers.angle)
+            swap(&scratch, &buffers.scratch)
+            swap(&collapsed, &buffers.collapsed)
+            swap(&word, &buffers.word)
+            phrase.removeAll()
+            angle.removeAll(keepingCapacity: true)
+            word.removeAll(keepingCapacity: true)
+        }
+        defer {
+            if let buffers = interner?.addressBuffers {
+                swap(&phrase, &buffers.phrase)
+                swap(&angle, &buffers.angle)
+                swap(&scratch, &buffers.scratch)
+                swap(&collapsed, &buffers.collapsed)
+                swap(&word, &buffers.word)
+            }
+        }
         func string(_ bytes: Bytes) -> String {
             interner?.string(bytes) ?? String(decoding: bytes, as: UTF8.self)
         }
-        var word: [UInt8] = []
         var wordIsQuoted = false
         let n = b.count
         var i = 0
@@ -130,9 +160,16 @@ enum AddressParser {
                 // Quoted string: backslash escapes the next character.
                 i += 1
                 while i < n, b[i] != ASCII.quote {
-                    if b[i] == ASCII.backslash, i + 1 < n { i += 1 }
-                    word.append(b[i])
-                    i += 1
+                    if b[i] == ASCII.backslash {
+                        if i + 1 < n { i += 1 }
+                        word.append(b[i])
+                        i += 1
+                        continue
+                    }
+                    var j = i + 1
+                    while j < n, b[j] != ASCII.quote, b[j] != ASCII.backslash { j += 1 }
+                    word.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<j]))
+                    i = j
                 }
                 wordIsQuoted = true
                 i += 1
@@ -165,8 +202,10 @@ enum AddressParser {
                 i += 1
                 let close = b.find(ASCII.greater, from: i, to: n)
                 while i < close {
-                    if !(b[i] == ASCII.space || b[i] == ASCII.tab) { angle.append(b[i]) }
-                    i += 1
+                    var j = i
+                    while j < close, b[j] != ASCII.space, b[j] != ASCII.tab { j += 1 }
+                    angle.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<j]))
+                    i = j < close ? j + 1 : close
                 }
                 i += 1
             case 0x2C:  // ,
@@ -190,14 +229,28 @@ enum AddressParser {
                 endWord()
                 i += 1
             default:
-                word.append(c)
-                i += 1
+                // A run of ordinary bytes joins the word at once.
+                var j = i + 1
+                while j < n, !Self.isSpecial(b[j]) { j += 1 }
+                word.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<j]))
+                i = j
             }
         }
         if !(firstOnly && !result.isEmpty) { endAddress() }
         // Kept with the message: no room left over from growing.
         if result.count > 2 && result.capacity > result.count { return Array(result[...]) }
         return result
+    }
+
+    /// Bytes that end a run of ordinary word bytes.
+    @inline(__always)
+    private static func isSpecial(_ c: UInt8) -> Bool {
+        switch c {
+        case ASCII.quote, ASCII.openParen, ASCII.less, 0x2C, ASCII.colon, 0x3B, ASCII.space, ASCII.tab, ASCII.cr, ASCII.lf:
+            return true
+        default:
+            return false
+        }
     }
 
     private static func stripRoute(_ a: Bytes, _ string: (Bytes) -> String) -> String {

@@ -9,6 +9,8 @@ final class Interner {
     private var hashes: [UInt64] = []
     /// Open addressing: index into `strings`, or -1.
     private var slots: [Int32]
+    /// Work buffers of the address parser, reused across the messages of the input.
+    let addressBuffers = AddressParser.Buffers()
 
     init() {
         slots = Array(repeating: -1, count: 4096)
