@@ -325,12 +325,14 @@ enum AddressParser {
 enum MessageIDs {
     /// Whether a referenced id can be real: `local@domain` (git send-email once wrote `<yes>`).
     static func isPlausible(_ id: String) -> Bool {
-        let u = id.utf8
-        if !u.contains(where: { $0 >= 0x80 || $0 == ASCII.cr }) {
+        var copy = id
+        let ascii = copy.withUTF8 { u -> Bool? in
             // ASCII without CR: one byte per character.
-            guard let at = u.firstIndex(of: 0x40) else { return false }
-            return at != u.startIndex && u.index(after: at) != u.endIndex
+            for c in u where c >= 0x80 || c == ASCII.cr { return nil }
+            let at = u.find(0x40, from: 0, to: u.count)
+            return at < u.count && at != 0 && at + 1 != u.count
         }
+        if let ascii { return ascii }
         guard let at = id.firstIndex(of: "@") else { return false }
         return at != id.startIndex && id.index(after: at) != id.endIndex
     }

@@ -262,8 +262,10 @@ enum Threader {
     private static func prune(_ list: [Container], isRoot: Bool) -> [Container] {
         var out: [Container] = []
         for c in list {
-            c.children = prune(c.children, isRoot: false)
-            for k in c.children { k.parent = c }
+            if !c.children.isEmpty {
+                c.children = prune(c.children, isRoot: false)
+                for k in c.children { k.parent = c }
+            }
             if c.index == nil {
                 if c.children.isEmpty { continue }
                 if !isRoot || c.children.count == 1 {
