@@ -159,23 +159,28 @@ enum Threader {
                 out.append(r)
                 continue
             }
-            let close = candidates.filter { cand in
-                guard cand.1 !== r, cand.0 < n else { return false }
-                guard let a = cand.2, let b = date else { return true }
-                return abs(a.timeIntervalSince(b)) <= 3 * 86400
+            // The candidates close in time; of those, the cover (0) over patch 1, then the nearest
+            // in time, the first one found on a tie (one pass, no intermediate list).
+            var best: Int?
+            var bestDistance = 0.0
+            for (k, cand) in candidates.enumerated() {
+                guard cand.1 !== r, cand.0 < n else { continue }
+                if let a = cand.2, let b = date, abs(a.timeIntervalSince(b)) > 3 * 86400 { continue }
+                let distance = abs((cand.2 ?? .distantPast).timeIntervalSince(date ?? .distantPast))
+                if let b = best {
+                    let other = candidates[b].0
+                    guard cand.0 < other || (cand.0 == other && distance < bestDistance) else { continue }
+                }
+                best = k
+                bestDistance = distance
             }
-            // Prefer the cover (0) over patch 1, then the nearest in time.
-            guard let head = close.min(by: { x, y in
-                if x.0 != y.0 { return x.0 < y.0 }
-                let dx = abs((x.2 ?? .distantPast).timeIntervalSince(date ?? .distantPast))
-                let dy = abs((y.2 ?? .distantPast).timeIntervalSince(date ?? .distantPast))
-                return dx < dy
-            }) else {
+            guard let best else {
                 out.append(r)
                 continue
             }
-            r.parent = head.1
-            head.1.children.append(r)
+            let head = candidates[best].1
+            r.parent = head
+            head.children.append(r)
         }
         return out
     }
