@@ -19,13 +19,27 @@ enum AddressParser {
     }
 
     /// `parseList` on the UTF-8 bytes of a text.
-    static func parseList(bytes: Bytes) -> [Address] { parse(bytes, firstOnly: false) }
+    static func parseList(bytes: Bytes, interner: Interner? = nil) -> [Address] {
+        parse(bytes, firstOnly: false, interner: interner)
+    }
 
     /// `parseFirst` on the UTF-8 bytes of a text.
-    static func parseFirst(bytes: Bytes) -> Address? { parse(bytes, firstOnly: true).first }
+    static func parseFirst(bytes: Bytes, interner: Interner? = nil) -> Address? {
+        parse(bytes, firstOnly: true, interner: interner).first
+    }
+
+    /// Work buffers kept between calls (by the `Interner` of one input), so their storage is
+    /// allocated once rather than for every address header.
+    final class Buffers {
+        fileprivate var phrase = Phrase()
+        fileprivate var word: [UInt8] = []
+        fileprivate var angle: [UInt8] = []
+        fileprivate var scratch: [UInt8] = []
+        fileprivate var collapsed: [UInt8] = []
+    }
 
     /// The words of a display name so far: bytes with end offsets, and which words were quoted.
-    private struct Phrase {
+    fileprivate struct Phrase {
         var bytes: [UInt8] = []
         var ends: [Int] = []
         var quoted: [Bool] = []
@@ -38,23 +52,51 @@ enum AddressParser {
             ends.removeAll(keepingCapacity: true)
             quoted.removeAll(keepingCapacity: true)
         }
-        /// Words `k` for `k` in `indices` joined by single spaces.
-        func joined(_ indices: [Int]) -> [UInt8] {
-            var out: [UInt8] = []
-            for (n, k) in indices.enumerated() {
-                if n > 0 { out.append(ASCII.space) }
-                out += word(k)
+        /// The words outside `excluded` joined by single spaces, into `out`.
+        func join(excluding excluded: Range<Int>, into out: inout [UInt8]) {
+            out.removeAll(keepingCapacity: true)
+            var first = true
+            for k in 0..<count where !excluded.contains(k) {
+                if !first { out.append(ASCII.space) }
+                first = false
+                out.append(contentsOf: bytes[range(k)])
             }
-            return out
         }
     }
 
-    private static func parse(_ b: Bytes, firstOnly: Bool) -> [Address] {
+    /// With an `interner`, names and addresses that recur share their storage.
+    private static func parse(_ b: Bytes, firstOnly: Bool, interner: Interner? = nil) -> [Address] {
         var result: [Address] = []
         var phrase = Phrase()
         var comments: [[UInt8]] = []
-        var angle: [UInt8]?
+        var angle: [UInt8] = []
+        var hasAngle = false
+        var scratch: [UInt8] = []
+        var collapsed: [UInt8] = []
         var word: [UInt8] = []
+        if let buffers = interner?.addressBuffers {
+            // Borrow the kept buffers (moved, not copied) and hand them back at the end.
+            swap(&phrase, &buffers.phrase)
+            swap(&angle, &buffers.angle)
+            swap(&scratch, &buffers.scratch)
+            swap(&collapsed, &buffers.collapsed)
+            swap(&word, &buffers.word)
+            phrase.removeAll()
+            angle.removeAll(keepingCapacity: true)
+            word.removeAll(keepingCapacity: true)
+        }
+        defer {
+            if let buffers = interner?.addressBuffers {
+                swap(&phrase, &buffers.phrase)
+                swap(&angle, &buffers.angle)
+                swap(&scratch, &buffers.scratch)
+                swap(&collapsed, &buffers.collapsed)
+                swap(&word, &buffers.word)
+            }
+        }
+        func string(_ bytes: Bytes) -> String {
+            interner?.string(bytes) ?? String(decoding: bytes, as: UTF8.self)
+        }
         var wordIsQuoted = false
         let n = b.count
         var i = 0
@@ -74,32 +116,40 @@ enum AddressParser {
             if !comments.isEmpty {
                 comment = comments.map { collapseSpaces($0[...]) }.filter { !$0.isEmpty }.joined(separator: " ")
             }
-            if let a = angle {
-                let name = decodeName(phrase.joined(Array(0..<phrase.count))[...])
-                result.append(Address(name: name.isEmpty ? decodeName(comment) : name, email: stripRoute(a)))
+            /// The display name made of the words outside `excluded`.
+            func name(excluding excluded: Range<Int> = 0..<0) -> String {
+                phrase.join(excluding: excluded, into: &scratch)
+                return scratch.withUnsafeBufferPointer { joined in
+                    guard interner != nil, !hasEncodedWord(joined) else { return decodeName(joined) }
+                    collapseSpaces(joined, into: &collapsed)
+                    return collapsed.withUnsafeBufferPointer(string)
+                }
+            }
+            if hasAngle {
+                let n = name()
+                result.append(Address(name: n.isEmpty ? decodeName(comment) : n, email: angle.withUnsafeBufferPointer { stripRoute($0, string) }))
             } else if !phrase.isEmpty {
                 // Bare address: the word with an `@` (or `foo @ bar` pieces) is the address.
                 let at = (0..<phrase.count).first { phrase.word($0).contains(0x40) }
                 if let at, !phrase.quoted[at] || phrase.count == 1 {
-                    var email = String(decoding: phrase.word(at), as: UTF8.self)
-                    var rest = Array(0..<phrase.count)
-                    rest.remove(at: at)
+                    var email = phrase.bytes.withUnsafeBufferPointer { string(UnsafeBufferPointer(rebasing: $0[phrase.range(at)])) }
+                    var excluded = at..<(at + 1)
                     if email == "@", at > 0, at < phrase.count - 1 {
                         email = String(decoding: phrase.word(at - 1), as: UTF8.self) + "@"
                             + String(decoding: phrase.word(at + 1), as: UTF8.self)
-                        rest = Array(0..<(at - 1)) + Array((at + 2)..<phrase.count)
+                        excluded = (at - 1)..<(at + 2)
                     }
-                    let name = comment.isEmpty ? decodeName(phrase.joined(rest)[...]) : decodeName(comment)
-                    result.append(Address(name: name, email: email))
+                    result.append(Address(name: comment.isEmpty ? name(excluding: excluded) : decodeName(comment), email: email))
                 } else {
-                    result.append(Address(name: decodeName(phrase.joined(Array(0..<phrase.count))[...]), email: ""))
+                    result.append(Address(name: name(), email: ""))
                 }
             } else if !comment.isEmpty {
                 result.append(Address(name: decodeName(comment), email: ""))
             }
             phrase.removeAll()
             comments = []
-            angle = nil
+            angle.removeAll(keepingCapacity: true)
+            hasAngle = false
         }
 
         while i < n {
@@ -110,9 +160,16 @@ enum AddressParser {
                 // Quoted string: backslash escapes the next character.
                 i += 1
                 while i < n, b[i] != ASCII.quote {
-                    if b[i] == ASCII.backslash, i + 1 < n { i += 1 }
-                    word.append(b[i])
-                    i += 1
+                    if b[i] == ASCII.backslash {
+                        if i + 1 < n { i += 1 }
+                        word.append(b[i])
+                        i += 1
+                        continue
+                    }
+                    var j = i + 1
+                    while j < n, b[j] != ASCII.quote, b[j] != ASCII.backslash { j += 1 }
+                    word.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<j]))
+                    i = j
                 }
                 wordIsQuoted = true
                 i += 1
@@ -140,22 +197,23 @@ enum AddressParser {
                 comments.append(com)
             case ASCII.less:
                 endWord()
-                var a: [UInt8] = []
+                angle.removeAll(keepingCapacity: true)
+                hasAngle = true
                 i += 1
                 let close = b.find(ASCII.greater, from: i, to: n)
-                a.reserveCapacity(close - i)
                 while i < close {
-                    if !(b[i] == ASCII.space || b[i] == ASCII.tab) { a.append(b[i]) }
-                    i += 1
+                    var j = i
+                    while j < close, b[j] != ASCII.space, b[j] != ASCII.tab { j += 1 }
+                    angle.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<j]))
+                    i = j < close ? j + 1 : close
                 }
-                angle = a
                 i += 1
             case 0x2C:  // ,
                 endAddress()
                 i += 1
             case ASCII.colon:
                 // A group name (`undisclosed-recipients:`) unless inside an address word.
-                if angle == nil, !word.contains(0x40) {
+                if !hasAngle, !word.contains(0x40) {
                     word.removeAll(keepingCapacity: true)
                     wordIsQuoted = false
                     phrase.removeAll()
@@ -171,20 +229,50 @@ enum AddressParser {
                 endWord()
                 i += 1
             default:
-                word.append(c)
-                i += 1
+                // A run of ordinary bytes joins the word at once.
+                var j = i + 1
+                while j < n, !Self.isSpecial(b[j]) { j += 1 }
+                word.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<j]))
+                i = j
             }
         }
         if !(firstOnly && !result.isEmpty) { endAddress() }
+        // Kept with the message: no room left over from growing.
+        if result.count > 2 && result.capacity > result.count { return Array(result[...]) }
         return result
     }
 
-    private static func stripRoute(_ a: [UInt8]) -> String {
+    /// Bytes that end a run of ordinary word bytes.
+    @inline(__always)
+    private static func isSpecial(_ c: UInt8) -> Bool {
+        switch c {
+        case ASCII.quote, ASCII.openParen, ASCII.less, 0x2C, ASCII.colon, 0x3B, ASCII.space, ASCII.tab, ASCII.cr, ASCII.lf:
+            return true
+        default:
+            return false
+        }
+    }
+
+    private static func stripRoute(_ a: Bytes, _ string: (Bytes) -> String) -> String {
         // Obsolete source routes `<@a,@b:user@host>`.
         if a.first == 0x40, let colon = a.firstIndex(of: ASCII.colon) {
-            return String(decoding: a[(colon + 1)...], as: UTF8.self)
+            return string(UnsafeBufferPointer(rebasing: a[(colon + 1)...]))
         }
-        return String(decoding: a, as: UTF8.self)
+        return string(a)
+    }
+
+    /// `collapseSpaces` into a byte buffer.
+    private static func collapseSpaces(_ u: Bytes, into out: inout [UInt8]) {
+        out.removeAll(keepingCapacity: true)
+        var pendingSpace = false
+        for c in u {
+            if c == ASCII.space || c == ASCII.tab || c == ASCII.cr || c == ASCII.lf {
+                pendingSpace = !out.isEmpty
+            } else {
+                if pendingSpace { out.append(ASCII.space); pendingSpace = false }
+                out.append(c)
+            }
+        }
     }
 
     /// Whether bytes contain `=?` (a possible RFC 2047 word).
@@ -211,18 +299,25 @@ enum AddressParser {
 
     /// `Text.collapseSpaces` on UTF-8 bytes.
     private static func collapseSpaces<C: Collection>(_ u: C) -> String where C.Element == UInt8 {
-        var out: [UInt8] = []
-        out.reserveCapacity(u.count)
-        var pendingSpace = false
-        for c in u {
-            if c == ASCII.space || c == ASCII.tab || c == ASCII.cr || c == ASCII.lf {
-                pendingSpace = !out.isEmpty
-            } else {
-                if pendingSpace { out.append(ASCII.space); pendingSpace = false }
-                out.append(c)
+        guard !u.isEmpty else { return "" }
+        return String(unsafeUninitializedCapacity: u.count) { out in
+            var n = 0
+            var pendingSpace = false
+            for c in u {
+                if c == ASCII.space || c == ASCII.tab || c == ASCII.cr || c == ASCII.lf {
+                    pendingSpace = n > 0
+                } else {
+                    if pendingSpace {
+                        out[n] = ASCII.space
+                        n += 1
+                        pendingSpace = false
+                    }
+                    out[n] = c
+                    n += 1
+                }
             }
+            return n
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }
 
@@ -230,6 +325,14 @@ enum AddressParser {
 enum MessageIDs {
     /// Whether a referenced id can be real: `local@domain` (git send-email once wrote `<yes>`).
     static func isPlausible(_ id: String) -> Bool {
+        var copy = id
+        let ascii = copy.withUTF8 { u -> Bool? in
+            // ASCII without CR: one byte per character.
+            for c in u where c >= 0x80 || c == ASCII.cr { return nil }
+            let at = u.find(0x40, from: 0, to: u.count)
+            return at < u.count && at != 0 && at + 1 != u.count
+        }
+        if let ascii { return ascii }
         guard let at = id.firstIndex(of: "@") else { return false }
         return at != id.startIndex && id.index(after: at) != id.endIndex
     }
@@ -242,7 +345,7 @@ enum MessageIDs {
     }
 
     /// `all(in:)` on the UTF-8 bytes of a text.
-    static func all(bytes u: Bytes) -> (ids: [String], junk: Bool) {
+    static func all(bytes u: Bytes, interner: Interner? = nil) -> (ids: [String], junk: Bool) {
         var ids: [String] = []
         var junk = false
         let n = u.count
@@ -254,7 +357,7 @@ enum MessageIDs {
             let isEmpty = spaces == close - i - 1
             func id() -> String {
                 let slice = UnsafeBufferPointer(rebasing: u[(i + 1)..<close])
-                if spaces == 0 { return String(decoding: slice, as: UTF8.self) }
+                if spaces == 0 { return interner?.string(slice) ?? String(decoding: slice, as: UTF8.self) }
                 return String(decoding: slice.filter { !ASCII.isSpace($0) }, as: UTF8.self)
             }
             if close == n {

@@ -88,12 +88,34 @@ enum Text {
     /// Decodes bytes as UTF-8 when valid, otherwise as Latin-1; reports whether it fell back.
     static func utf8OrLatin1<C: Collection>(_ bytes: C) -> (String, Bool) where C.Element == UInt8 {
         if let s = String(validating: bytes, as: UTF8.self) { return (s, false) }
-        return (String(bytes.map { Character(Unicode.Scalar($0)) }), true)
+        return (Charset.latin1(bytes), true)
     }
 
     /// Decodes ASCII-only bytes quickly; falls back to `utf8OrLatin1`.
     static func string(_ bytes: Bytes, _ range: Range<Int>) -> (String, Bool) {
         utf8OrLatin1(UnsafeBufferPointer(rebasing: bytes[range]))
+    }
+
+    /// Swift's `Int(_:)` on ASCII bytes: an optional sign, then one or more digits, no overflow.
+    static func integer(_ b: Bytes, _ r: Range<Int>) -> Int? {
+        var i = r.lowerBound
+        var negative = false
+        if i < r.upperBound, b[i] == 0x2B || b[i] == ASCII.dash {
+            negative = b[i] == ASCII.dash
+            i += 1
+        }
+        guard i < r.upperBound else { return nil }
+        var v = 0
+        while i < r.upperBound {
+            let c = b[i]
+            guard ASCII.isDigit(c) else { return nil }
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (a, o2) = negative ? m.subtractingReportingOverflow(Int(c - 0x30)) : m.addingReportingOverflow(Int(c - 0x30))
+            if o1 || o2 { return nil }
+            v = a
+            i += 1
+        }
+        return v
     }
 
     /// Trims ASCII spaces, tabs, CR and LF at both ends.

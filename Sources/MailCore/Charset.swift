@@ -161,9 +161,18 @@ enum Charset {
 
     /// Latin-1: each byte is the scalar of the same value.
     static func latin1<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-        var view = String.UnicodeScalarView()
-        for b in bytes { view.append(Unicode.Scalar(b)) }
-        return String(view)
+        // U+0000...U+00FF in UTF-8: one byte below 0x80, else 0xC2/0xC3 and a continuation byte.
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + bytes.count / 4)
+        for b in bytes {
+            if b < 0x80 {
+                out.append(b)
+            } else {
+                out.append(0xC0 | b >> 6)
+                out.append(0x80 | b & 0x3F)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

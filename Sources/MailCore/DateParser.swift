@@ -26,28 +26,6 @@ enum DateParser {
         return parseCharacters(text)
     }
 
-    /// Swift's `Int(_:)` on ASCII bytes: an optional sign, then one or more digits, no overflow.
-    private static func integer(_ b: Bytes, _ r: Range<Int>) -> Int? {
-        var i = r.lowerBound
-        var negative = false
-        if i < r.upperBound, b[i] == 0x2B || b[i] == ASCII.dash {
-            negative = b[i] == ASCII.dash
-            i += 1
-        }
-        guard i < r.upperBound else { return nil }
-        var v = 0
-        while i < r.upperBound {
-            let c = b[i]
-            guard ASCII.isDigit(c) else { return nil }
-            let (m, o1) = v.multipliedReportingOverflow(by: 10)
-            let (a, o2) = negative ? m.subtractingReportingOverflow(Int(c - 0x30)) : m.addingReportingOverflow(Int(c - 0x30))
-            if o1 || o2 { return nil }
-            v = a
-            i += 1
-        }
-        return v
-    }
-
     @inline(__always) private static func isLetter(_ c: UInt8) -> Bool {
         let l = c | 0x20
         return l >= 0x61 && l <= 0x7A
@@ -136,18 +114,18 @@ enum DateParser {
                     let colon2 = t.find(ASCII.colon, from: colon + 1, to: tokEnd)
                     if colon2 < tokEnd && t.find(ASCII.colon, from: colon2 + 1, to: tokEnd) < tokEnd { continue }
                     let minuteEnd = colon2 < tokEnd ? colon2 : tokEnd
-                    guard let h = integer(t, start..<colon), let m = integer(t, (colon + 1)..<minuteEnd) else { continue }
+                    guard let h = Text.integer(t, start..<colon), let m = Text.integer(t, (colon + 1)..<minuteEnd) else { continue }
                     hour = h
                     minute = m
                     if colon2 < tokEnd {
                         // Seconds may carry a fraction.
                         var e = colon2 + 1
                         while e < tokEnd, ASCII.isDigit(t[e]) { e += 1 }
-                        second = integer(t, (colon2 + 1)..<e) ?? 0
+                        second = Text.integer(t, (colon2 + 1)..<e) ?? 0
                     }
                     continue
                 }
-                if count == 5, t[start] == 0x2B || t[start] == ASCII.dash, let v = integer(t, (start + 1)..<tokEnd) {
+                if count == 5, t[start] == 0x2B || t[start] == ASCII.dash, let v = Text.integer(t, (start + 1)..<tokEnd) {
                     let minutes = (v / 100) * 60 + v % 100
                     zone = t[start] == ASCII.dash ? -minutes : minutes
                     continue
@@ -172,7 +150,7 @@ enum DateParser {
                         continue
                     }
                 }
-                if let v = integer(t, tok) {
+                if let v = Text.integer(t, tok) {
                     numbers.append(v)
                     if count >= 3 && year == nil {
                         year = v

@@ -60,36 +60,38 @@ enum Base64 {
 enum QuotedPrintable {
     static func decode<C: Collection>(_ input: C, underscoreIsSpace: Bool = false) -> (bytes: [UInt8], invalid: Bool)
     where C.Element == UInt8, C.Index == Int {
-        var out: [UInt8] = []
-        out.reserveCapacity(input.count)
         var invalid = false
-        var i = input.startIndex
-        let end = input.endIndex
-        while i < end {
-            let c = input[i]
-            if c == ASCII.equals {
-                // Soft line break: `=` then optional trailing whitespace then (CR)LF.
-                var j = i + 1
-                while j < end, input[j] == ASCII.space || input[j] == ASCII.tab { j += 1 }
-                if j < end, input[j] == ASCII.lf { i = j + 1; continue }
-                if j + 1 < end, input[j] == ASCII.cr, input[j + 1] == ASCII.lf { i = j + 2; continue }
-                if j == end, !underscoreIsSpace { i = end; continue }
-                if i + 2 < end, let hi = ASCII.hexValue(input[i + 1]), let lo = ASCII.hexValue(input[i + 2]) {
-                    out.append(hi << 4 | lo)
-                    i += 3
+        // Every input byte gives at most one output byte.
+        let out = [UInt8](unsafeUninitializedCapacity: input.count) { buffer, written in
+            var n = 0
+            var i = input.startIndex
+            let end = input.endIndex
+            while i < end {
+                let c = input[i]
+                if c == ASCII.equals {
+                    // Soft line break: `=` then optional trailing whitespace then (CR)LF.
+                    var j = i + 1
+                    while j < end, input[j] == ASCII.space || input[j] == ASCII.tab { j += 1 }
+                    if j < end, input[j] == ASCII.lf { i = j + 1; continue }
+                    if j + 1 < end, input[j] == ASCII.cr, input[j + 1] == ASCII.lf { i = j + 2; continue }
+                    if j == end, !underscoreIsSpace { i = end; continue }
+                    if i + 2 < end, let hi = ASCII.hexValue(input[i + 1]), let lo = ASCII.hexValue(input[i + 2]) {
+                        buffer[n] = hi << 4 | lo
+                        n += 1
+                        i += 3
+                        continue
+                    }
+                    invalid = true
+                    buffer[n] = c
+                    n += 1
+                    i += 1
                     continue
                 }
-                invalid = true
-                out.append(c)
+                buffer[n] = underscoreIsSpace && c == 0x5F ? ASCII.space : c
+                n += 1
                 i += 1
-                continue
             }
-            if underscoreIsSpace && c == 0x5F {
-                out.append(ASCII.space)
-            } else {
-                out.append(c)
-            }
-            i += 1
+            written = n
         }
         return (out, invalid)
     }
@@ -106,10 +108,23 @@ enum EncodedWords {
     /// Whether a value is plain ASCII without `=?`, which decodes to itself with no defects.
     @inline(__always)
     static func isPlain(_ raw: Bytes) -> Bool {
-        var previous: UInt8 = 0
-        for c in raw {
-            if c >= 0x80 || (c == ASCII.question && previous == ASCII.equals) { return false }
-            previous = c
+        guard let base = raw.baseAddress else { return true }
+        let n = raw.count
+        // Any byte with the high bit set, eight at a time.
+        var i = 0
+        let p = UnsafeRawPointer(base)
+        while i + 8 <= n {
+            if p.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+            i += 8
+        }
+        while i < n {
+            if raw[i] >= 0x80 { return false }
+            i += 1
+        }
+        var q = raw.find(ASCII.question, from: 1, to: n)
+        while q < n {
+            if raw[q - 1] == ASCII.equals { return false }
+            q = raw.find(ASCII.question, from: q + 1, to: n)
         }
         return true
     }

@@ -81,10 +81,11 @@ public enum MailReader {
         var messages: [Message] = []
         messages.reserveCapacity(split.spans.count)
         var lastRelease = 0
+        let interner = Interner()
         for span in split.spans {
             messages.append(split.format == .webArchiveText
                 ? MessageParser.parseWebArchive(b, span: span)
-                : MessageParser.parse(b, span: span, format: split.format, source: input))
+                : MessageParser.parse(b, span: span, format: split.format, source: input, interner: interner))
             if span.end - lastRelease > releaseStride {
                 mapped.release(lastRelease..<span.end)
                 lastRelease = span.end
@@ -237,10 +238,11 @@ public enum MailReader {
         do { split = try Splitter.split(b) } catch { throw rejection(error, source: source) }
         var messages: [Message] = []
         messages.reserveCapacity(split.spans.count)
+        let interner = Interner()
         for span in split.spans {
             messages.append(split.format == .webArchiveText
                 ? MessageParser.parseWebArchive(b, span: span)
-                : MessageParser.parse(b, span: span, format: split.format, source: input))
+                : MessageParser.parse(b, span: span, format: split.format, source: input, interner: interner))
         }
         return assemble(source: source, format: split.format, messages: messages, defects: split.defects)
     }

@@ -6,7 +6,9 @@ enum MessageParser {
     /// Parses the message in `span` of `b` (offsets in defects are file offsets when `base` is
     /// the offset of `b` in the file, normally 0). With a `source` (the input `b` came from,
     /// `b` being all of it), the header list is left there and decoded on demand.
-    static func parse(_ b: Bytes, span: RawSpan, format: InputFormat, base: Int = 0, source: InputSource? = nil) -> Message {
+    /// An `interner` shares the storage of addresses and identifiers that recur across messages.
+    static func parse(_ b: Bytes, span: RawSpan, format: InputFormat, base: Int = 0, source: InputSource? = nil,
+                      interner: Interner? = nil) -> Message {
         if span.hasQuotedFrom && (format == .mboxrd || format == .mboxcl) {
             // mboxrd: one `>` is removed from every `>+From ` line. Work on an unescaped copy.
             var copy: [UInt8] = []
@@ -25,7 +27,8 @@ enum MessageParser {
             // header range covers the whole message and is unescaped again when read.
             let lazy = source.map { LazyHeaders(source: $0, start: base + span.contentStart, end: base + span.end, unescape: true) }
             var m = copy.withUnsafeBufferPointer { cb in
-                parseContent(cb, range: 0..<cb.count, base: base + span.contentStart, lazy: lazy.map { l in { _ in l } })
+                parseContent(cb, range: 0..<cb.count, base: base + span.contentStart, lazy: lazy.map { l in { _ in l } },
+                             interner: interner)
             }
             m.offset = base + span.start
             m.length = span.end - span.start
@@ -34,7 +37,7 @@ enum MessageParser {
         let lazy = source.map { s in { (headerEnd: Int) in
             LazyHeaders(source: s, start: base + span.contentStart, end: base + headerEnd, unescape: false)
         } }
-        var m = parseContent(b, range: span.contentStart..<span.end, base: base, lazy: lazy)
+        var m = parseContent(b, range: span.contentStart..<span.end, base: base, lazy: lazy, interner: interner)
         m.offset = base + span.start
         m.length = span.end - span.start
         return m
@@ -43,7 +46,8 @@ enum MessageParser {
     /// Parses a message whose headers start at `range.lowerBound`. `lazy`, given the end of the
     /// header block in `b`, says where the headers can be read again; without it they are
     /// decoded and kept now.
-    static func parseContent(_ b: Bytes, range: Range<Int>, base: Int, lazy: ((Int) -> LazyHeaders)? = nil) -> Message {
+    static func parseContent(_ b: Bytes, range: Range<Int>, base: Int, lazy: ((Int) -> LazyHeaders)? = nil,
+                             interner: Interner? = nil) -> Message {
         let hb = HeaderBlock.parse(b, start: range.lowerBound, end: range.upperBound, base: base)
         var defects = hb.defects
         var storage: HeaderStorage?
@@ -85,7 +89,7 @@ enum MessageParser {
         // Addresses are parsed before RFC 2047 decoding so that encoded commas stay in names.
         var from = Address(name: "", email: "")
         if let h = firstOf[Int(FieldKind.from.rawValue)] ?? firstOf[Int(FieldKind.sender.rawValue)] {
-            if let a = withText(h, AddressParser.parseFirst(bytes:)) {
+            if let a = withText(h, { AddressParser.parseFirst(bytes: $0, interner: interner) }) {
                 from = a
                 if !a.email.utf8.contains(0x40) {
                     defects.append(Defect(kind: .invalidAddress, offset: offsetOf(.from), detail: "From has no usable address"))
@@ -94,8 +98,8 @@ enum MessageParser {
                 defects.append(Defect(kind: .invalidAddress, offset: offsetOf(.from), detail: "empty From"))
             }
         }
-        let to = firstOf[Int(FieldKind.to.rawValue)].map { withText($0, AddressParser.parseList(bytes:)) } ?? []
-        let cc = firstOf[Int(FieldKind.cc.rawValue)].map { withText($0, AddressParser.parseList(bytes:)) } ?? []
+        let to = firstOf[Int(FieldKind.to.rawValue)].map { withText($0, { AddressParser.parseList(bytes: $0, interner: interner) }) } ?? []
+        let cc = firstOf[Int(FieldKind.cc.rawValue)].map { withText($0, { AddressParser.parseList(bytes: $0, interner: interner) }) } ?? []
         let rawDate = rawText(.date).map { Text.trim($0) } ?? ""
         var date: Date?
         if !rawDate.isEmpty {
@@ -109,7 +113,7 @@ enum MessageParser {
         func identifiers(_ h: RawHeader) -> (ids: [String], junk: Bool) {
             h.withValue(b) { v in
                 for c in v where c >= 0x80 { return MessageIDs.all(in: Text.utf8OrLatin1(v).0) }
-                return MessageIDs.all(bytes: v)
+                return MessageIDs.all(bytes: v, interner: interner)
             }
         }
         func plausible(_ found: [String]) -> [String] {
@@ -142,6 +146,8 @@ enum MessageParser {
                     defects.append(Defect(kind: .invalidReferences, offset: h.offset, detail: "junk in References"))
                 }
             }
+            // Kept with the message: no room left over from growing.
+            if references.count > 2 && references.capacity > references.count { references = Array(references[...]) }
         }
 
         var walker = MimeWalker(bytes: b, base: base)

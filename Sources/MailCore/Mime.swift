@@ -7,6 +7,80 @@ struct HeaderParameters: Equatable {
 
     /// Parses `type/subtype; a=b; c="quoted \"x\""` including RFC 2231 `name*0*=` pieces.
     static func parse(_ text: String) -> HeaderParameters {
+        var t = text
+        let (value, raw) = t.withUTF8 { b -> (String, [(String, String)])? in
+            for c in b where c >= 0x80 { return nil }
+            return scanASCII(b)
+        } ?? scanScalars(text)
+        return finish(value: value, raw: raw)
+    }
+
+    /// `scanScalars` for ASCII text, on bytes (each byte is then one scalar).
+    private static func scanASCII(_ b: Bytes) -> (String, [(String, String)]) {
+        let n = b.count
+        var i = 0
+        func skipSpace() {
+            while i < n, b[i] == ASCII.space || b[i] == ASCII.tab || b[i] == ASCII.cr || b[i] == ASCII.lf { i += 1 }
+        }
+        func skipComment() {
+            if i < n, b[i] == ASCII.openParen {
+                var depth = 0
+                while i < n {
+                    if b[i] == ASCII.openParen { depth += 1 } else if b[i] == ASCII.closeParen { depth -= 1 }
+                    i += 1
+                    if depth == 0 { break }
+                }
+            }
+        }
+        func string(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+        var value: [UInt8] = []
+        skipSpace()
+        while i < n, b[i] != 0x3B {
+            if b[i] == ASCII.openParen { skipComment(); continue }
+            if b[i] != ASCII.space && b[i] != ASCII.tab && b[i] != ASCII.quote { value.append(ASCII.lower(b[i])) }
+            i += 1
+        }
+        var raw: [(String, String)] = []
+        while i < n {
+            i += 1  // the ';'
+            skipSpace()
+            var name: [UInt8] = []
+            while i < n, b[i] != ASCII.equals, b[i] != 0x3B {
+                if b[i] != ASCII.space && b[i] != ASCII.tab { name.append(ASCII.lower(b[i])) }
+                i += 1
+            }
+            guard i < n, b[i] == ASCII.equals else { continue }
+            i += 1
+            skipSpace()
+            var v: [UInt8] = []
+            if i < n, b[i] == ASCII.quote {
+                i += 1
+                while i < n, b[i] != ASCII.quote {
+                    if b[i] == ASCII.backslash, i + 1 < n { i += 1 }
+                    v.append(b[i])
+                    i += 1
+                }
+                i += 1
+                while i < n, b[i] != 0x3B { i += 1 }
+            } else {
+                while i < n, b[i] != 0x3B {
+                    if b[i] == ASCII.openParen { skipComment(); continue }
+                    v.append(b[i])
+                    i += 1
+                }
+                var e = v.count
+                var s = 0
+                while s < e, ASCII.isSpace(v[s]) { s += 1 }
+                while e > s, ASCII.isSpace(v[e - 1]) { e -= 1 }
+                if s > 0 || e < v.count { v = Array(v[s..<e]) }
+            }
+            if !name.isEmpty { raw.append((string(name), string(v))) }
+        }
+        return (string(value), raw)
+    }
+
+    /// The type (lower-cased) and the raw `name=value` pairs (names lower-cased) of a value.
+    private static func scanScalars(_ text: String) -> (String, [(String, String)]) {
         let scalars = Array(text.unicodeScalars)
         var i = 0
         func skipSpace() {
@@ -61,6 +135,11 @@ struct HeaderParameters: Equatable {
             }
             if !name.isEmpty { raw.append((name.lowercased(), v)) }
         }
+        return (value.lowercased(), raw)
+    }
+
+    /// Parameters from the raw pairs, RFC 2231 pieces joined and decoded.
+    private static func finish(value: String, raw: [(String, String)]) -> HeaderParameters {
         var params: [String: String] = [:]
         // RFC 2231: name*0, name*1*, name* (with charset''value) are joined and decoded.
         var continued: [String: [(Int, String, Bool)]] = [:]
@@ -96,7 +175,7 @@ struct HeaderParameters: Equatable {
             }
             params[base] = Charset.decode(bytes, charset: charset?.isEmpty == false ? charset : nil).0
         }
-        return HeaderParameters(value: value.lowercased(), params: params)
+        return HeaderParameters(value: value, params: params)
     }
 
     private static func percentDecode(_ s: String) -> [UInt8] {
@@ -383,13 +462,26 @@ struct MimeWalker {
 
     /// CRLF to LF, lone CR kept; NUL bytes become U+FFFD with a defect (text of wide charsets).
     private mutating func normalise(_ text: String, at offset: Int) -> String {
+        // CR, LF and NUL are control characters, never part of a larger character: bytes will do.
         var t = text
         if t.utf8.contains(ASCII.cr) {
-            t = t.replacingOccurrences(of: "\r\n", with: "\n")
+            var out: [UInt8] = []
+            out.reserveCapacity(t.utf8.count)
+            var previous: UInt8 = 0
+            for c in t.utf8 {
+                if c == ASCII.lf && previous == ASCII.cr { out[out.count - 1] = ASCII.lf } else { out.append(c) }
+                previous = c == ASCII.lf && previous == ASCII.cr ? 0 : c
+            }
+            t = String(decoding: out, as: UTF8.self)
         }
         if t.utf8.contains(0) {
             defects.append(Defect(kind: .nulByte, offset: offset, detail: "NUL bytes in text replaced by U+FFFD"))
-            t = t.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}")
+            var out: [UInt8] = []
+            out.reserveCapacity(t.utf8.count + 16)
+            for c in t.utf8 {
+                if c == 0 { out += [0xEF, 0xBF, 0xBD] } else { out.append(c) }
+            }
+            t = String(decoding: out, as: UTF8.self)
         }
         return t
     }

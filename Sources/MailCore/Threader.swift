@@ -159,29 +159,84 @@ enum Threader {
                 out.append(r)
                 continue
             }
-            let close = candidates.filter { cand in
-                guard cand.1 !== r, cand.0 < n else { return false }
-                guard let a = cand.2, let b = date else { return true }
-                return abs(a.timeIntervalSince(b)) <= 3 * 86400
+            // The candidates close in time; of those, the cover (0) over patch 1, then the nearest
+            // in time, the first one found on a tie (one pass, no intermediate list).
+            var best: Int?
+            var bestDistance = 0.0
+            for (k, cand) in candidates.enumerated() {
+                guard cand.1 !== r, cand.0 < n else { continue }
+                if let a = cand.2, let b = date, abs(a.timeIntervalSince(b)) > 3 * 86400 { continue }
+                let distance = abs((cand.2 ?? .distantPast).timeIntervalSince(date ?? .distantPast))
+                if let b = best {
+                    let other = candidates[b].0
+                    guard cand.0 < other || (cand.0 == other && distance < bestDistance) else { continue }
+                }
+                best = k
+                bestDistance = distance
             }
-            // Prefer the cover (0) over patch 1, then the nearest in time.
-            guard let head = close.min(by: { x, y in
-                if x.0 != y.0 { return x.0 < y.0 }
-                let dx = abs((x.2 ?? .distantPast).timeIntervalSince(date ?? .distantPast))
-                let dy = abs((y.2 ?? .distantPast).timeIntervalSince(date ?? .distantPast))
-                return dx < dy
-            }) else {
+            guard let best else {
                 out.append(r)
                 continue
             }
-            r.parent = head.1
-            head.1.children.append(r)
+            let head = candidates[best].1
+            r.parent = head
+            head.children.append(r)
         }
         return out
     }
 
     /// `[RFC][PATCH v2 03/10] x` gives tags `rfc patch v2`, number 3, total 10.
     static func seriesPosition(_ subject: String) -> (tags: String, number: Int, total: Int)? {
+        var copy = subject
+        if let ascii = copy.withUTF8({ seriesPositionASCII($0) }) { return ascii }
+        return seriesPositionCharacters(subject)
+    }
+
+    /// `seriesPosition` of ASCII text on bytes; `.some(nil)` when there is no position, nil
+    /// when the text is not ASCII.
+    private static func seriesPositionASCII(_ b: Bytes) -> (tags: String, number: Int, total: Int)?? {
+        for c in b where c >= 0x80 { return nil }
+        var start = 0
+        var end = b.count
+        while start < end, ASCII.isSpace(b[start]) { start += 1 }
+        while end > start, ASCII.isSpace(b[end - 1]) { end -= 1 }
+        var tags: [UInt8] = []
+        var position: (Int, Int)?
+        while start < end, b[start] == 0x5B {  // [
+            let close = b.find(0x5D, from: start, to: end)  // ]
+            guard close < end else { break }
+            var p = start + 1
+            while p < close {
+                while p < close, b[p] == ASCII.space || b[p] == 0x2C { p += 1 }
+                guard p < close else { break }
+                let w = p
+                while p < close, b[p] != ASCII.space, b[p] != 0x2C { p += 1 }
+                // `n/m`: exactly two non-empty pieces around slashes.
+                var pieces: [Range<Int>] = []
+                var q = w
+                while q < p {
+                    while q < p, b[q] == 0x2F { q += 1 }
+                    guard q < p else { break }
+                    let ps = q
+                    while q < p, b[q] != 0x2F { q += 1 }
+                    pieces.append(ps..<q)
+                    if pieces.count > 2 { break }
+                }
+                if pieces.count == 2, let n = Text.integer(b, pieces[0]), let m = Text.integer(b, pieces[1]), m > 0, n <= m {
+                    position = (n, m)
+                } else {
+                    if !tags.isEmpty { tags.append(ASCII.space) }
+                    for k in w..<p { tags.append(ASCII.lower(b[k])) }
+                }
+            }
+            start = close + 1
+            while start < end, ASCII.isSpace(b[start]) { start += 1 }
+        }
+        guard let (n, m) = position else { return .some(nil) }
+        return (String(decoding: tags, as: UTF8.self), n, m)
+    }
+
+    private static func seriesPositionCharacters(_ subject: String) -> (tags: String, number: Int, total: Int)? {
         var rest = Text.trim(subject)[...]
         var tags: [String] = []
         var position: (Int, Int)?
@@ -212,8 +267,10 @@ enum Threader {
     private static func prune(_ list: [Container], isRoot: Bool) -> [Container] {
         var out: [Container] = []
         for c in list {
-            c.children = prune(c.children, isRoot: false)
-            for k in c.children { k.parent = c }
+            if !c.children.isEmpty {
+                c.children = prune(c.children, isRoot: false)
+                for k in c.children { k.parent = c }
+            }
             if c.index == nil {
                 if c.children.isEmpty { continue }
                 if !isRoot || c.children.count == 1 {

@@ -141,4 +141,23 @@ import TestSupport
         #expect(m.header("x-added") == "1")
         #expect(m.header("x-mailer") == "git-send-email 2.43.0")
     }
+
+    @Test func maildirMessagesReadTheirOwnFile() throws {
+        let dir = try ScratchDirectory()
+        defer { dir.remove() }
+        let cur = dir.url.appendingPathComponent("cur")
+        try FileManager.default.createDirectory(at: cur, withIntermediateDirectories: true)
+        let one = cur.appendingPathComponent("1:2,S")
+        let body = Self.sample.split(separator: "\n", maxSplits: 1)[1]  // no envelope line
+        try Data(body.utf8).write(to: one)
+        try Data(body.replacingOccurrences(of: "<1@example.org>", with: "<2@example.org>").utf8)
+            .write(to: cur.appendingPathComponent("2:2,S"))
+        let box = try MailReader.read(path: dir.url.path)
+        #expect(box.messages.count == 2)
+        #expect(box.messages.allSatisfy(Self.isLazy))
+        #expect(box.messages.map { $0.header("message-id") } == ["<1@example.org>", "<2@example.org>"])
+        try FileManager.default.removeItem(at: one)
+        #expect(box.messages[0].headers == box.messages[0].keptHeaders)
+        #expect(box.messages[1].header("x-mailer") == "git-send-email 2.43.0")
+    }
 }

@@ -1,0 +1,78 @@
+import Foundation
+
+/// Hands out one shared `String` per distinct byte sequence while one input is parsed, so the
+/// addresses and Message-IDs that recur across messages (list addresses, maintainers,
+/// references to the same cover letter) are stored once. Values are unchanged: only storage is
+/// shared. Short strings (15 bytes or fewer) are stored inline by `String` and not interned.
+final class Interner {
+    private var strings: [String] = []
+    private var hashes: [UInt64] = []
+    /// Open addressing: index into `strings`, or -1.
+    private var slots: [Int32]
+    /// Work buffers of the address parser, reused across the messages of the input.
+    let addressBuffers = AddressParser.Buffers()
+
+    init() {
+        slots = Array(repeating: -1, count: 4096)
+    }
+
+    /// A quick hash of the bytes, eight at a time.
+    private static func hash(_ b: Bytes) -> UInt64 {
+        var h: UInt64 = 0xcbf29ce484222325 ^ UInt64(b.count)
+        guard let base = b.baseAddress else { return h }
+        let p = UnsafeRawPointer(base)
+        var i = 0
+        while i + 8 <= b.count {
+            h = (h ^ p.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
+            h ^= h >> 29
+            i += 8
+        }
+        while i < b.count {
+            h = (h ^ UInt64(b[i])) &* 0x100000001b3
+            i += 1
+        }
+        return h ^ (h >> 32)
+    }
+
+    /// The string for UTF-8 bytes (decoded like `String(decoding:as:)`).
+    func string(_ b: Bytes) -> String {
+        if b.count <= 15 { return String(decoding: b, as: UTF8.self) }
+        let h = Self.hash(b)
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let k = Int(slots[i])
+            if k < 0 { break }
+            if hashes[k] == h {
+                var s = strings[k]
+                let same = s.withUTF8 { u -> Bool in
+                    guard u.count == b.count, let p = u.baseAddress, let q = b.baseAddress else { return false }
+                    return memcmp(p, q, b.count) == 0
+                }
+                if same { return s }
+            }
+            i = (i + 1) & mask
+        }
+        let s = String(decoding: b, as: UTF8.self)
+        slots[i] = Int32(truncatingIfNeeded: strings.count)
+        strings.append(s)
+        hashes.append(h)
+        if strings.count * 2 > slots.count { grow() }
+        return s
+    }
+
+    /// `string(_:)` for an array's bytes.
+    func string(_ a: [UInt8]) -> String {
+        a.withUnsafeBufferPointer { string($0) }
+    }
+
+    private func grow() {
+        slots = Array(repeating: -1, count: slots.count * 2)
+        let mask = slots.count - 1
+        for (k, h) in hashes.enumerated() {
+            var i = Int(truncatingIfNeeded: h) & mask
+            while slots[i] >= 0 { i = (i + 1) & mask }
+            slots[i] = Int32(truncatingIfNeeded: k)
+        }
+    }
+}
