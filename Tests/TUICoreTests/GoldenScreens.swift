@@ -51,13 +51,11 @@ enum Golden {
         try Golden.check("fixture-help-\(size.columns)x\(size.rows)", render(state, size: size))
     }
 
-    @Test func changedScenarioIsMarkedWithStarAndColour() {
+    @Test func changedScenarioIsMarkedWithStarAndColour() throws {
         var state = Fixture.state
         _ = reduce(&state, .simulated(Fixture.snapshot(s1: "-EINVAL")))
         let screen = render(state, size: state.size)
-        let row = screen.textLines().firstIndex { $0.contains("*S1") }
-        let r = try? #require(row)
-        guard let r else { return }
+        let r = try #require(screen.textLines().firstIndex { $0.contains("*S1") })
         let x = screen.rows[r].firstIndex { $0.text == "*" } ?? 0
         #expect(screen.rows[r][x].style.foreground == .yellow)
         #expect(!screen.textLines().contains { $0.contains("*S6") })
