@@ -9,6 +9,8 @@ public func mailFuzzTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> C
     var sink = box.threads.count &+ box.defects.count
     for m in box.messages {
         sink &+= m.body.utf8.count &+ m.subject.utf8.count &+ m.parts.count &+ m.references.count
+        // Headers are decoded on demand from the input buffer: exercise that path too.
+        sink &+= m.headers.count &+ (m.header("subject")?.utf8.count ?? 0) &+ (m.header("x-missing") == nil ? 1 : 0)
     }
     _ = MailboxRendering.json(box).utf8.count &+ MailboxRendering.human(box).utf8.count &+ sink
     return 0
