@@ -285,8 +285,18 @@ public enum MailReader {
             let names = (try? fm.contentsOfDirectory(atPath: dir)) ?? []
             files += names.filter { !$0.hasPrefix(".") }.sorted().map { (dir as NSString).appendingPathComponent($0) }
         }
-        guard isMaildir else {
-            throw MailInputError(kind: .notMaildir, file: path, offset: 0, detail: "a directory that is not a Maildir (no cur/ or new/)")
+        var plain = false
+        if !isMaildir {
+            // A plain directory of mail files (`git format-patch -o`, saved .eml files, mboxes):
+            // every visible regular file, in name order; files that are not mail are skipped
+            // with a defect, and messages found twice collapse as in any input.
+            let names = (try? fm.contentsOfDirectory(atPath: path)) ?? []
+            for name in names.sorted() where !name.hasPrefix(".") {
+                let f = (path as NSString).appendingPathComponent(name)
+                var isDir: ObjCBool = false
+                if fm.fileExists(atPath: f, isDirectory: &isDir), !isDir.boolValue { files.append(f) }
+            }
+            plain = true
         }
         var messages: [Message] = []
         var defects: [Defect] = []
@@ -304,8 +314,12 @@ public enum MailReader {
             }
         }
         guard !messages.isEmpty else {
+            if plain {
+                throw MailInputError(kind: .notMaildir, file: path, offset: 0,
+                                     detail: "a directory with neither Maildir folders (cur/, new/) nor mail files")
+            }
             throw MailInputError(kind: .noMessages, file: path, offset: 0, detail: "no messages in Maildir")
         }
-        return assemble(source: path, format: .maildir, messages: messages, defects: defects)
+        return assemble(source: path, format: plain ? .directory : .maildir, messages: messages, defects: defects)
     }
 }

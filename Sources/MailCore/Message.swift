@@ -388,6 +388,8 @@ public struct ThreadNode: Sendable, Equatable {
 /// The detected shape of an input.
 public enum InputFormat: String, Sendable, Equatable, Codable {
     case mboxo, mboxrd, mboxcl, mboxcl2, singleMessage, maildir, webArchiveText
+    /// A plain directory of mail files (each a message or an mbox).
+    case directory
 }
 
 /// Everything read from one input: messages in input order (duplicates collapsed), threads,

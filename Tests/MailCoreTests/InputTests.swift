@@ -207,6 +207,29 @@ import TestSupport
         }
     }
 
+    @Test func directoryOfMailFilesReadsEveryFile() throws {
+        // The shared thread folder: single .eml messages, mboxes holding the same messages again,
+        // and an INDEX.md that is not mail.
+        let dir = Repo.sharedFile("threads/vm_uffd_ops")
+        let box = try MailReader.read(path: dir.path)
+        #expect(box.format == .directory)
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { !$0.hasPrefix(".") }.sorted()
+        var expected = Set<String>()
+        for name in names where name != "INDEX.md" {
+            let one = try MailReader.read(path: dir.appendingPathComponent(name).path)
+            expected.formUnion(one.messages.map(\.messageId))
+        }
+        #expect(Set(box.messages.map(\.messageId)) == expected)
+        #expect(box.messages.count == expected.count)
+        #expect(box.defects.contains { $0.detail.contains("INDEX.md") })
+        // Every message says which file it came from.
+        #expect(box.messages.allSatisfy { $0.sourcePath.map { $0.hasPrefix(dir.path) } ?? false })
+        // The v2, v3 and v4 cover letters and Mike's are all there.
+        for subject in ["[PATCH v2 0/4]", "[PATCH v3 0/4]", "[PATCH v4 0/4]"] {
+            #expect(box.messages.contains { $0.subject.hasPrefix(subject) }, "\(subject)")
+        }
+    }
+
     @Test func missingFile() {
         do {
             _ = try MailReader.read(path: "/nonexistent/h1/mail.mbox")
