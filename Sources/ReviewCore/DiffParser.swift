@@ -302,8 +302,9 @@ public enum DiffParser {
     public static func parseHunkHeader(_ line: Substring) -> (Int, Int, Int, Int, String)? {
         let s = TextLines.dropCR(line)
         guard s.hasBytePrefix("@@ -") else { return nil }
-        // Line numbers beyond any real file are refused (they could only overflow the counters).
-        let limit = 1 << 40
+        // Line numbers beyond any real file are refused (a line keeps its numbers in 32 bits:
+        // start and count each below 2^30, so their sum fits).
+        let limit = 1 << 30
         var copy = s
         let parsed = copy.withUTF8 { u -> (Int, Int, Int, Int, Int)? in
             var i = 4

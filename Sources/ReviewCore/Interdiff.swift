@@ -20,7 +20,10 @@ public enum InterdiffBuilder {
                 guard a.version != b.version || a.patches != b.patches else { continue }
                 let ids = a.patches.map(\.messageId) + (a.cover.map { [$0.messageId] } ?? [])
                 out.append(compare(seriesId: s.id, a, b, comments: ids.flatMap { byPatch[$0] ?? [] }, bodies: &bodies))
+                // Version `a` is not compared again: its keys can go.
+                for p in a.patches { bodies[p.messageId] = nil }
             }
+            bodies.removeAll(keepingCapacity: true)
         }
         return out
     }

@@ -273,27 +273,34 @@ public struct DiffLine: Sendable, Equatable {
         case context, added, removed, noNewline
     }
     public var kind: Kind
-    /// Line numbers, `Int.min` standing for none (keeps the line at 56 bytes, no optional padding).
-    private var old: Int
-    private var new: Int
+    /// Line numbers, `Int32.min` standing for none (keeps the line at 48 bytes). Hunk headers
+    /// beyond 2^30 are refused by the parser, so every real number fits.
+    private var old: Int32
+    private var new: Int32
     /// The text without its one-character prefix (CR kept if the file had CRLF).
     public var text: Substring
 
     /// Line number in the old file (context and removed lines).
     public var oldLine: Int? {
-        get { old == .min ? nil : old }
-        set { old = newValue ?? .min }
+        get { old == .min ? nil : Int(old) }
+        set { old = DiffLine.pack(newValue) }
     }
     /// Line number in the new file (context and added lines).
     public var newLine: Int? {
-        get { new == .min ? nil : new }
-        set { new = newValue ?? .min }
+        get { new == .min ? nil : Int(new) }
+        set { new = DiffLine.pack(newValue) }
+    }
+
+    /// A line number in 32 bits (clamped: the parser never produces larger ones).
+    private static func pack(_ n: Int?) -> Int32 {
+        guard let n else { return .min }
+        return Int32(clamping: max(n, Int(Int32.min) + 1))
     }
 
     public init(kind: Kind, oldLine: Int?, newLine: Int?, text: some StringProtocol) {
         self.kind = kind
-        self.old = oldLine ?? .min
-        self.new = newLine ?? .min
+        self.old = DiffLine.pack(oldLine)
+        self.new = DiffLine.pack(newLine)
         self.text = Substring(text)
     }
 

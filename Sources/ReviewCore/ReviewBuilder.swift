@@ -17,6 +17,11 @@ public enum ReviewBuilder {
 
     enum Kind { case patch, cover, reply, other }
 
+    final class MailBox {
+        let value: PatchMail
+        init(_ value: PatchMail) { self.value = value }
+    }
+
     /// What the builder knows of one message. A class: the builder passes these around and
     /// indexes them constantly, and a reference costs one retain where a copy of all the
     /// fields would cost dozens.
@@ -26,7 +31,12 @@ public enum ReviewBuilder {
         /// The body's lines when they are not those of `message.body` (a patch rebuilt from quotes);
         /// other messages split their body again when asked, rather than keep every line of the input.
         var storedLines: [Substring]?
-        var mail: PatchMail?
+        /// Boxed: most messages have none, and an inline optional would take its full size anyway.
+        private var mailBox: MailBox?
+        var mail: PatchMail? {
+            get { mailBox?.value }
+            set { mailBox = newValue.map(MailBox.init) }
+        }
         var kind: Kind
         /// Reconstructed from the quotes of a reply.
         var partial = false
@@ -36,7 +46,7 @@ public enum ReviewBuilder {
             self.message = message
             self.subject = subject
             self.storedLines = storedLines
-            self.mail = mail
+            self.mailBox = mail.map(MailBox.init)
             self.kind = kind
             self.partial = partial
         }
@@ -67,6 +77,7 @@ public enum ReviewBuilder {
     /// Builds the review of `messages` (input order).
     public static func build(_ messages: [Message]) -> Review {
         var defects: [ReviewDefect] = []
+        let shared = StringInterner()
         var infos: [Info] = messages.map { m in
             var subject = PatchSubject(m.subject)
             var mail: PatchMail?
@@ -95,6 +106,11 @@ public enum ReviewBuilder {
                     mail = pm
                     subject = PatchSubject(pm.inBodySubject ?? subject.name)
                 }
+            }
+            // Paths and trailers recur from patch to patch: keep one copy of each.
+            if var pm = mail {
+                shared.intern(&pm)
+                mail = pm
             }
             if kind == .other && (subject.isReply || m.inReplyTo != nil || !m.references.isEmpty) { kind = .reply }
             return Info(message: m, subject: subject, storedLines: nil, mail: mail, kind: kind)
@@ -317,7 +333,10 @@ public enum ReviewBuilder {
         docs = [:]
         lineAnchors = [:]
         comments.reserveCapacity(perMessage.reduce(0) { $0 + $1.count })
-        for i in perMessage.indices { comments += perMessage[i] }
+        for i in perMessage.indices {
+            comments += perMessage[i]
+            perMessage[i] = []
+        }
         perMessage = []
 
         // Trailers from replies: on the patch, or from a cover letter on every patch of its version.
@@ -353,6 +372,11 @@ public enum ReviewBuilder {
             }
         }
         for info in infos { defects += info.mail?.defects ?? [] }
+        // The working state is done with; let it go before the interdiffs are built.
+        infos = []
+        byId = [:]
+        bySubject = [:]
+        patchById = [:]
         let interdiffs = InterdiffBuilder.build(series: series, comments: comments)
         return Review(series: series, comments: comments, replies: replies, interdiffs: interdiffs, defects: defects)
     }
@@ -837,6 +861,39 @@ struct AnchorPacker {
                       line: Int(strings[Int(a.line)]) ?? 0)
         case 1: .commitMessage(patch: strings[Int(a.patch)], paragraph: Int(a.line))
         default: .general(patch: a.patch < 0 ? nil : strings[Int(a.patch)])
+        }
+    }
+}
+
+/// One shared copy of each recurring string (file paths, diffstat paths, trailer values and
+/// people) within one build.
+final class StringInterner {
+    private var strings = Set<String>()
+
+    func callAsFunction(_ s: String) -> String {
+        if let known = strings.firstIndex(of: s) { return strings[known] }
+        strings.insert(s)
+        return s
+    }
+
+    func callAsFunction(_ s: String?) -> String? { s.map { self($0) } }
+
+    func intern(_ mail: inout PatchMail) {
+        for f in mail.files.indices {
+            mail.files[f].oldPath = self(mail.files[f].oldPath)
+            mail.files[f].newPath = self(mail.files[f].newPath)
+        }
+        for d in mail.diffstat.indices {
+            mail.diffstat[d].path = self(mail.diffstat[d].path)
+            mail.diffstat[d].graph = self(mail.diffstat[d].graph)
+        }
+        for t in mail.trailers.indices {
+            mail.trailers[t].value = self(mail.trailers[t].value)
+            if var p = mail.trailers[t].person {
+                p.name = self(p.name)
+                p.email = self(p.email)
+                mail.trailers[t].person = p
+            }
         }
     }
 }
