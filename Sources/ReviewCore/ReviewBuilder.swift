@@ -209,7 +209,6 @@ public enum ReviewBuilder {
         let depths = depths(of: replyIndexes, infos, byId)
         let order = replyIndexes.sorted { (depths[$0] ?? 0, $0) < (depths[$1] ?? 0, $1) }
         var collected: [String: [Trailer]] = [:]
-        var perMessage: [[Comment]] = Array(repeating: [], count: infos.count)
         // What each reply answers; a document is dropped once its last reply has been read.
         var targets = [String?](repeating: nil, count: infos.count)
         var pending: [String: Int] = [:]
@@ -328,16 +327,15 @@ public enum ReviewBuilder {
                 if norm.scalars >= 3, map[norm.hash] == nil { map[norm.hash] = packer.pack(a) }
             }
             if answered.contains(m.messageId) { lineAnchors[m.messageId] = map }
-            perMessage[i] = mine
+            comments += mine
         }
         docs = [:]
         lineAnchors = [:]
-        comments.reserveCapacity(perMessage.reduce(0) { $0 + $1.count })
-        for i in perMessage.indices {
-            comments += perMessage[i]
-            perMessage[i] = []
+        // Input order (the loop went parent before child), sorted in place: no second array.
+        comments.sort { a, b in
+            let x = byId[a.messageId] ?? 0, y = byId[b.messageId] ?? 0
+            return x != y ? x < y : a.ordinal < b.ordinal
         }
-        perMessage = []
 
         // Trailers from replies: on the patch, or from a cover letter on every patch of its version.
         for s in series.indices {
