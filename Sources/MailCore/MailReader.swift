@@ -247,14 +247,31 @@ public enum MailReader {
         return assemble(source: source, format: split.format, messages: messages, defects: split.defects)
     }
 
+    /// Whether two bodies are the same text but for trailing line breaks (an mbox keeps the
+    /// blank line before the next separator; a single message file does not).
+    static func sameText(_ a: String, _ b: String) -> Bool {
+        let x = a.utf8, y = b.utf8
+        var ex = x.endIndex, ey = y.endIndex
+        while ex > x.startIndex, x[x.index(before: ex)] == 0x0A { ex = x.index(before: ex) }
+        while ey > y.startIndex, y[y.index(before: ey)] == 0x0A { ey = y.index(before: ey) }
+        return x[..<ex].elementsEqual(y[..<ey])
+    }
+
     /// Collapses duplicate Message-IDs (first copy kept) and threads.
     static func assemble(source: String, format: InputFormat, messages: [Message], defects: [Defect]) -> Mailbox {
         var seen: [String: Int] = [:]
         var kept: [Message] = []
         kept.reserveCapacity(messages.count)
         var boxDefects = defects
+        // In a directory of mail files the same message is often saved twice (as a .eml and
+        // inside an mbox): identical copies are counted once, not flagged on every message.
+        var sameCopies = 0
         for m in messages {
             if let first = seen[m.messageId] {
+                if format == .directory, m.subject == kept[first].subject, sameText(m.body, kept[first].body) {
+                    sameCopies += 1
+                    continue
+                }
                 let d = Defect(kind: .duplicateMessageId, offset: m.offset,
                                detail: "duplicate of \(location(of: kept[first])) (<\(m.messageId)>) at \(location(of: m)); dropped")
                 boxDefects.append(d)
@@ -263,6 +280,10 @@ public enum MailReader {
             }
             seen[m.messageId] = kept.count
             kept.append(m)
+        }
+        if sameCopies > 0 {
+            boxDefects.append(Defect(kind: .duplicateMessageId, offset: 0,
+                                     detail: "\(sameCopies) message(s) found in more than one file with the same text; the first copy of each is kept"))
         }
         return Mailbox(source: source, format: format, messages: kept, threads: Threader.thread(kept), defects: boxDefects)
     }
