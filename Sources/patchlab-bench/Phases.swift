@@ -31,31 +31,32 @@ enum Phases {
     /// Milliseconds, three decimals.
     static func ms(_ seconds: Double) -> String { String(format: "%.3f", seconds * 1000) }
 
+    /// `MailReader.read` of `file` with its wall and CPU seconds, nil when it cannot be read.
+    static func readTimed(_ file: String) -> (box: Mailbox, seconds: Double, cpu: Double)? {
+        let cpu0 = cpuSeconds()
+        let t0 = now()
+        guard let box = try? MailReader.read(path: file) else { return nil }
+        return (box, now() - t0, cpuSeconds() - cpu0)
+    }
+
     /// The full pipeline: read (mapped), split, headers, MIME, threading (MailCore), then
     /// series, diffs and anchored comments (ReviewCore).
     static func full(_ file: String) -> [String: String] {
-        let cpu0 = cpuSeconds()
-        let t0 = now()
-        let box: Mailbox
-        do {
-            box = try MailReader.read(path: file)
-        } catch {
-            return ["unavailable": "read-failed"]
-        }
+        guard let (box, mailSeconds, mailCPU) = readTimed(file) else { return ["unavailable": "read-failed"] }
         let t1 = now()
         let cpu1 = cpuSeconds()
         let review = Review(mailbox: box)
-        let t2 = now()
-        let cpu2 = cpuSeconds()
+        let reviewSeconds = now() - t1
+        let reviewCPU = cpuSeconds() - cpu1
         let files = review.patches.reduce(0) { $0 + $1.files.count }
         let hunks = review.patches.reduce(0) { $0 + $1.files.reduce(0) { $0 + $1.hunks.count } }
         return [
-            "seconds": String(format: "%.4f", t2 - t0),
-            "mail_seconds": String(format: "%.4f", t1 - t0),
-            "review_seconds": String(format: "%.4f", t2 - t1),
-            "cpu": String(format: "%.3f", cpu2 - cpu0),
-            "mail_cpu": String(format: "%.3f", cpu1 - cpu0),
-            "review_cpu": String(format: "%.3f", cpu2 - cpu1),
+            "seconds": String(format: "%.4f", mailSeconds + reviewSeconds),
+            "mail_seconds": String(format: "%.4f", mailSeconds),
+            "review_seconds": String(format: "%.4f", reviewSeconds),
+            "cpu": String(format: "%.3f", mailCPU + reviewCPU),
+            "mail_cpu": String(format: "%.3f", mailCPU),
+            "review_cpu": String(format: "%.3f", reviewCPU),
             "messages": "\(box.messages.count)",
             "threads": "\(box.threads.count)",
             "patches": "\(review.patches.count)",
@@ -68,16 +69,8 @@ enum Phases {
 
     /// The mail layer alone (`MailReader.read`: split, headers, MIME, threading), kept in memory.
     static func mail(_ file: String) -> [String: String] {
-        let cpu0 = cpuSeconds()
-        let t0 = now()
-        let box: Mailbox
-        do {
-            box = try MailReader.read(path: file)
-        } catch {
-            return ["unavailable": "read-failed"]
-        }
-        let t1 = now()
-        return ["seconds": String(format: "%.4f", t1 - t0), "cpu": String(format: "%.3f", cpuSeconds() - cpu0),
+        guard let (box, seconds, cpu) = readTimed(file) else { return ["unavailable": "read-failed"] }
+        return ["seconds": String(format: "%.4f", seconds), "cpu": String(format: "%.3f", cpu),
                 "messages": "\(box.messages.count)", "threads": "\(box.threads.count)",
                 "maxrss_kb": "\(peakRSSKiB())", "kind": "mail(MailReader.read)"]
     }
