@@ -164,6 +164,30 @@ struct SeriesCase: CustomTestStringConvertible, Sendable {
 }
 
 @Suite struct HostileSeriesTests {
+    /// The same unthreaded series posted again and again (a resend storm, or an archive holding
+    /// many copies): every posting keeps its own three patches, and each later posting is the
+    /// next version. Checks the per-sender index that keeps this linear.
+    @Test func seriesPostedManyTimesKeepsEachPostingWhole() {
+        let diff = "---\ndiff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"
+        let a = "Pat Cher <pat@example.org>"
+        let copies = 60
+        var messages: [Message] = []
+        for c in 0..<copies {
+            for n in 1...3 {
+                messages.append(mail("c\(c)-\(n)", "[PATCH \(n)/3] x: part \(n)", from: a, date: 0, "Part \(n).\n" + diff))
+            }
+        }
+        let r = ReviewBuilder.build(messages)
+        #expect(r.series.count == 1)
+        let versions = r.series.first?.versions ?? []
+        #expect(versions.count == copies)
+        #expect(versions.map(\.version) == Array(1...copies))
+        for (c, v) in versions.enumerated() {
+            #expect(v.patches.map(\.messageId) == ["c\(c)-1", "c\(c)-2", "c\(c)-3"])
+            #expect(v.receivedAll)
+        }
+    }
+
     @Test func absurdTotalsDoNotListBillionsOfMissingPatches() {
         let diff = "---\ndiff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"
         let r = ReviewBuilder.build([mail("1", "[PATCH v999999999999999999999 1/999999999] x", diff)])
