@@ -158,7 +158,6 @@ public enum ReviewBuilder {
             defects.append(ReviewDefect(kind: .missingPatch, messageId: infos[i].message.messageId,
                                         detail: "patch not in the input; reconstructed from the quotes"))
         }
-        let partialIndexes = Set(partialFor.values)
 
         // Postings (one per version sent).
         var postings = assemblePostings(infos, byId)
@@ -176,7 +175,6 @@ public enum ReviewBuilder {
                 if let c = series[s].versions[v].cover { coverById.insert(c.messageId) }
             }
         }
-        _ = partialIndexes
 
         // Documents to match quotes against, built the first time a reply needs one.
         var docs: [String: DocumentMap] = [:]
@@ -842,9 +840,8 @@ struct AnchorPacker {
     mutating func pack(_ a: Anchor) -> PackedAnchor {
         switch a {
         case .line(let p, let f, let side, let line):
-            if let l = Int32(exactly: line) { return PackedAnchor(kind: 0, side: side, patch: intern(p), file: intern(f), line: l) }
-            // Beyond 32 bits: keep the line in the interned text instead.
-            return PackedAnchor(kind: 3, side: side, patch: intern(p), file: intern(f), line: intern(String(line)))
+            // Diff line numbers fit in 32 bits (the parser refuses hunk headers beyond 2^30).
+            return PackedAnchor(kind: 0, side: side, patch: intern(p), file: intern(f), line: Int32(clamping: line))
         case .commitMessage(let p, let paragraph):
             return PackedAnchor(kind: 1, side: .new, patch: intern(p), file: -1, line: Int32(truncatingIfNeeded: paragraph))
         case .general(let p):
@@ -855,8 +852,6 @@ struct AnchorPacker {
     func unpack(_ a: PackedAnchor) -> Anchor {
         switch a.kind {
         case 0: .line(patch: strings[Int(a.patch)], file: strings[Int(a.file)], side: a.side, line: Int(a.line))
-        case 3: .line(patch: strings[Int(a.patch)], file: strings[Int(a.file)], side: a.side,
-                      line: Int(strings[Int(a.line)]) ?? 0)
         case 1: .commitMessage(patch: strings[Int(a.patch)], paragraph: Int(a.line))
         default: .general(patch: a.patch < 0 ? nil : strings[Int(a.patch)])
         }
