@@ -1,40 +1,33 @@
 import Foundation
 
 extension StringProtocol {
+    /// Runs `body` on the UTF-8 bytes: in place for native strings, on a copy otherwise.
+    @inline(__always)
+    func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let r = utf8.withContiguousStorageIfAvailable(body) { return r }
+        return Array(utf8).withUnsafeBufferPointer(body)
+    }
+
     /// True when the line holds only spaces, tabs or a CR (checked on bytes).
     var isBlankLine: Bool {
-        if let r = utf8.withContiguousStorageIfAvailable({ u in
-            u.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
-        }) { return r }
-        return utf8.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+        withBytes { $0.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D } }
     }
 
     /// The last byte that is not a space, tab or CR.
     var lastNonBlankByte: UInt8? {
-        if let r = utf8.withContiguousStorageIfAvailable({ u -> UInt8? in
-            var i = u.count
-            while i > 0 {
-                i -= 1
-                let b = u[i]
-                if b != 0x20 && b != 0x09 && b != 0x0D { return b }
-            }
-            return nil
-        }) { return r }
-        return utf8.reversed().first { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }
+        withBytes { u in u.last { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D } }
     }
 
     /// The first byte that is not a space or tab.
     var firstNonBlankByte: UInt8? {
-        if let r = utf8.withContiguousStorageIfAvailable({ u in u.first { $0 != 0x20 && $0 != 0x09 } }) { return r }
-        return utf8.first { $0 != 0x20 && $0 != 0x09 }
+        withBytes { u in u.first { $0 != 0x20 && $0 != 0x09 } }
     }
 
     /// Whether `needle` (ASCII) occurs in the line, searched on bytes.
     func containsBytes(_ needle: StaticString) -> Bool {
         let n = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
         guard let first = n.first else { return true }
-        var sub = Substring(self)
-        return sub.withUTF8 { hay -> Bool in
+        return withBytes { hay -> Bool in
             guard hay.count >= n.count, let h = hay.baseAddress, let base = n.baseAddress else { return false }
             // memchr to each candidate first byte, then memcmp of the rest.
             var from = 0
@@ -89,35 +82,22 @@ extension StringProtocol {
     @inline(__always)
     func hasBytePrefix(_ prefix: StaticString) -> Bool {
         let n = prefix.utf8CodeUnitCount
-        let p = prefix.utf8Start
-        if let r = utf8.withContiguousStorageIfAvailable({ b -> Bool in
+        return withBytes { b in
             guard b.count >= n else { return false }
             guard n > 0, let base = b.baseAddress else { return true }
-            return memcmp(base, p, n) == 0
-        }) { return r }
-        var k = 0
-        for c in utf8 {
-            if k == n { return true }
-            if c != p[k] { return false }
-            k += 1
+            return memcmp(base, prefix.utf8Start, n) == 0
         }
-        return k == n
     }
 
     /// `hasSuffix` compared on UTF-8 bytes (see `hasBytePrefix`).
     @inline(__always)
     func hasByteSuffix(_ suffix: StaticString) -> Bool {
         let n = suffix.utf8CodeUnitCount
-        let p = suffix.utf8Start
-        if let r = utf8.withContiguousStorageIfAvailable({ b -> Bool in
+        return withBytes { b in
             guard b.count >= n else { return false }
             guard n > 0, let base = b.baseAddress else { return true }
-            return memcmp(base + (b.count - n), p, n) == 0
-        }) { return r }
-        let bytes = Array(utf8)
-        guard bytes.count >= n else { return false }
-        for k in 0..<n where bytes[bytes.count - n + k] != p[k] { return false }
-        return true
+            return memcmp(base + (b.count - n), suffix.utf8Start, n) == 0
+        }
     }
 }
 
