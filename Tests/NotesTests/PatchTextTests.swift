@@ -86,7 +86,10 @@ import TestSupport
         let patch = PatchText(messageId: "x", body: text)
         let ours = patch.files.map { f in
             let lines = f.hunks.flatMap(\.lines)
-            return "\(lines.filter { $0.raw.hasPrefix("+") }.count)\t\(lines.filter { $0.raw.hasPrefix("-") }.count)\t\(f.path)"
+            // The review keeps an absolute name as python-unidiff does (`/path/to/x`, pinned by
+            // ReviewCore's tests); `git apply -p1` prints it without the leading slash.
+            let path = f.path.hasPrefix("/") ? String(f.path.dropFirst()) : f.path
+            return "\(lines.filter { $0.raw.hasPrefix("+") }.count)\t\(lines.filter { $0.raw.hasPrefix("-") }.count)\t\(path)"
         }
         #expect(ours == expected)
     }
