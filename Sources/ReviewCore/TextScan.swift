@@ -44,16 +44,8 @@ extension StringProtocol {
     /// Exactly `trimmingCharacters(in: .whitespaces)` (Unicode Zs and tab), on bytes when both
     /// ends are ASCII; only a non-ASCII end takes Foundation's slower path.
     var trimmedWhitespace: String {
-        let sub = Substring(self)
+        let (sub, start, end) = blankBounds
         let u = sub.utf8
-        var start = u.startIndex
-        var end = u.endIndex
-        while start != end, u[start] == 0x20 || u[start] == 0x09 { start = u.index(after: start) }
-        while end != start {
-            let before = u.index(before: end)
-            guard u[before] == 0x20 || u[before] == 0x09 else { break }
-            end = before
-        }
         if start != end, u[start] >= 0x80 || u[u.index(before: end)] >= 0x80 {
             return sub.trimmingCharacters(in: .whitespaces)
         }
@@ -62,6 +54,12 @@ extension StringProtocol {
 
     /// The text without leading and trailing spaces and tabs (on bytes).
     var trimmedBlanks: String {
+        let (sub, start, end) = blankBounds
+        return String(sub[start..<end])
+    }
+
+    /// The text and the bounds of its part without leading and trailing spaces and tabs.
+    private var blankBounds: (Substring, String.Index, String.Index) {
         let sub = Substring(self)
         let u = sub.utf8
         var start = u.startIndex
@@ -72,7 +70,7 @@ extension StringProtocol {
             guard u[before] == 0x20 || u[before] == 0x09 else { break }
             end = before
         }
-        return String(sub[start..<end])
+        return (sub, start, end)
     }
 }
 
