@@ -128,6 +128,16 @@ struct LazyHeaders: Sendable, Equatable {
         withBlock { b in HeaderBlock.decodedHeaders(b, start: 0, end: b.count) }
     }
 
+    /// The addresses of the first field of `kind` (`To:` or `Cc:`), parsed as `MessageParser`
+    /// parses them: empty when there is no such field, nil when the input is no longer available.
+    func addresses(_ kind: FieldKind) -> [Address]? {
+        withBlock { b -> [Address] in
+            let hb = HeaderBlock.parse(b, start: 0, end: b.count, base: 0)
+            guard let h = hb.first(kind) else { return [] }
+            return MessageParser.withText(h, b) { AddressParser.parseList(bytes: $0) }
+        }
+    }
+
     /// The first field named `name` (ASCII case-insensitive), decoded: `.some(nil)` when there
     /// is none, nil when the input is no longer available.
     func first(_ name: String) -> String?? {

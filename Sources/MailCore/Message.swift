@@ -63,7 +63,13 @@ public struct Defect: Sendable, Equatable, Hashable, Codable, CustomStringConver
 /// The full header list is not kept decoded: a message read from a file or a buffer remembers
 /// where its header block is and decodes it when `headers` or `header(_:)` is asked for. When
 /// that file has since been deleted or changed, both fall back to the fields the message kept
-/// (Subject, From, To, Cc, Date, Message-ID, In-Reply-To, References; see `keptHeaders`).
+/// (Subject, From, Date, Message-ID, In-Reply-To, References; see `keptHeaders`).
+///
+/// `to` and `cc` of such a message are not kept either: they are parsed from its `To:` and
+/// `Cc:` fields in the input when read (the same addresses the eager parse gives). When the
+/// input has since been deleted or changed, they read as empty lists (and `keptHeaders` has no
+/// To or Cc). Assigning or mutating `to` or `cc` (or assigning `headers`) first reads both
+/// from the input and keeps them in the message from then on.
 public struct Message: Sendable, Equatable, Identifiable {
     /// The fields, shared between copies until one of them is mutated (copy on write), so
     /// copying a message costs one reference count.
@@ -79,6 +85,9 @@ public struct Message: Sendable, Equatable, Identifiable {
         var inReplyTo: String?
         var references: [String]
         var headerStore: HeaderStore
+        /// Whether `to` and `cc` are left in the input (`headerStore` is then `.lazy` and the two
+        /// arrays are empty) and parsed when read.
+        var addressesInInput = false
         var body: String
         var parts: [BodyPart]
         var defects: [Defect]
@@ -108,9 +117,11 @@ public struct Message: Sendable, Equatable, Identifiable {
         }
 
         func copy() -> Fields {
-            Fields(messageId: messageId, subject: subject, from: from, to: to, cc: cc, date: date,
-                   rawDate: rawDate, inReplyTo: inReplyTo, references: references, headerStore: headerStore,
-                   body: body, parts: parts, defects: defects, offset: offset, length: length, sourcePath: sourcePath)
+            let f = Fields(messageId: messageId, subject: subject, from: from, to: to, cc: cc, date: date,
+                           rawDate: rawDate, inReplyTo: inReplyTo, references: references, headerStore: headerStore,
+                           body: body, parts: parts, defects: defects, offset: offset, length: length, sourcePath: sourcePath)
+            f.addressesInInput = addressesInInput
+            return f
         }
     }
 
@@ -136,13 +147,42 @@ public struct Message: Sendable, Equatable, Identifiable {
         get { fields.from }
         _modify { makeUnique(); yield &fields.from }
     }
+    /// The `To:` addresses (parsed from the input on each read when the message was read from
+    /// one; see the type's documentation for what an input changed since gives).
     public var to: [Address] {
-        get { fields.to }
-        _modify { makeUnique(); yield &fields.to }
+        get { fields.addressesInInput ? addressesFromInput(.to) : fields.to }
+        _modify { keepAddresses(); yield &fields.to }
     }
+    /// The `Cc:` addresses (read like `to`).
     public var cc: [Address] {
-        get { fields.cc }
-        _modify { makeUnique(); yield &fields.cc }
+        get { fields.addressesInInput ? addressesFromInput(.cc) : fields.cc }
+        _modify { keepAddresses(); yield &fields.cc }
+    }
+
+    /// The addresses of the first field of `kind` in the input; empty when the input can no
+    /// longer be read.
+    private func addressesFromInput(_ kind: FieldKind) -> [Address] {
+        guard case .lazy(let l) = fields.headerStore else { return [] }
+        return l.addresses(kind) ?? []
+    }
+
+    /// Makes the fields unique and `to` and `cc` kept in them (read from the input if needed).
+    private mutating func keepAddresses() {
+        makeUnique()
+        guard fields.addressesInInput else { return }
+        fields.to = addressesFromInput(.to)
+        fields.cc = addressesFromInput(.cc)
+        fields.addressesInInput = false
+    }
+
+    /// Leaves `to` and `cc` in the input of the lazy header store (the parser's choice when the
+    /// input can be read again); the kept arrays are dropped.
+    mutating func leaveAddressesInInput() {
+        guard case .lazy = fields.headerStore else { return }
+        makeUnique()
+        fields.to = []
+        fields.cc = []
+        fields.addressesInInput = true
     }
     /// The date as an instant, nil when absent or unparseable (a defect is recorded).
     public var date: Date? {
@@ -173,7 +213,10 @@ public struct Message: Sendable, Equatable, Identifiable {
             case .lazy(let l): return l.headers() ?? keptHeaders
             }
         }
-        set { headerStore = .packed(HeaderStorage(newValue)) }
+        set {
+            keepAddresses()
+            headerStore = .packed(HeaderStorage(newValue))
+        }
     }
     var headerStore: HeaderStore {
         get { fields.headerStore }
@@ -236,6 +279,7 @@ public struct Message: Sendable, Equatable, Identifiable {
     /// The headers rebuilt from the message's fields, used when its input can no longer be
     /// read: Subject, From, To, Cc, Date, Message-ID, In-Reply-To and References, in that
     /// order, each only when it has a value (addresses as `Name <email>`, ids in brackets).
+    /// To and Cc read from an input that is gone are empty, so they are then absent.
     public var keptHeaders: [Header] {
         func address(_ a: Address) -> String {
             if a.name.isEmpty { return a.email }
@@ -259,8 +303,14 @@ public struct Message: Sendable, Equatable, Identifiable {
 
     public static func == (a: Message, b: Message) -> Bool {
         if a.fields === b.fields { return true }
-        guard a.messageId == b.messageId, a.subject == b.subject, a.from == b.from, a.to == b.to, a.cc == b.cc,
-              a.date == b.date, a.rawDate == b.rawDate, a.inReplyTo == b.inReplyTo, a.references == b.references,
+        // Addresses left in the same input are the same; others are compared as lists.
+        var sameInput = false
+        if a.fields.addressesInInput, b.fields.addressesInInput,
+           case .lazy(let x) = a.headerStore, case .lazy(let y) = b.headerStore, x == y {
+            sameInput = true
+        }
+        guard a.messageId == b.messageId, a.subject == b.subject, a.from == b.from,
+              sameInput || (a.to == b.to && a.cc == b.cc), a.date == b.date, a.rawDate == b.rawDate, a.inReplyTo == b.inReplyTo, a.references == b.references,
               a.body == b.body, a.parts == b.parts, a.defects == b.defects, a.offset == b.offset,
               a.length == b.length, a.sourcePath == b.sourcePath else { return false }
         switch (a.headerStore, b.headerStore) {

@@ -76,16 +76,7 @@ enum MessageParser {
         func offsetOf(_ kind: FieldKind) -> Int { firstOf[Int(kind.rawValue)]?.offset ?? (base + range.lowerBound) }
 
         let subject = cleanSubject(Text.trim(subjectText ?? ""))
-        /// Runs `body` on the UTF-8 of a field's text: its own bytes when they are ASCII.
-        func withText<R>(_ h: RawHeader, _ body: (Bytes) -> R) -> R {
-            h.withValue(b) { v in
-                for c in v where c >= 0x80 {
-                    var s = Text.utf8OrLatin1(v).0
-                    return s.withUTF8(body)
-                }
-                return body(v)
-            }
-        }
+        func withText<R>(_ h: RawHeader, _ body: (Bytes) -> R) -> R { Self.withText(h, b, body) }
         // Addresses are parsed before RFC 2047 decoding so that encoded commas stay in names.
         var from = Address(name: "", email: "")
         if let h = firstOf[Int(FieldKind.from.rawValue)] ?? firstOf[Int(FieldKind.sender.rawValue)] {
@@ -98,8 +89,12 @@ enum MessageParser {
                 defects.append(Defect(kind: .invalidAddress, offset: offsetOf(.from), detail: "empty From"))
             }
         }
-        let to = firstOf[Int(FieldKind.to.rawValue)].map { withText($0, { AddressParser.parseList(bytes: $0, interner: interner) }) } ?? []
-        let cc = firstOf[Int(FieldKind.cc.rawValue)].map { withText($0, { AddressParser.parseList(bytes: $0, interner: interner) }) } ?? []
+        // With an input to read them from again, To and Cc are parsed when asked for (see `Message.to`).
+        var to: [Address] = [], cc: [Address] = []
+        if lazy == nil {
+            to = firstOf[Int(FieldKind.to.rawValue)].map { withText($0, { AddressParser.parseList(bytes: $0, interner: interner) }) } ?? []
+            cc = firstOf[Int(FieldKind.cc.rawValue)].map { withText($0, { AddressParser.parseList(bytes: $0, interner: interner) }) } ?? []
+        }
         let rawDate = rawText(.date).map { Text.trim($0) } ?? ""
         var date: Date?
         if !rawDate.isEmpty {
@@ -170,10 +165,23 @@ enum MessageParser {
         if let lazy {
             // The block ends before the body, or (no blank line) where the body starts.
             m.headerStore = .lazy(lazy(hb.bodyStart))
+            m.leaveAddressesInInput()
         } else if let storage {
             m.headerStore = .packed(storage)
         }
         return m
+    }
+
+    /// Runs `body` on the UTF-8 of a field's text in `b`: its own bytes when they are ASCII,
+    /// else the text read as UTF-8 (Latin-1 when invalid).
+    static func withText<R>(_ h: RawHeader, _ b: Bytes, _ body: (Bytes) -> R) -> R {
+        h.withValue(b) { v in
+            for c in v where c >= 0x80 {
+                var s = Text.utf8OrLatin1(v).0
+                return s.withUTF8(body)
+            }
+            return body(v)
+        }
     }
 
     /// Tabs and stray line breaks read as spaces (CRs dropped); runs of spaces are kept as sent.

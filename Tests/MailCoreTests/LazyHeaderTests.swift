@@ -4,7 +4,8 @@ import TestSupport
 @testable import MailCore
 
 /// Headers are decoded on demand from the input (file or buffer); the results equal the eager
-/// decoding, and a message whose file is gone or changed falls back to its kept fields.
+/// decoding, and a message whose file is gone or changed falls back to its kept fields (To and
+/// Cc, also read from the input, are then empty).
 @Suite struct LazyHeaderTests {
     static let files: [URL] = Repo.sharedFiles(under: "corpus") + Repo.sharedFiles(under: "threads")
 
@@ -85,6 +86,9 @@ import TestSupport
         #expect(m.body.hasPrefix(">From the body"))
     }
 
+    static let sampleTo = [Address(name: "", email: "c@example.org"), Address(name: "Dee", email: "d@example.org")]
+    static let sampleCc = [Address(name: "Last, First", email: "lf@example.org")]
+
     @Test func deletedFileFallsBackToKeptFields() throws {
         let dir = try ScratchDirectory()
         defer { dir.remove() }
@@ -96,12 +100,15 @@ import TestSupport
         #expect(m.header("subject") == "[PATCH] mm: fold the subject")
         #expect(m.header("from") == "Jörg Example <jorg@example.org>")
         #expect(m.header("dkim-signature") == "v=1; a=rsa-sha256;\tb=abcdef")
+        #expect(m.to == Self.sampleTo)
+        #expect(m.cc == Self.sampleCc)
         try FileManager.default.removeItem(at: url)
+        // To and Cc were left in the file with the other headers: gone with it.
+        #expect(m.to.isEmpty)
+        #expect(m.cc.isEmpty)
         let kept = [
             Header(name: "Subject", value: "[PATCH] mm: fold the subject"),
             Header(name: "From", value: "Jörg Example <jorg@example.org>"),
-            Header(name: "To", value: "c@example.org, Dee <d@example.org>"),
-            Header(name: "Cc", value: "Last, First <lf@example.org>"),
             Header(name: "Date", value: "Mon, 1 Jan 2024 10:00:00 +0100"),
             Header(name: "Message-ID", value: "<1@example.org>"),
             Header(name: "In-Reply-To", value: "<0@example.org>"),
@@ -126,6 +133,47 @@ import TestSupport
         try Data(Self.sample.replacingOccurrences(of: "X-Mailer", with: "X-Mailed").utf8).write(to: url)
         #expect(m.header("x-mailer") == nil)
         #expect(m.headers == m.keptHeaders)
+        #expect(m.to.isEmpty)
+        #expect(m.cc.isEmpty)
+        #expect(!m.keptHeaders.contains { $0.name == "To" || $0.name == "Cc" })
+    }
+
+    @Test func addressesAreParsedFromTheInputAndKeptOnceChanged() throws {
+        let dir = try ScratchDirectory()
+        defer { dir.remove() }
+        let url = dir.file("one.mbox")
+        try Data(Self.sample.utf8).write(to: url)
+        let box = try MailReader.read(path: url.path)
+        let read = try #require(box.messages.first)
+        var changed = read
+        changed.cc.append(Address(name: "New", email: "new@example.org"))
+        var assigned = read
+        assigned.headers = []
+        let copy = read
+        #expect(copy == read)
+        #expect(changed != read)
+        // Same-length rewrite: the file's identity changes, the kept copies do not.
+        try Data(Self.sample.replacingOccurrences(of: "Dee", with: "Dan").utf8).write(to: url)
+        #expect(read.to.isEmpty)
+        #expect(copy == read)
+        #expect(changed.to == Self.sampleTo)
+        #expect(changed.cc == Self.sampleCc + [Address(name: "New", email: "new@example.org")])
+        #expect(assigned.to == Self.sampleTo)
+        #expect(assigned.cc == Self.sampleCc)
+        #expect(assigned.keptHeaders.contains(Header(name: "To", value: "c@example.org, Dee <d@example.org>")))
+    }
+
+    @Test func bufferAddressesEqualEagerAddresses() throws {
+        let bytes = Array(Self.sample.utf8)
+        let lazy = MailReader.parse(bytes: bytes, source: "sample")
+        let eager = try #require(Self.eager(bytes, source: "sample"))
+        let m = try #require(lazy.messages.first)
+        #expect(Self.isLazy(m))
+        #expect(m.to == Self.sampleTo)
+        #expect(m.cc == Self.sampleCc)
+        #expect(eager.messages.first?.to == Self.sampleTo)
+        #expect(eager.messages.first?.cc == Self.sampleCc)
+        #expect(m == eager.messages.first)
     }
 
     @Test func assignedHeadersAreKeptAsSet() throws {
