@@ -91,6 +91,34 @@ enum Text {
         return (Charset.latin1(bytes), true)
     }
 
+    /// Whether bytes are valid UTF-8 (ASCII checked eight bytes at a time first).
+    static func isValidUTF8(_ b: Bytes) -> Bool {
+        guard let base = b.baseAddress else { return true }
+        let p = UnsafeRawPointer(base)
+        let n = b.count
+        var i = 0
+        while i + 8 <= n {
+            if p.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { break }
+            i += 8
+        }
+        while i < n, b[i] < 0x80 { i += 1 }
+        if i == n { return true }
+        return String(validating: b, as: UTF8.self) != nil
+    }
+
+    /// `a.lowercased() == b.lowercased()`, on bytes when both are ASCII.
+    static func sameLowercased(_ a: String, _ b: String) -> Bool {
+        var x = a, y = b
+        let ascii = x.withUTF8 { u in y.withUTF8 { v -> Bool? in
+            for c in u where c >= 0x80 { return nil }
+            for c in v where c >= 0x80 { return nil }
+            guard u.count == v.count else { return false }
+            for k in 0..<u.count where ASCII.lower(u[k]) != ASCII.lower(v[k]) { return false }
+            return true
+        } }
+        return ascii ?? (a.lowercased() == b.lowercased())
+    }
+
     /// Decodes ASCII-only bytes quickly; falls back to `utf8OrLatin1`.
     static func string(_ bytes: Bytes, _ range: Range<Int>) -> (String, Bool) {
         utf8OrLatin1(UnsafeBufferPointer(rebasing: bytes[range]))

@@ -93,6 +93,16 @@ enum Charset {
         }
     }
 
+    /// What `decode(bytes, charset: charset)` reports as wrong, without building the text
+    /// when the charset is one of the usual ones.
+    static func problem(_ bytes: [UInt8], charset: String) -> Defect.Kind? {
+        switch resolve(charset) {
+        case .utf8: return bytes.withUnsafeBufferPointer(Text.isValidUTF8) ? nil : .invalidCharsetData
+        case .latin1: return nil
+        default: return decode(bytes, charset: charset).1
+        }
+    }
+
     /// Decodes `bytes` in `charset`. Returns the text and what went wrong, if anything
     /// (`unknownCharset` when the label is unknown, `invalidCharsetData` when bytes are invalid).
     static func decode<C: Collection>(_ bytes: C, charset: String?) -> (String, Defect.Kind?) where C.Element == UInt8 {

@@ -58,15 +58,24 @@ enum Base64 {
 
 /// Quoted-printable decoding (RFC 2045 §6.7) for bodies and (with `underscoreIsSpace`) RFC 2047 Q.
 enum QuotedPrintable {
-    static func decode<C: Collection>(_ input: C, underscoreIsSpace: Bool = false) -> (bytes: [UInt8], invalid: Bool)
-    where C.Element == UInt8, C.Index == Int {
+    static func decode(_ input: Bytes, underscoreIsSpace: Bool = false) -> (bytes: [UInt8], invalid: Bool) {
         var invalid = false
         // Every input byte gives at most one output byte.
         let out = [UInt8](unsafeUninitializedCapacity: input.count) { buffer, written in
             var n = 0
-            var i = input.startIndex
-            let end = input.endIndex
+            var i = 0
+            let end = input.count
             while i < end {
+                if !underscoreIsSpace {
+                    // Bytes up to the next `=` are copied as they are.
+                    let eq = input.find(ASCII.equals, from: i, to: end)
+                    if eq > i, let src = input.baseAddress, let dst = buffer.baseAddress {
+                        (dst + n).update(from: src + i, count: eq - i)
+                        n += eq - i
+                        i = eq
+                    }
+                    if i >= end { break }
+                }
                 let c = input[i]
                 if c == ASCII.equals {
                     // Soft line break: `=` then optional trailing whitespace then (CR)LF.
@@ -133,6 +142,17 @@ enum EncodedWords {
     static func decode(_ raw: Bytes, offset: Int, defects: inout [Defect]) -> String {
         // Fast path: plain ASCII without `=?` is its own decoding.
         if isPlain(raw) { return String(decoding: raw, as: UTF8.self) }
+        return scan(raw, offset: offset, defects: &defects, text: true)
+    }
+
+    /// Records the defects `decode` records for `raw`, without building its text.
+    static func collectDefects(_ raw: Bytes, offset: Int, defects: inout [Defect]) {
+        if isPlain(raw) { return }
+        _ = scan(raw, offset: offset, defects: &defects, text: false)
+    }
+
+    /// The decoding walk: the decoded text when `text` is set (else empty), and its defects.
+    private static func scan(_ raw: Bytes, offset: Int, defects: inout [Defect], text: Bool) -> String {
         var out = ""
         var plainStart = 0
         var lastWasEncoded = false
@@ -142,29 +162,41 @@ enum EncodedWords {
 
         func flushAccumulated() {
             guard let cs = accCharset else { return }
-            let (s, problem) = Charset.decode(accBytes, charset: cs)
+            let problem: Defect.Kind?
+            if text {
+                let s: String
+                (s, problem) = Charset.decode(accBytes, charset: cs)
+                out += s
+            } else {
+                problem = Charset.problem(accBytes, charset: cs)
+            }
             if let problem {
                 defects.append(Defect(kind: problem, offset: offset, detail: "encoded word charset \(cs)"))
             }
-            out += s
             accCharset = nil
             accBytes.removeAll(keepingCapacity: true)
         }
         func appendPlain(_ r: Range<Int>) {
             guard !r.isEmpty else { return }
-            let (s, latin) = Text.utf8OrLatin1(raw[r])
+            let latin: Bool
+            if text {
+                let s: String
+                (s, latin) = Text.utf8OrLatin1(raw[r])
+                out += s
+            } else {
+                latin = !Text.isValidUTF8(UnsafeBufferPointer(rebasing: raw[r]))
+            }
             if latin {
                 defects.append(Defect(kind: .rawEightBitHeader, offset: offset,
                                       detail: "8-bit header bytes that are not UTF-8, read as Latin-1"))
             }
-            out += s
         }
 
-        var i = 0
+        var i = raw.find(ASCII.equals, from: 0, to: n)
         while i < n {
             guard raw[i] == ASCII.equals, i + 1 < n, raw[i + 1] == ASCII.question,
                   let word = parseWord(raw, at: i) else {
-                i += 1
+                i = raw.find(ASCII.equals, from: i + 1, to: n)
                 continue
             }
             // Plain text between the previous word (or start) and this one.
@@ -178,7 +210,7 @@ enum EncodedWords {
                 defects.append(Defect(kind: .invalidEncodedWord, offset: offset,
                                       detail: "malformed encoded-word payload"))
             }
-            if accCharset != nil && accCharset?.lowercased() != word.charset.lowercased() { flushAccumulated() }
+            if let cs = accCharset, !Text.sameLowercased(cs, word.charset) { flushAccumulated() }
             accCharset = word.charset
             accBytes += word.bytes
             lastWasEncoded = true

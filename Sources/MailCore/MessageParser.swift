@@ -66,9 +66,7 @@ enum MessageParser {
                 storage?.append(name: h.name(b), value: text)
             } else {
                 // Decoding is left for later, but its defects belong to the message now.
-                h.withValue(b) { v in
-                    if !EncodedWords.isPlain(v) { _ = EncodedWords.decode(v, offset: h.offset, defects: &defects) }
-                }
+                h.withValue(b) { v in EncodedWords.collectDefects(v, offset: h.offset, defects: &defects) }
             }
         }
         // Structured fields are parsed from the undecoded text (RFC 2047 applies to parts of them).

@@ -464,26 +464,36 @@ struct MimeWalker {
     private mutating func normalise(_ text: String, at offset: Int) -> String {
         // CR, LF and NUL are control characters, never part of a larger character: bytes will do.
         var t = text
-        if t.utf8.contains(ASCII.cr) {
-            var out: [UInt8] = []
-            out.reserveCapacity(t.utf8.count)
-            var previous: UInt8 = 0
-            for c in t.utf8 {
-                if c == ASCII.lf && previous == ASCII.cr { out[out.count - 1] = ASCII.lf } else { out.append(c) }
-                previous = c == ASCII.lf && previous == ASCII.cr ? 0 : c
-            }
-            t = String(decoding: out, as: UTF8.self)
+        let (hasCR, hasNUL) = t.withUTF8 { b in
+            (b.find(ASCII.cr, from: 0, to: b.count) < b.count, b.find(0, from: 0, to: b.count) < b.count)
         }
-        if t.utf8.contains(0) {
+        guard hasCR || hasNUL else { return t }
+        if hasNUL {
             defects.append(Defect(kind: .nulByte, offset: offset, detail: "NUL bytes in text replaced by U+FFFD"))
-            var out: [UInt8] = []
-            out.reserveCapacity(t.utf8.count + 16)
-            for c in t.utf8 {
-                if c == 0 { out += [0xEF, 0xBF, 0xBD] } else { out.append(c) }
-            }
-            t = String(decoding: out, as: UTF8.self)
         }
-        return t
+        return t.withUTF8 { b -> String in
+            // One pass: a CR right before an LF is dropped, a NUL becomes EF BF BD.
+            let n = b.count
+            var out: [UInt8] = []
+            out.reserveCapacity(n + (hasNUL ? 16 : 0))
+            var i = 0
+            while i < n {
+                let c = b[i]
+                if c == ASCII.cr, i + 1 < n, b[i + 1] == ASCII.lf {
+                    i += 1
+                    continue
+                }
+                if c == 0 {
+                    out.append(0xEF)
+                    out.append(0xBF)
+                    out.append(0xBD)
+                } else {
+                    out.append(c)
+                }
+                i += 1
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
     }
 
     /// Splits a multipart body at its boundary lines. Returns part ranges (content between
