@@ -17,7 +17,7 @@ final class Interner {
     }
 
     /// A quick hash of the bytes, eight at a time.
-    private static func hash(_ b: Bytes) -> UInt64 {
+    static func hash(_ b: Bytes) -> UInt64 {
         var h: UInt64 = 0xcbf29ce484222325 ^ UInt64(b.count)
         guard let base = b.baseAddress else { return h }
         let p = UnsafeRawPointer(base)
@@ -67,6 +67,99 @@ final class Interner {
     }
 
     private func grow() {
+        slots = Array(repeating: -1, count: slots.count * 2)
+        let mask = slots.count - 1
+        for (k, h) in hashes.enumerated() {
+            var i = Int(truncatingIfNeeded: h) & mask
+            while slots[i] >= 0 { i = (i + 1) & mask }
+            slots[i] = Int32(truncatingIfNeeded: k)
+        }
+    }
+}
+
+/// A map from strings to values for the identifiers of one input (Message-IDs while
+/// collapsing duplicates and threading): open addressing on the interner's quick hash of the
+/// UTF-8 bytes, which costs less per lookup than `Dictionary`'s seeded hashing of a `String`.
+struct StringTable<Value> {
+    private var keys: [String] = []
+    private var hashes: [UInt64] = []
+    private var values: [Value] = []
+    /// Index into `keys`, or -1.
+    private var slots: [Int32]
+
+    /// An empty table with room for `capacity` keys before it grows.
+    init(capacity: Int) {
+        var n = 16
+        while n < capacity * 2 { n <<= 1 }
+        slots = Array(repeating: -1, count: n)
+    }
+
+    var count: Int { keys.count }
+
+    /// Runs `body` on the UTF-8 bytes of `s` (in place when they are contiguous).
+    @inline(__always)
+    private static func withBytes<R>(_ s: String, _ body: (Bytes) -> R) -> R {
+        if let r = s.utf8.withContiguousStorageIfAvailable(body) { return r }
+        return Array(s.utf8).withUnsafeBufferPointer(body)
+    }
+
+    /// The slot holding `key`, or the empty slot where it would go; and its hash.
+    private func find(_ key: String) -> (slot: Int, hash: UInt64) {
+        Self.withBytes(key) { b -> (Int, UInt64) in
+            let h = Interner.hash(b)
+            let mask = slots.count - 1
+            var i = Int(truncatingIfNeeded: h) & mask
+            while true {
+                let k = Int(slots[i])
+                if k < 0 { return (i, h) }
+                if hashes[k] == h, Self.withBytes(keys[k], { u -> Bool in
+                    guard u.count == b.count else { return false }
+                    guard let p = u.baseAddress, let q = b.baseAddress else { return true }
+                    return memcmp(p, q, b.count) == 0
+                }) {
+                    return (i, h)
+                }
+                i = (i + 1) & mask
+            }
+        }
+    }
+
+    /// The value for `key`, or nil.
+    subscript(key: String) -> Value? {
+        let k = Int(slots[find(key).slot])
+        return k < 0 ? nil : values[k]
+    }
+
+    /// The value for `key`, inserting `make()` first when there is none.
+    mutating func value(for key: String, orInsert make: () -> Value) -> Value {
+        let (slot, h) = find(key)
+        let k = Int(slots[slot])
+        if k >= 0 { return values[k] }
+        let v = make()
+        slots[slot] = Int32(truncatingIfNeeded: keys.count)
+        keys.append(key)
+        hashes.append(h)
+        values.append(v)
+        if keys.count * 2 > slots.count { grow() }
+        return v
+    }
+
+    /// Sets the value for `key` (inserting it when new).
+    mutating func set(_ key: String, _ value: Value) {
+        let (slot, h) = find(key)
+        let k = Int(slots[slot])
+        if k >= 0 {
+            values[k] = value
+            return
+        }
+        slots[slot] = Int32(truncatingIfNeeded: keys.count)
+        keys.append(key)
+        hashes.append(h)
+        values.append(value)
+        if keys.count * 2 > slots.count { grow() }
+    }
+
+    private mutating func grow() {
         slots = Array(repeating: -1, count: slots.count * 2)
         let mask = slots.count - 1
         for (k, h) in hashes.enumerated() {

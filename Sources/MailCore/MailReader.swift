@@ -259,7 +259,7 @@ public enum MailReader {
 
     /// Collapses duplicate Message-IDs (first copy kept) and threads.
     static func assemble(source: String, format: InputFormat, messages: [Message], defects: [Defect]) -> Mailbox {
-        var seen: [String: Int] = [:]
+        var seen = StringTable<Int>(capacity: messages.count)
         var kept: [Message] = []
         kept.reserveCapacity(messages.count)
         var boxDefects = defects
@@ -278,7 +278,7 @@ public enum MailReader {
                 kept[first].defects.append(d)
                 continue
             }
-            seen[m.messageId] = kept.count
+            seen.set(m.messageId, kept.count)
             kept.append(m)
         }
         if sameCopies > 0 {

@@ -29,17 +29,16 @@ enum Threader {
 
     /// Builds the thread forest. `messages` must already have unique Message-IDs.
     static func thread(_ messages: [Message]) -> [ThreadNode] {
-        var table: [String: Container] = [:]
-        table.reserveCapacity(messages.count * 2)
+        var table = StringTable<Container>(capacity: messages.count * 2)
         var all: [Container] = []
         // `parent` does not own its container: `all` keeps every container alive until the end.
         defer { withExtendedLifetime(all) {} }
         func container(_ id: String) -> Container {
-            if let c = table[id] { return c }
-            let c = Container(id: id)
-            table[id] = c
-            all.append(c)
-            return c
+            table.value(for: id) {
+                let c = Container(id: id)
+                all.append(c)
+                return c
+            }
         }
         func link(parent: Container, child: Container) {
             if child.parent === parent { return }
