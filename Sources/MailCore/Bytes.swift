@@ -170,7 +170,16 @@ enum Text {
         return l >= 0x61 && l <= 0x7A
     }
 
-    static func trim(_ s: String) -> String { String(trim(s[...])) }
+    static func trim(_ s: String) -> String {
+        // On the UTF-8 bytes: the trimmed characters are ASCII, single bytes that never occur
+        // inside a longer scalar, so the bounds are the same scalar positions as `trim(_:)`.
+        let u = s.utf8
+        var a = u.startIndex, b = u.endIndex
+        while a < b, ASCII.isSpace(u[a]) { a = u.index(after: a) }
+        while b > a, ASCII.isSpace(u[u.index(before: b)]) { b = u.index(before: b) }
+        if a == u.startIndex && b == u.endIndex { return s }
+        return String(Substring(s.unicodeScalars[a..<b]))
+    }
 
     /// Collapses runs of whitespace to single spaces and trims.
     static func collapseSpaces(_ s: String) -> String {

@@ -50,6 +50,17 @@ enum DateParser {
         }
     }
 
+    /// Whether three lower-cased letters name a weekday (as `weekdays` has them).
+    private static func isWeekday(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Bool {
+        switch (a, b, c) {
+        case (0x6D, 0x6F, 0x6E), (0x74, 0x75, 0x65), (0x77, 0x65, 0x64), (0x74, 0x68, 0x75),  // mon tue wed thu
+             (0x66, 0x72, 0x69), (0x73, 0x61, 0x74), (0x73, 0x75, 0x6E):  // fri sat sun
+            return true
+        default:
+            return false
+        }
+    }
+
     /// `parseCharacters` for text of ASCII bytes without CR LF pairs (each byte is then one
     /// `Character`); nil (not `.some(nil)`) when the text is not such.
     private static func parseASCII(_ b: Bytes) -> Date?? {
@@ -138,9 +149,9 @@ enum DateParser {
                     month = m
                     continue
                 }
-                if count >= 3, allLetters {
-                    let w = String(decoding: [ASCII.lower(t[start]), ASCII.lower(t[start + 1]), ASCII.lower(t[start + 2])], as: UTF8.self)
-                    if weekdays.contains(w) { continue }
+                if count >= 3, allLetters,
+                   Self.isWeekday(ASCII.lower(t[start]), ASCII.lower(t[start + 1]), ASCII.lower(t[start + 2])) {
+                    continue
                 }
                 if count > 0, count <= 4, allLetters {
                     var lower: [UInt8] = []

@@ -111,6 +111,8 @@ enum HeaderBlock {
     /// buffer in the input file, for defect positions.
     static func parse(_ b: Bytes, start: Int, end: Int, base: Int) -> Result {
         var headers: [RawHeader] = []
+        // Room for a usual header block at once (the list lives only while a message is parsed).
+        headers.reserveCapacity(48)
         var defects: [Defect] = []
         var pos = start
         var current: RawHeader?

@@ -65,8 +65,12 @@ enum MessageParser {
                 if isFirst && h.kind == .subject { subjectText = text }
                 storage?.append(name: h.name(b), value: text)
             } else {
-                // Decoding is left for later, but its defects belong to the message now.
-                h.withValue(b) { v in EncodedWords.collectDefects(v, offset: h.offset, defects: &defects) }
+                // Decoding is left for later, but its defects belong to the message now. Unfolding
+                // removes only line breaks (each followed by a blank), so a folded value is plain
+                // exactly when its bytes in place are: only other values are unfolded.
+                if !EncodedWords.isPlain(UnsafeBufferPointer(rebasing: b[h.valueStart..<h.valueEnd])) {
+                    h.withValue(b) { v in EncodedWords.collectDefects(v, offset: h.offset, defects: &defects) }
+                }
             }
         }
         // Structured fields are parsed from the undecoded text (RFC 2047 applies to parts of them).
@@ -184,23 +188,30 @@ enum MessageParser {
 
     /// Tabs and stray line breaks read as spaces (CRs dropped); runs of spaces are kept as sent.
     static func cleanSubject(_ subject: String) -> String {
-        let u = subject.utf8
-        guard u.contains(where: { $0 == ASCII.tab || $0 == ASCII.cr || $0 == ASCII.lf }) else { return subject }
-        var ascii = true
-        var previous: UInt8 = 0
-        for c in u {
-            if c >= 0x80 || (c == ASCII.lf && previous == ASCII.cr) { ascii = false; break }
-            previous = c
+        var copy = subject
+        // `.some(nil)`: nothing to replace; nil: not ASCII, or a CR LF pair (characters needed).
+        let fast = copy.withUTF8 { u -> String?? in
+            var special = false
+            for c in u where c == ASCII.tab || c == ASCII.cr || c == ASCII.lf { special = true; break }
+            guard special else { return .some(nil) }
+            var previous: UInt8 = 0
+            for c in u {
+                if c >= 0x80 || (c == ASCII.lf && previous == ASCII.cr) { return nil }
+                previous = c
+            }
+            // ASCII without CR LF pairs: one byte per character, the same replacements on bytes.
+            var out: [UInt8] = []
+            out.reserveCapacity(u.count)
+            for c in u where c != ASCII.cr { out.append(c == ASCII.tab || c == ASCII.lf ? ASCII.space : c) }
+            return String(decoding: out, as: UTF8.self)
         }
-        guard ascii else {
+        switch fast {
+        case .some(.some(let cleaned)): return cleaned
+        case .some(.none): return subject
+        case .none:
             return subject.replacingOccurrences(of: "\t", with: " ")
                 .replacingOccurrences(of: "\r", with: "").replacingOccurrences(of: "\n", with: " ")
         }
-        // ASCII without CR LF pairs: one byte per character, the same replacements on bytes.
-        var out: [UInt8] = []
-        out.reserveCapacity(u.count)
-        for c in u where c != ASCII.cr { out.append(c == ASCII.tab || c == ASCII.lf ? ASCII.space : c) }
-        return String(decoding: out, as: UTF8.self)
     }
 
     private static func joinPieces(_ pieces: [String]) -> String {

@@ -200,10 +200,11 @@ enum Splitter {
             if e == p { p = next; break }
             if (b[p] == 0x43 || b[p] == 0x63), e - p > 15 {
                 var match = true
-                let name = Array("content-length:".utf8)
-                for k in 0..<name.count where ASCII.lower(b[p + k]) != name[k] { match = false; break }
+                let name: StaticString = "content-length:"
+                let count = name.utf8CodeUnitCount
+                for k in 0..<count where ASCII.lower(b[p + k]) != name.utf8Start[k] { match = false; break }
                 if match {
-                    var q = p + name.count
+                    var q = p + count
                     while q < e, b[q] == ASCII.space || b[q] == ASCII.tab { q += 1 }
                     var v = 0
                     var digits = 0
