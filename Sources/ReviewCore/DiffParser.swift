@@ -36,7 +36,21 @@ public enum TextLines {
 
     /// `line` without one trailing CR.
     static func dropCR(_ line: Substring) -> Substring {
-        line.utf8.last == 0x0D ? line.dropLast() : line
+        line.utf8.last == 0x0D ? Substring(line.utf8.dropLast()) : line
+    }
+
+    /// `line` without its first byte (an ASCII diff or quote marker), cut on UTF-8 rather than
+    /// by character: a combining mark after the marker stays in the text, as git keeps it.
+    @inline(__always)
+    static func dropMarker(_ line: Substring) -> Substring {
+        Substring(line.utf8.dropFirst())
+    }
+}
+
+extension Substring {
+    /// The text after its first `k` bytes (an ASCII keyword), cut on UTF-8.
+    func dropFirstBytes(_ k: Int) -> Substring {
+        Substring(utf8.dropFirst(k))
     }
 }
 
@@ -77,8 +91,7 @@ public enum DiffParser {
         let n = lines.count
 
         func flush() {
-            if let c = current { files.append(c) }
-            current = nil
+            if let c = current.take() { files.append(c) }
             awaitingNames = false
         }
 
@@ -137,7 +150,7 @@ public enum DiffParser {
                     firstLine = firstLine ?? i
                     current = FileDiff(oldPath: nil, newPath: nil, headerLine: i)
                 }
-                if var c = current {
+                if var c = current.take() {
                     setNames(&c, old: old, new: new, stripPrefix: true)
                     current = c
                 }
@@ -146,11 +159,14 @@ public enum DiffParser {
                 lastConsumed = i
                 continue
             }
-            if line.hasBytePrefix("@@ -"), var c = current {
+            // Moved out while it grows: a copy left in `current` would make every append copy
+            // the hunks so far.
+            if line.hasBytePrefix("@@ -"), var c = current.take() {
                 awaitingNames = false
                 guard let header = parseHunkHeader(line) else {
                     defects.append(ReviewDefect(kind: .badHunkHeader, messageId: "", line: i,
                                                 detail: "unreadable hunk header"))
+                    current = c
                     i += 1
                     continue
                 }
@@ -176,56 +192,105 @@ public enum DiffParser {
                                defects: defects)
     }
 
+    /// The git extended header lines `parseExtendedHeader` knows, by the words they start with.
+    private enum ExtendedHeader: CaseIterable {
+        case oldMode, newMode, deletedFile, newFile, similarity, dissimilarity, renameFrom, renameTo,
+             renameOld, renameNew, copyFrom, copyTo, index, oldName, newName, binaryFiles, binaryPatch
+
+        var prefix: StaticString {
+            switch self {
+            case .oldMode: "old mode "
+            case .newMode: "new mode "
+            case .deletedFile: "deleted file mode "
+            case .newFile: "new file mode "
+            case .similarity: "similarity index "
+            case .dissimilarity: "dissimilarity index "
+            case .renameFrom: "rename from "
+            case .renameTo: "rename to "
+            case .renameOld: "rename old "
+            case .renameNew: "rename new "
+            case .copyFrom: "copy from "
+            case .copyTo: "copy to "
+            case .index: "index "
+            case .oldName: "--- "
+            case .newName: "+++ "
+            case .binaryFiles: "Binary files "
+            case .binaryPatch: "GIT binary patch"
+            }
+        }
+
+        /// The header a line is (its bytes read once), nil for any other line.
+        static func of(_ line: Substring) -> ExtendedHeader? {
+            line.withBytes { u -> ExtendedHeader? in
+                guard let first = u.first, let base = u.baseAddress else { return nil }
+                switch first {
+                case UInt8(ascii: "o"), UInt8(ascii: "n"), UInt8(ascii: "d"), UInt8(ascii: "s"), UInt8(ascii: "r"),
+                     UInt8(ascii: "c"), UInt8(ascii: "i"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "B"),
+                     UInt8(ascii: "G"):
+                    break
+                default:
+                    return nil
+                }
+                for h in allCases {
+                    let p = h.prefix
+                    let k = p.utf8CodeUnitCount
+                    guard u.count >= k, memcmp(base, p.utf8Start, k) == 0 else { continue }
+                    // `GIT binary patch` is the whole line.
+                    if h == .binaryPatch && u.count != k { return nil }
+                    return h
+                }
+                return nil
+            }
+        }
+    }
+
     /// Reads git extended header lines (modes, renames, copies, index, ---/+++, binary) after `diff --git`.
     private static func parseExtendedHeader(_ lines: [Substring], _ start: Int, _ file: inout FileDiff) -> Int {
         var i = start
         let n = lines.count
         while i < n {
             let l = TextLines.dropCR(lines[i])
-            if l.hasBytePrefix("old mode ") {
-                file.oldMode = String(l.dropFirst(9))
-            } else if l.hasBytePrefix("new mode ") {
-                file.newMode = String(l.dropFirst(9))
-            } else if l.hasBytePrefix("deleted file mode ") {
+            guard let header = ExtendedHeader.of(l) else { break }
+            let rest = l.dropFirstBytes(header.prefix.utf8CodeUnitCount)
+            switch header {
+            case .oldMode:
+                file.oldMode = String(rest)
+            case .newMode:
+                file.newMode = String(rest)
+            case .deletedFile:
                 file.change = .deleted
-                file.oldMode = String(l.dropFirst(18))
-            } else if l.hasBytePrefix("new file mode ") {
+                file.oldMode = String(rest)
+            case .newFile:
                 file.change = .added
-                file.newMode = String(l.dropFirst(14))
-            } else if l.hasBytePrefix("similarity index ") || l.hasBytePrefix("dissimilarity index ") {
-                let digits = l.drop { $0 != " " }.dropFirst().drop { $0 != " " }.dropFirst().prefix { $0.isNumber }
-                file.similarity = Int(digits)
-            } else if l.hasBytePrefix("rename from ") {
+                file.newMode = String(rest)
+            case .similarity, .dissimilarity:
+                file.similarity = Int(rest.prefix { $0.isNumber })
+            case .renameFrom, .renameOld:
                 file.change = .renamed
-                file.oldPath = unquote(l.dropFirst(12))
-            } else if l.hasBytePrefix("rename to ") {
+                file.oldPath = unquote(rest)
+            case .renameTo, .renameNew:
                 file.change = .renamed
-                file.newPath = unquote(l.dropFirst(10))
-            } else if l.hasBytePrefix("rename old ") {
-                file.change = .renamed
-                file.oldPath = unquote(l.dropFirst(11))
-            } else if l.hasBytePrefix("rename new ") {
-                file.change = .renamed
-                file.newPath = unquote(l.dropFirst(11))
-            } else if l.hasBytePrefix("copy from ") {
+                file.newPath = unquote(rest)
+            case .copyFrom:
                 file.change = .copied
-                file.oldPath = unquote(l.dropFirst(10))
-            } else if l.hasBytePrefix("copy to ") {
+                file.oldPath = unquote(rest)
+            case .copyTo:
                 file.change = .copied
-                file.newPath = unquote(l.dropFirst(8))
-            } else if l.hasBytePrefix("index ") {
+                file.newPath = unquote(rest)
+            case .index:
                 // hashes and mode; nothing to keep beyond the mode
-            } else if l.hasBytePrefix("--- ") {
-                let name = traditionalName(l.dropFirst(4))
+                break
+            case .oldName:
+                let name = traditionalName(rest)
                 if name == nil { file.change = .added }
                 if let name { file.oldPath = stripGitPrefix(name) }
-            } else if l.hasBytePrefix("+++ ") {
-                let name = traditionalName(l.dropFirst(4))
+            case .newName:
+                let name = traditionalName(rest)
                 if name == nil { file.change = .deleted }
                 if let name { file.newPath = stripGitPrefix(name) }
-            } else if l.hasBytePrefix("Binary files ") {
+            case .binaryFiles:
                 file.isBinary = true
-            } else if l == "GIT binary patch" {
+            case .binaryPatch:
                 file.isBinary = true
                 i += 1
                 while i < n {
@@ -236,8 +301,6 @@ public enum DiffParser {
                     if i < n { i += 1 }
                 }
                 continue
-            } else {
-                break
             }
             i += 1
         }
@@ -259,18 +322,18 @@ public enum DiffParser {
             switch first {
             case UInt8(ascii: " "):
                 guard oldLeft > 0, newLeft > 0 else { return finishShort(i, &hunk, &defects, oldLeft, newLeft) }
-                hunk.lines.append(DiffLine(kind: .context, oldLine: o, newLine: w, text: l.dropFirst()))
+                hunk.lines.append(DiffLine(kind: .context, oldLine: o, newLine: w, text: TextLines.dropMarker(l)))
                 o += 1; w += 1; oldLeft -= 1; newLeft -= 1
             case UInt8(ascii: "-"):
                 guard oldLeft > 0 else { return finishShort(i, &hunk, &defects, oldLeft, newLeft) }
-                hunk.lines.append(DiffLine(kind: .removed, oldLine: o, newLine: nil, text: l.dropFirst()))
+                hunk.lines.append(DiffLine(kind: .removed, oldLine: o, newLine: nil, text: TextLines.dropMarker(l)))
                 o += 1; oldLeft -= 1
             case UInt8(ascii: "+"):
                 guard newLeft > 0 else { return finishShort(i, &hunk, &defects, oldLeft, newLeft) }
-                hunk.lines.append(DiffLine(kind: .added, oldLine: nil, newLine: w, text: l.dropFirst()))
+                hunk.lines.append(DiffLine(kind: .added, oldLine: nil, newLine: w, text: TextLines.dropMarker(l)))
                 w += 1; newLeft -= 1
             case UInt8(ascii: "\\"):
-                hunk.lines.append(DiffLine(kind: .noNewline, oldLine: nil, newLine: nil, text: l.dropFirst()))
+                hunk.lines.append(DiffLine(kind: .noNewline, oldLine: nil, newLine: nil, text: TextLines.dropMarker(l)))
             default:
                 // Whitespace damage: an empty line (or one that lost its leading space) inside the
                 // counted range stands for a context line.
@@ -285,7 +348,7 @@ public enum DiffParser {
         }
         if oldLeft > 0 || newLeft > 0 { return finishShort(i, &hunk, &defects, oldLeft, newLeft) }
         if i < n, lines[i].utf8.first == UInt8(ascii: "\\") {
-            hunk.lines.append(DiffLine(kind: .noNewline, oldLine: nil, newLine: nil, text: lines[i].dropFirst()))
+            hunk.lines.append(DiffLine(kind: .noNewline, oldLine: nil, newLine: nil, text: TextLines.dropMarker(lines[i])))
             i += 1
         }
         return i

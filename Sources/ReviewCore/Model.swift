@@ -4,7 +4,7 @@
 /// Pipeline: `PatchSubject.parse` (subject prefixes) -> `PatchMail.split` (commit message,
 /// trailers, diffstat, diff) -> `DiffParser.parse` (files, hunks, lines) -> `SeriesAssembler`
 /// (covers, patches, versions) -> `QuoteParser` + `CommentAnchorer` (reply comments anchored to
-/// lines) -> `InterdiffBuilder`. Entry point: `Review(mailbox:)`.
+/// lines); `InterdiffBuilder` compares versions when asked. Entry point: `Review(mailbox:)`.
 import Foundation
 import MailCore
 
@@ -17,18 +17,25 @@ public struct Review: Sendable, Equatable {
     public var comments: [Comment]
     /// Every reply message that is neither a patch nor a cover letter (patchwork's "comments").
     public var replies: [Reply]
-    /// Interdiffs between consecutive versions of each series.
-    public var interdiffs: [Interdiff]
     /// Oddities found while building the review (never fatal).
     public var defects: [ReviewDefect]
 
     public init(series: [Series] = [], comments: [Comment] = [], replies: [Reply] = [],
-                interdiffs: [Interdiff] = [], defects: [ReviewDefect] = []) {
+                defects: [ReviewDefect] = []) {
         self.series = series
         self.comments = comments
         self.replies = replies
-        self.interdiffs = interdiffs
         self.defects = defects
+    }
+
+    /// Interdiffs between consecutive versions of every series. Computed when asked (they are a
+    /// function of `series` and `comments`, and most readers of a mailbox never look at them):
+    /// keep the result rather than read this twice.
+    public var interdiffs: [Interdiff] { InterdiffBuilder.build(series: series, comments: comments) }
+
+    /// Interdiffs between consecutive versions of the series with this identifier.
+    public func interdiffs(ofSeries id: String) -> [Interdiff] {
+        InterdiffBuilder.build(series: series.filter { $0.id == id }, comments: comments)
     }
 
     /// All patches of all versions of all series, in series, version and index order.
@@ -49,7 +56,11 @@ public struct Review: Sendable, Equatable {
 
     /// Whether the lines a comment is anchored to changed in the next version of its series.
     public func fate(ofComment id: String) -> CommentFate.Status? {
-        for i in interdiffs {
+        guard let patch = comments.first(where: { $0.id == id })?.anchor.patch,
+              let s = series.first(where: { s in s.versions.contains { v in
+                  v.cover?.messageId == patch || v.patches.contains { $0.messageId == patch } } })
+        else { return nil }
+        for i in interdiffs(ofSeries: s.id) {
             if let f = i.comments.first(where: { $0.commentId == id }) { return f.status }
         }
         return nil

@@ -69,26 +69,30 @@ public struct PatchSubject: Sendable, Equatable, Hashable {
         self.tokens = tokens
         isReply = reply
         isForward = forward
-        let drop = dropPrefixes.isEmpty ? Self.patchOnly : Set((dropPrefixes + ["patch"]).map { $0.lowercased() })
-        prefixes = tokens.filter { !drop.contains($0.lowercased()) }
+        let lower = tokens.map(Self.lowercased)
+        if dropPrefixes.isEmpty {
+            prefixes = zip(tokens, lower).compactMap { $1 == "patch" ? nil : $0 }
+        } else {
+            let drop = Set((dropPrefixes + ["patch"]).map { $0.lowercased() })
+            prefixes = zip(tokens, lower).compactMap { drop.contains($1) ? nil : $0 }
+        }
         name = Self.normaliseSpace(s)
 
         var isPatch = false, isRFC = false, isResend = false
         var version: Int?
         var index: Int?, total: Int?
-        let lower = tokens.map { $0.lowercased() }
         var i = 0
         while i < lower.count {
             let t = lower[i]
             if t == "rfc" { isRFC = true }
             if t == "resend" { isResend = true }
             if t.hasBytePrefix("patch") || t.hasBytePrefix("rfc") { isPatch = true }
-            if let v = Self.versionToken(t) { version = version ?? v }
+            if version == nil, let v = Self.versionToken(t) { version = v }
             if index == nil {
                 if let (n, m) = Self.seriesMarker(t) {
                     index = n
                     total = m
-                } else if i + 2 < lower.count, lower[i + 1] == "of", let n = Int(t), let m = Int(lower[i + 2]) {
+                } else if i + 2 < lower.count, lower[i + 1] == "of", let n = Self.number(t), let m = Self.number(lower[i + 2]) {
                     // hg: `[PATCH 1 of 2]`
                     index = n
                     total = m
@@ -109,7 +113,50 @@ public struct PatchSubject: Sendable, Equatable, Hashable {
 
     private enum Marker { case reply, forward }
 
-    private static let patchOnly: Set<String> = ["patch"]
+    /// `lowercased()`, without Unicode case mapping (or a copy) when the token is ASCII.
+    static func lowercased(_ t: String) -> String {
+        var ascii = true, upper = false
+        for b in t.utf8 {
+            if b >= 0x80 { ascii = false; break }
+            if b >= 0x41 && b <= 0x5A { upper = true }
+        }
+        if !ascii { return t.lowercased() }
+        if !upper { return t }
+        return String(decoding: t.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+    }
+
+    /// The value of ASCII digits `u[from..<to]`: nil when empty, when a byte is not a digit, or on overflow.
+    private static func digitsValue(_ u: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> Int? {
+        guard from < to else { return nil }
+        var v = 0
+        for k in from..<to {
+            let d = Int(u[k]) - 0x30
+            guard d >= 0 && d <= 9 else { return nil }
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(d)
+            if o1 || o2 { return nil }
+            v = a
+        }
+        return v
+    }
+
+    /// The end of the run of ASCII digits starting at `from`.
+    private static func digitsEnd(_ u: UnsafeBufferPointer<UInt8>, _ from: Int) -> Int {
+        var k = from
+        while k < u.count, u[k] >= 0x30 && u[k] <= 0x39 { k += 1 }
+        return k
+    }
+
+    private static func hasPrefix(_ u: UnsafeBufferPointer<UInt8>, at i: Int, _ p: StaticString) -> Bool {
+        let n = p.utf8CodeUnitCount
+        guard u.count - i >= n, let base = u.baseAddress else { return false }
+        return memcmp(base + i, p.utf8Start, n) == 0
+    }
+
+    /// A token made of ASCII digits only, as a number.
+    static func number(_ t: String) -> Int? {
+        t.withBytes { digitsValue($0, 0, $0.count) }
+    }
 
     /// Removes one `Re:`-like marker at the front (`Re:`, `RE:`, `re:`, `Re `, `AW:`, `Sv:`, `Fwd:`, `Fw:`).
     private static func stripReplyMarker(_ s: String) -> (String, Marker)? {
@@ -148,7 +195,7 @@ public struct PatchSubject: Sendable, Equatable, Hashable {
         for w in words.prefix(4) {
             let t = w.hasByteSuffix(":") ? String(w.dropLast()) : w
             taken.append(t)
-            if seriesMarker(t.lowercased()) != nil {
+            if seriesMarker(Self.lowercased(t)) != nil {
                 let rest = words.dropFirst(taken.count).joined(separator: " ")
                 return (rest, taken)
             }
@@ -165,32 +212,35 @@ public struct PatchSubject: Sendable, Equatable, Hashable {
         return prefix.split { $0 == "," || $0.isWhitespace }.map(String.init)
     }
 
-    /// `v2`, `V6`, `v10`, `PATCHv2`, `v2PATCH1/4` -> the version number.
+    /// `v2`, `V6`, `v10`, `PATCHv2`, `v2PATCH1/4` -> the version number (of a lower-cased token).
     static func versionToken(_ t: String) -> Int? {
-        var body = Substring(t)
-        if body.hasBytePrefix("patch") { body = body.dropFirst(5) }
-        guard body.hasBytePrefix("v") else { return nil }
-        let digits = body.dropFirst().prefix { $0.isASCII && $0.isNumber }
-        guard !digits.isEmpty, let v = Int(digits) else { return nil }
-        let rest = body.dropFirst(1 + digits.count)
-        if rest.isEmpty || rest.hasBytePrefix("patch") { return v }
-        return nil
+        t.withBytes { u -> Int? in
+            var i = hasPrefix(u, at: 0, "patch") ? 5 : 0
+            guard i < u.count, u[i] == UInt8(ascii: "v") else { return nil }
+            i += 1
+            let end = digitsEnd(u, i)
+            guard let v = digitsValue(u, i, end) else { return nil }
+            return end == u.count || hasPrefix(u, at: end, "patch") ? v : nil
+        }
     }
 
-    /// `1/2`, `00/10`, `PATCH1/8`, `v2PATCH1/4`, `3/n` -> (index, total or nil).
+    /// `1/2`, `00/10`, `PATCH1/8`, `v2PATCH1/4`, `3/n` -> (index, total or nil) (of a lower-cased token).
     static func seriesMarker(_ t: String) -> (Int, Int?)? {
-        var body = Substring(t)
-        if body.hasBytePrefix("v") {
-            let digits = body.dropFirst().prefix { $0.isASCII && $0.isNumber }
-            if !digits.isEmpty { body = body.dropFirst(1 + digits.count) }
+        t.withBytes { u -> (Int, Int?)? in
+            var i = 0
+            if i < u.count, u[i] == UInt8(ascii: "v") {
+                let end = digitsEnd(u, 1)
+                if end > 1 { i = end }
+            }
+            if hasPrefix(u, at: i, "patch") { i += 5 }
+            guard let slash = u[i...].firstIndex(of: UInt8(ascii: "/")),
+                  let n = digitsValue(u, i, slash) else { return nil }
+            if let m = digitsValue(u, slash + 1, u.count) { return (n, m) }
+            if u.count == slash + 2, [UInt8(ascii: "n"), UInt8(ascii: "x"), UInt8(ascii: "?")].contains(u[slash + 1]) {
+                return (n, nil)
+            }
+            return nil
         }
-        if body.hasBytePrefix("patch") { body = body.dropFirst(5) }
-        guard let slash = body.firstIndex(of: "/") else { return nil }
-        let a = body[..<slash], b = body[body.index(after: slash)...]
-        guard !a.isEmpty, a.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(a) else { return nil }
-        if let m = Int(b), b.allSatisfy({ $0.isASCII && $0.isNumber }) { return (n, m) }
-        if b == "n" || b == "x" || b == "?" { return (n, nil) }
-        return nil
     }
 
     /// `(v2)` anywhere in the subject.
@@ -209,6 +259,21 @@ public struct PatchSubject: Sendable, Equatable, Hashable {
 
     /// Whitespace runs (spaces, tabs, line breaks) collapsed to one space, ends trimmed; on bytes.
     static func normaliseSpace(_ s: String) -> String {
+        // Most subjects are already normal: then the text itself is the answer.
+        var previousSpace = true
+        var normal = true
+        for b in s.utf8 {
+            if b == 0x20 {
+                if previousSpace { normal = false; break }
+                previousSpace = true
+            } else if b == 0x09 || b == 0x0A || b == 0x0D || b == 0x0B || b == 0x0C {
+                normal = false
+                break
+            } else {
+                previousSpace = false
+            }
+        }
+        if normal && !(previousSpace && !s.isEmpty) { return s }
         var out: [UInt8] = []
         out.reserveCapacity(s.utf8.count)
         var pending = false

@@ -52,6 +52,9 @@ public enum ReviewBuilder {
         }
 
         var lines: [Substring] { storedLines ?? TextLines.split(message.body) }
+        var hasMail: Bool { mailBox != nil }
+        /// The defects of the patch mail, read in the box (no copy of the mail).
+        var mailDefects: [ReviewDefect] { mailBox?.value.defects ?? [] }
     }
 
     struct Posting {
@@ -171,8 +174,8 @@ public enum ReviewBuilder {
         var coverById = Set<String>()
         for s in series.indices {
             for v in series[s].versions.indices {
-                for (k, p) in series[s].versions[v].patches.enumerated() { patchById[p.messageId] = (s, v, k) }
-                if let c = series[s].versions[v].cover { coverById.insert(c.messageId) }
+                for k in series[s].versions[v].patches.indices { patchById[series[s].versions[v].patches[k].messageId] = (s, v, k) }
+                if let c = series[s].versions[v].cover?.messageId { coverById.insert(c) }
             }
         }
 
@@ -194,6 +197,8 @@ public enum ReviewBuilder {
 
         // Comments, parents before children.
         var comments: [Comment] = []
+        /// Where each reply's comments went in `comments`: (its input index, first, count).
+        var runs: [(info: Int, start: Int, count: Int)] = []
         var replies: [Reply] = []
         var lineAnchors: [String: [UInt64: PackedAnchor]] = [:]
         var packer = AnchorPacker()
@@ -277,6 +282,8 @@ public enum ReviewBuilder {
                                                 + (targetId.map { "<\($0)>" } ?? "any patch of this input")))
             }
             var mine: [Comment] = []
+            // The anchors of this reply's lines, for the replies that quote it (if any do).
+            let quotedLater = answered.contains(m.messageId)
             var map: [UInt64: PackedAnchor] = [:]
             for (ordinal, raw) in raws.enumerated() {
                 var anchorValue: Anchor = .general(patch: targetId)
@@ -311,28 +318,44 @@ public enum ReviewBuilder {
                                 text: raw.text, quoted: quoted, quotedAuthor: quotedAuthor, replyTo: m.inReplyTo,
                                 anchor: anchorValue, hunk: hunkIndex, trailers: trailers)
                 mine.append(c)
-                for k in raw.textLines {
-                    let norm = NormKey(classified[k].text)
-                    if norm.scalars >= 3 { map[norm.hash] = packer.pack(anchorValue) }
+                if quotedLater {
+                    for k in raw.textLines {
+                        let norm = NormKey(classified[k].text)
+                        if norm.scalars >= 3 { map[norm.hash] = packer.pack(anchorValue) }
+                    }
                 }
                 for t in trailers where accepts(t, from: m.from) {
                     if let target = targetId { collected[target, default: []].append(t) }
                 }
             }
-            for (k, found) in quoteLoc.enumerated() {
-                guard let a = found else { continue }
-                let norm = NormKey(classified[k].text)
-                if norm.scalars >= 3, map[norm.hash] == nil { map[norm.hash] = packer.pack(a) }
+            if quotedLater {
+                for (k, found) in quoteLoc.enumerated() {
+                    guard let a = found else { continue }
+                    let norm = NormKey(classified[k].text)
+                    if norm.scalars >= 3, map[norm.hash] == nil { map[norm.hash] = packer.pack(a) }
+                }
+                lineAnchors[m.messageId] = map
             }
-            if answered.contains(m.messageId) { lineAnchors[m.messageId] = map }
+            if !mine.isEmpty { runs.append((i, comments.count, mine.count)) }
             comments += mine
         }
         docs = [:]
         lineAnchors = [:]
-        // Input order (the loop went parent before child), sorted in place: no second array.
-        comments.sort { a, b in
-            let x = byId[a.messageId] ?? 0, y = byId[b.messageId] ?? 0
-            return x != y ? x < y : a.ordinal < b.ordinal
+        // Input order (the loop went parent before child): each reply's run of comments moved to
+        // its place, in place (no second array of comments).
+        runs.sort { $0.info < $1.info }
+        var destination = [Int](repeating: 0, count: comments.count)
+        var next = 0
+        for r in runs {
+            for k in 0..<r.count { destination[r.start + k] = next + k }
+            next += r.count
+        }
+        for k in comments.indices {
+            while destination[k] != k {
+                let j = destination[k]
+                comments.swapAt(k, j)
+                destination.swapAt(k, j)
+            }
         }
 
         // Trailers from replies: on the patch, or from a cover letter on every patch of its version.
@@ -367,14 +390,8 @@ public enum ReviewBuilder {
                 }
             }
         }
-        for info in infos { defects += info.mail?.defects ?? [] }
-        // The working state is done with; let it go before the interdiffs are built.
-        infos = []
-        byId = [:]
-        bySubject = [:]
-        patchById = [:]
-        let interdiffs = InterdiffBuilder.build(series: series, comments: comments)
-        return Review(series: series, comments: comments, replies: replies, interdiffs: interdiffs, defects: defects)
+        for info in infos where info.hasMail { defects += info.mailDefects }
+        return Review(series: series, comments: comments, replies: replies, defects: defects)
     }
 
     /// The Message-ID a reconstructed patch stands for: the nearest ancestor missing from the input,

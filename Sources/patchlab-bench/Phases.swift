@@ -50,8 +50,16 @@ enum Phases {
         let reviewCPU = cpuSeconds() - cpu1
         let files = review.patches.reduce(0) { $0 + $1.files.count }
         let hunks = review.patches.reduce(0) { $0 + $1.files.reduce(0) { $0 + $1.hunks.count } }
+        let rss = peakRSSKiB()
+        // Interdiffs are computed on demand (not when a mailbox is opened): timed apart, after
+        // the pipeline's peak RSS was read.
+        let cpu2 = cpuSeconds()
+        let interdiffs = review.interdiffs
+        let interdiffCPU = cpuSeconds() - cpu2
         return [
             "seconds": String(format: "%.4f", mailSeconds + reviewSeconds),
+            "interdiffs": "\(interdiffs.count)",
+            "interdiffs_all_cpu": String(format: "%.3f", interdiffCPU),
             "mail_seconds": String(format: "%.4f", mailSeconds),
             "review_seconds": String(format: "%.4f", reviewSeconds),
             "cpu": String(format: "%.3f", mailCPU + reviewCPU),
@@ -63,7 +71,7 @@ enum Phases {
             "files": "\(files)",
             "hunks": "\(hunks)",
             "comments": "\(review.comments.count)",
-            "maxrss_kb": "\(peakRSSKiB())",
+            "maxrss_kb": "\(rss)",
         ]
     }
 
