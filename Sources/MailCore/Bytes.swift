@@ -87,7 +87,7 @@ extension Array where Element == UInt8 {
 enum Text {
     /// Decodes bytes as UTF-8 when valid, otherwise as Latin-1; reports whether it fell back.
     static func utf8OrLatin1<C: Collection>(_ bytes: C) -> (String, Bool) where C.Element == UInt8 {
-        if let s = String(validating: bytes, as: UTF8.self) { return (s, false) }
+        if let s = validString(bytes) { return (s, false) }
         return (Charset.latin1(bytes), true)
     }
 
@@ -103,7 +103,27 @@ enum Text {
         }
         while i < n, b[i] < 0x80 { i += 1 }
         if i == n { return true }
-        return String(validating: b, as: UTF8.self) != nil
+        return validString(b) != nil
+    }
+
+    /// The text of bytes that are valid UTF-8, else nil (what `String(validating:as:)` gives,
+    /// without its generic overhead per call). Decoding repairs invalid sequences with U+FFFD,
+    /// so the decoded text has exactly the input bytes only when they were valid.
+    static func validString(_ b: Bytes) -> String? {
+        let s = String(decoding: b, as: UTF8.self)
+        var t = s
+        let same = t.withUTF8 { u -> Bool in
+            guard u.count == b.count else { return false }
+            guard let p = u.baseAddress, let q = b.baseAddress else { return true }
+            return memcmp(p, q, b.count) == 0
+        }
+        return same ? s : nil
+    }
+
+    /// `validString` of any collection of bytes (in place when they are contiguous).
+    static func validString<C: Collection>(_ bytes: C) -> String? where C.Element == UInt8 {
+        if let r: String? = bytes.withContiguousStorageIfAvailable({ validString($0) }) { return r }
+        return Array(bytes).withUnsafeBufferPointer { validString($0) }
     }
 
     /// `a.lowercased() == b.lowercased()`, on bytes when both are ASCII.

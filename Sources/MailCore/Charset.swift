@@ -109,7 +109,7 @@ enum Charset {
         let resolved = charset.map(resolve) ?? .utf8
         switch resolved {
         case .utf8:
-            if let s = String(validating: bytes, as: UTF8.self) { return (s, nil) }
+            if let s = Text.validString(bytes) { return (s, nil) }
             // Undeclared or mislabelled 8-bit text: Latin-1 is the usual truth.
             return (latin1(bytes), charset == nil ? nil : .invalidCharsetData)
         case .latin1:

@@ -1,9 +1,40 @@
 import Foundation
 
+/// The parameters of a header value by (lower-cased) name: a short list searched in order,
+/// which for the one to three parameters of a MIME header costs less than hashing.
+struct Parameters: Equatable, ExpressibleByDictionaryLiteral {
+    private var pairs: [(name: String, value: String)] = []
+
+    init(dictionaryLiteral elements: (String, String)...) {
+        for (k, v) in elements { self[k] = v }
+    }
+
+    var count: Int { pairs.count }
+
+    subscript(name: String) -> String? {
+        get {
+            for p in pairs where p.name == name { return p.value }
+            return nil
+        }
+        set {
+            if let k = pairs.firstIndex(where: { $0.name == name }) {
+                if let newValue { pairs[k].value = newValue } else { pairs.remove(at: k) }
+            } else if let newValue {
+                pairs.append((name, newValue))
+            }
+        }
+    }
+
+    /// Equal as maps (order does not matter).
+    static func == (a: Parameters, b: Parameters) -> Bool {
+        a.pairs.count == b.pairs.count && a.pairs.allSatisfy { b[$0.name] == $0.value }
+    }
+}
+
 /// A parsed `Content-Type` (or `Content-Disposition`) value: lower-cased value and parameters.
 struct HeaderParameters: Equatable {
     var value: String
-    var params: [String: String]
+    var params: Parameters
 
     /// Parses `type/subtype; a=b; c="quoted \"x\""` including RFC 2231 `name*0*=` pieces.
     static func parse(_ text: String) -> HeaderParameters {
@@ -33,26 +64,34 @@ struct HeaderParameters: Equatable {
             }
         }
         func string(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+        // One work buffer for the value, each name and each parameter value in turn.
         var value: [UInt8] = []
+        value.reserveCapacity(n)
         skipSpace()
         while i < n, b[i] != 0x3B {
             if b[i] == ASCII.openParen { skipComment(); continue }
             if b[i] != ASCII.space && b[i] != ASCII.tab && b[i] != ASCII.quote { value.append(ASCII.lower(b[i])) }
             i += 1
         }
+        let valueText = string(value)
         var raw: [(String, String)] = []
         while i < n {
             i += 1  // the ';'
             skipSpace()
-            var name: [UInt8] = []
+            var name = value
+            value = []
+            name.removeAll(keepingCapacity: true)
             while i < n, b[i] != ASCII.equals, b[i] != 0x3B {
                 if b[i] != ASCII.space && b[i] != ASCII.tab { name.append(ASCII.lower(b[i])) }
                 i += 1
             }
-            guard i < n, b[i] == ASCII.equals else { continue }
+            guard i < n, b[i] == ASCII.equals else { value = name; continue }
             i += 1
             skipSpace()
-            var v: [UInt8] = []
+            let nameText = string(name)
+            var v = name
+            name = []
+            v.removeAll(keepingCapacity: true)
             if i < n, b[i] == ASCII.quote {
                 i += 1
                 while i < n, b[i] != ASCII.quote {
@@ -74,9 +113,10 @@ struct HeaderParameters: Equatable {
                 while e > s, ASCII.isSpace(v[e - 1]) { e -= 1 }
                 if s > 0 || e < v.count { v = Array(v[s..<e]) }
             }
-            if !name.isEmpty { raw.append((string(name), string(v))) }
+            if !nameText.isEmpty { raw.append((nameText, string(v))) }
+            value = v
         }
-        return (string(value), raw)
+        return (valueText, raw)
     }
 
     /// The type (lower-cased) and the raw `name=value` pairs (names lower-cased) of a value.
@@ -140,11 +180,11 @@ struct HeaderParameters: Equatable {
 
     /// Parameters from the raw pairs, RFC 2231 pieces joined and decoded.
     private static func finish(value: String, raw: [(String, String)]) -> HeaderParameters {
-        var params: [String: String] = [:]
+        var params = Parameters()
         // RFC 2231: name*0, name*1*, name* (with charset''value) are joined and decoded.
         var continued: [String: [(Int, String, Bool)]] = [:]
         for (name, v) in raw {
-            if let star = name.firstIndex(of: "*") {
+            if name.utf8.contains(0x2A), let star = name.firstIndex(of: "*") {
                 let base = String(name[..<star])
                 let rest = name[name.index(after: star)...]
                 let encoded = rest.hasSuffix("*") || rest.isEmpty
@@ -331,7 +371,7 @@ struct MimeWalker {
         return n.hasSuffix(".patch") || n.hasSuffix(".diff") || n.hasSuffix(".txt") && n.contains("patch")
     }
 
-    private mutating func leaf(type: String, params: [String: String], cte: String, disposition: String?,
+    private mutating func leaf(type: String, params: Parameters, cte: String, disposition: String?,
                                filename: String?, body: Range<Int>, inBody: Bool) {
         let isPatchType = type == "text/x-patch" || type == "text/x-diff" || type == "text/diff"
             || type == "text/x-patch-file" || type == "application/x-patch" || type == "application/x-diff"
