@@ -114,6 +114,24 @@ enum EncodedWords {
         raw.withUnsafeBufferPointer { decode($0, offset: offset, defects: &defects) }
     }
 
+    /// Whether all bytes are ASCII (eight at a time).
+    @inline(__always)
+    static func isASCII(_ raw: Bytes) -> Bool {
+        guard let base = raw.baseAddress else { return true }
+        let n = raw.count
+        var i = 0
+        let p = UnsafeRawPointer(base)
+        while i + 8 <= n {
+            if p.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+            i += 8
+        }
+        while i < n {
+            if raw[i] >= 0x80 { return false }
+            i += 1
+        }
+        return true
+    }
+
     /// Whether a value is plain ASCII without `=?`, which decodes to itself with no defects.
     @inline(__always)
     static func isPlain(_ raw: Bytes) -> Bool {
@@ -192,10 +210,24 @@ enum EncodedWords {
             }
         }
 
+        // Without text, Q words in charsets whose check is UTF-8 validity (or none) need not be
+        // decoded when ASCII (see `parseWord`); the answer for the last label is kept.
+        var lastLabel: String?
+        var lastAnswer = false
+        let undecoded: ((String) -> Bool)? = text ? nil : { label in
+            if label != lastLabel {
+                lastLabel = label
+                switch Charset.resolve(label) {
+                case .utf8, .latin1: lastAnswer = true
+                default: lastAnswer = false
+                }
+            }
+            return lastAnswer
+        }
         var i = raw.find(ASCII.equals, from: 0, to: n)
         while i < n {
             guard raw[i] == ASCII.equals, i + 1 < n, raw[i + 1] == ASCII.question,
-                  let word = parseWord(raw, at: i) else {
+                  let word = parseWord(raw, at: i, undecoded: undecoded) else {
                 i = raw.find(ASCII.equals, from: i + 1, to: n)
                 continue
             }
@@ -212,7 +244,7 @@ enum EncodedWords {
             }
             if let cs = accCharset, !Text.sameLowercased(cs, word.charset) { flushAccumulated() }
             accCharset = word.charset
-            accBytes += word.bytes
+            if word.asciiRun { accBytes.append(ASCII.space) } else { accBytes += word.bytes }
             lastWasEncoded = true
             i = word.end
             plainStart = i
@@ -227,10 +259,16 @@ enum EncodedWords {
         var bytes: [UInt8]
         var end: Int
         var invalid: Bool
+        /// `bytes` were not decoded: they are a non-empty run of ASCII (see `parseWord`).
+        var asciiRun = false
     }
 
     /// Parses `=?charset?E?text?=` at `start`, or nil when it is not an encoded word.
-    private static func parseWord(_ raw: Bytes, at start: Int) -> Word? {
+    ///
+    /// With `undecoded` saying yes for its charset, a Q word whose payload is ASCII without
+    /// `=` is not decoded: it decodes to as many ASCII bytes, and only whether the accumulated
+    /// bytes are valid is asked for, which one ASCII byte in their place answers the same.
+    private static func parseWord(_ raw: Bytes, at start: Int, undecoded: ((String) -> Bool)? = nil) -> Word? {
         let n = raw.count
         var i = start + 2
         let csStart = i
@@ -253,6 +291,12 @@ enum EncodedWords {
         if enc == 0x62 {
             let (bytes, junk) = Base64.decode(payload)
             return Word(charset: charset, bytes: bytes, end: j + 2, invalid: junk)
+        }
+        if let undecoded, !payload.isEmpty, undecoded(charset) {
+            let p = UnsafeBufferPointer(rebasing: payload)
+            if p.find(ASCII.equals, from: 0, to: p.count) == p.count, EncodedWords.isASCII(p) {
+                return Word(charset: charset, bytes: [], end: j + 2, invalid: false, asciiRun: true)
+            }
         }
         let (bytes, invalid) = QuotedPrintable.decode(UnsafeBufferPointer(rebasing: payload), underscoreIsSpace: true)
         return Word(charset: charset, bytes: bytes, end: j + 2, invalid: invalid)

@@ -54,6 +54,31 @@ import TestSupport
         if input.contains("x-unknown") { #expect(defects.contains { $0.kind == .unknownCharset }) }
     }
 
+    /// Header values left in the input are only scanned for defects (`collectDefects`); the
+    /// defects must be those of a full decode, including where undecoded ASCII Q words stand in
+    /// for their bytes.
+    @Test(arguments: [
+        "=?us-ascii?Q?CK+pdm+WNpiV?=\n =?us-ascii?Q?sui2X1BS?=",
+        "=?UTF-8?Q?=C3?= =?UTF-8?Q?=A9?=",
+        "=?UTF-8?Q?=C3?= =?UTF-8?Q?x?= =?UTF-8?Q?=A9?=",
+        "=?UTF-8?Q?=C3?= =?UTF-8?Q??= =?UTF-8?Q?=A9?=",
+        "=?us-ascii?Q?plain?= =?US-ASCII?Q?=FF?=",
+        "=?utf-8?Q?ok?= =?iso-8859-1?Q?=E9?= =?x-unknown?Q?abc?=",
+        "=?utf-8?b?w6k=?= =?utf-8?Q?a=ZZ?= tail",
+        "=?koi8-r?Q?abc?= =?koi8-r?B?8NLJ18XU?=",
+        "RAW-LATIN1",
+        "no encoded words",
+    ])
+    func defectScanMatchesDecode(_ input: String) {
+        var bytes = Array(input.utf8)
+        if input == "RAW-LATIN1" { bytes = [0x4A, 0xF6, 0x72, 0x67, 0x20] + Array("=?utf-8?Q?x?=".utf8) }
+        var decoded: [Defect] = []
+        _ = EncodedWords.decode(bytes, offset: 3, defects: &decoded)
+        var scanned: [Defect] = []
+        bytes.withUnsafeBufferPointer { EncodedWords.collectDefects($0, offset: 3, defects: &scanned) }
+        #expect(scanned == decoded, "\(input)")
+    }
+
     @Test func rawLatin1HeaderFallsBackWithDefect() {
         var defects: [Defect] = []
         let out = EncodedWords.decode([0x4A, 0xF6, 0x72, 0x67], offset: 7, defects: &defects)
