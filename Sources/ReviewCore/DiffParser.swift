@@ -322,18 +322,18 @@ public enum DiffParser {
             switch first {
             case UInt8(ascii: " "):
                 guard oldLeft > 0, newLeft > 0 else { return finishShort(i, &hunk, &defects, oldLeft, newLeft) }
-                hunk.lines.append(DiffLine(kind: .context, oldLine: o, newLine: w, text: TextLines.dropMarker(l)))
+                hunk.lines.append(DiffLine(kind: .context, oldLine: o, newLine: w, afterMarkerOf: l))
                 o += 1; w += 1; oldLeft -= 1; newLeft -= 1
             case UInt8(ascii: "-"):
                 guard oldLeft > 0 else { return finishShort(i, &hunk, &defects, oldLeft, newLeft) }
-                hunk.lines.append(DiffLine(kind: .removed, oldLine: o, newLine: nil, text: TextLines.dropMarker(l)))
+                hunk.lines.append(DiffLine(kind: .removed, oldLine: o, newLine: nil, afterMarkerOf: l))
                 o += 1; oldLeft -= 1
             case UInt8(ascii: "+"):
                 guard newLeft > 0 else { return finishShort(i, &hunk, &defects, oldLeft, newLeft) }
-                hunk.lines.append(DiffLine(kind: .added, oldLine: nil, newLine: w, text: TextLines.dropMarker(l)))
+                hunk.lines.append(DiffLine(kind: .added, oldLine: nil, newLine: w, afterMarkerOf: l))
                 w += 1; newLeft -= 1
             case UInt8(ascii: "\\"):
-                hunk.lines.append(DiffLine(kind: .noNewline, oldLine: nil, newLine: nil, text: TextLines.dropMarker(l)))
+                hunk.lines.append(DiffLine(kind: .noNewline, oldLine: nil, newLine: nil, afterMarkerOf: l))
             default:
                 // Whitespace damage: an empty line (or one that lost its leading space) inside the
                 // counted range stands for a context line.
@@ -348,7 +348,7 @@ public enum DiffParser {
         }
         if oldLeft > 0 || newLeft > 0 { return finishShort(i, &hunk, &defects, oldLeft, newLeft) }
         if i < n, lines[i].utf8.first == UInt8(ascii: "\\") {
-            hunk.lines.append(DiffLine(kind: .noNewline, oldLine: nil, newLine: nil, text: TextLines.dropMarker(lines[i])))
+            hunk.lines.append(DiffLine(kind: .noNewline, oldLine: nil, newLine: nil, afterMarkerOf: lines[i]))
             i += 1
         }
         return i

@@ -282,14 +282,57 @@ public struct Hunk: Sendable, Equatable {
 public struct DiffLine: Sendable, Equatable {
     public enum Kind: String, Sendable, Equatable, Codable {
         case context, added, removed, noNewline
+
+        fileprivate var code: UInt32 {
+            switch self {
+            case .context: 0
+            case .added: 1
+            case .removed: 2
+            case .noNewline: 3
+            }
+        }
+
+        fileprivate init(code: UInt32) {
+            switch code {
+            case 1: self = .added
+            case 2: self = .removed
+            case 3: self = .noNewline
+            default: self = .context
+            }
+        }
     }
-    public var kind: Kind
-    /// Line numbers, `Int32.min` standing for none (keeps the line at 48 bytes). Hunk headers
-    /// beyond 2^30 are refused by the parser, so every real number fits.
+
+    // A patch has hundreds of thousands of lines, so a line is kept in 32 bytes: its text is a
+    // UTF-8 range of `base` (the mail body, shared by every line of it), the kind rides in the
+    // top two bits of the length, and line numbers are 32-bit.
+    private var base: String
+    private var start: UInt32
+    /// Byte length (low 30 bits, `DiffLine.toEnd` for "the rest of `base`") and kind (top 2 bits).
+    private var lengthAndKind: UInt32
+    /// Line numbers, `Int32.min` standing for none. Hunk headers beyond 2^30 are refused by the
+    /// parser, so every real number fits.
     private var old: Int32
     private var new: Int32
+
+    private static let lengthMask: UInt32 = (1 << 30) - 1
+    private static let toEnd = lengthMask
+
+    public var kind: Kind {
+        get { Kind(code: lengthAndKind >> 30) }
+        set { lengthAndKind = (lengthAndKind & DiffLine.lengthMask) | (newValue.code << 30) }
+    }
+
     /// The text without its one-character prefix (CR kept if the file had CRLF).
-    public var text: Substring
+    public var text: Substring {
+        get {
+            let u = base.utf8
+            let from = u.index(u.startIndex, offsetBy: Int(start))
+            let length = lengthAndKind & DiffLine.lengthMask
+            let to = length == DiffLine.toEnd ? u.endIndex : u.index(from, offsetBy: Int(length))
+            return Substring(u[from..<to])
+        }
+        set { (base, start, lengthAndKind) = DiffLine.place(newValue, kind: kind) }
+    }
 
     /// Line number in the old file (context and removed lines).
     public var oldLine: Int? {
@@ -308,11 +351,43 @@ public struct DiffLine: Sendable, Equatable {
         return Int32(clamping: max(n, Int(Int32.min) + 1))
     }
 
+    /// Where `text` lies in its string, with `kind` packed in; a copy of the text when its place
+    /// does not fit in 32 bits (a body beyond 4 GB, a line beyond 1 GB).
+    private static func place(_ text: Substring, kind: Kind) -> (String, UInt32, UInt32) {
+        let u = text.base.utf8
+        let from = u.distance(from: u.startIndex, to: text.startIndex)
+        let length = text.utf8.count
+        if from <= Int(UInt32.max), length < Int(toEnd) {
+            return (text.base, UInt32(from), UInt32(length) | (kind.code << 30))
+        }
+        return (String(text), 0, toEnd | (kind.code << 30))
+    }
+
     public init(kind: Kind, oldLine: Int?, newLine: Int?, text: some StringProtocol) {
-        self.kind = kind
-        self.old = DiffLine.pack(oldLine)
-        self.new = DiffLine.pack(newLine)
-        self.text = Substring(text)
+        old = DiffLine.pack(oldLine)
+        new = DiffLine.pack(newLine)
+        (base, start, lengthAndKind) = DiffLine.place(Substring(text), kind: kind)
+    }
+
+    /// A line whose text is `line` without its first byte (the diff marker), placed without
+    /// building the substring.
+    init(kind: Kind, oldLine: Int?, newLine: Int?, afterMarkerOf line: Substring) {
+        old = DiffLine.pack(oldLine)
+        new = DiffLine.pack(newLine)
+        let u = line.base.utf8
+        let from = u.distance(from: u.startIndex, to: line.startIndex) + 1
+        let length = line.utf8.count - 1
+        if length >= 0, from <= Int(UInt32.max), length < Int(DiffLine.toEnd) {
+            base = line.base
+            start = UInt32(from)
+            lengthAndKind = UInt32(length) | (kind.code << 30)
+        } else {
+            (base, start, lengthAndKind) = DiffLine.place(TextLines.dropMarker(line), kind: kind)
+        }
+    }
+
+    public static func == (a: DiffLine, b: DiffLine) -> Bool {
+        a.lengthAndKind >> 30 == b.lengthAndKind >> 30 && a.old == b.old && a.new == b.new && a.text == b.text
     }
 
     /// The line as it appears in a diff (`+text`, `-text`, ` text`, `\ No newline...`).
