@@ -89,22 +89,29 @@ enum HeaderBlock {
 
     /// Whether a line (without its newline) looks like `Field-Name: value`.
     static func isFieldLine(_ b: Bytes, _ start: Int, _ end: Int) -> Bool {
+        fieldColon(b, start, end) != nil
+    }
+
+    /// The position of the colon (the line's first) when the line `start..<end` looks like
+    /// `Field-Name: value`, else nil.
+    @inline(__always)
+    static func fieldColon(_ b: Bytes, _ start: Int, _ end: Int) -> Int? {
         var i = start
         while i < end {
             let c = b[i]
-            if c == ASCII.colon { return i > start }
+            if c == ASCII.colon { return i > start ? i : nil }
             if c <= 0x20 || c >= 0x7F {
                 // Tolerate `Name : value` (obsolete syntax): spaces then a colon.
                 if c == ASCII.space || c == ASCII.tab {
                     var j = i
                     while j < end, b[j] == ASCII.space || b[j] == ASCII.tab { j += 1 }
-                    return j < end && b[j] == ASCII.colon && i > start
+                    return j < end && b[j] == ASCII.colon && i > start ? j : nil
                 }
-                return false
+                return nil
             }
             i += 1
         }
-        return false
+        return nil
     }
 
     /// Parses headers from `start` up to the blank line (or `end`). `base` is the offset of the
@@ -136,9 +143,8 @@ enum HeaderBlock {
                 pos = lineEnd
                 continue
             }
-            if isFieldLine(b, pos, contentEnd) {
+            if let colon = fieldColon(b, pos, contentEnd) {
                 if let c = current { headers.append(c) }
-                let colon = b.find(ASCII.colon, from: pos, to: contentEnd)
                 var nameEnd = colon
                 while nameEnd > pos, b[nameEnd - 1] == ASCII.space || b[nameEnd - 1] == ASCII.tab { nameEnd -= 1 }
                 var v = colon + 1
