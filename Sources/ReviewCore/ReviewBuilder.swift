@@ -65,7 +65,8 @@ public enum ReviewBuilder {
         var patches: [Int]
         var author: Address
         var date: Date?
-        var ids: Set<String>
+        /// The input indexes of its messages (of the first message with each identifier).
+        var ids: Set<Int>
         /// The `n` of the patches' `n/m` markers, and whether an unnumbered patch is among them
         /// (what `compatible` asks, without visiting the patches).
         var indexes: Set<Int> = []
@@ -180,10 +181,10 @@ public enum ReviewBuilder {
         }
 
         // Documents to match quotes against, built the first time a reply needs one.
-        var docs: [String: DocumentMap] = [:]
-        func document(_ id: String) -> DocumentMap? {
-            if let d = docs[id] { return d }
-            guard let i = byId[id] else { return nil }
+        // Keyed by input index: message identifiers are hashed once, when mapped to their index.
+        var docs: [Int: DocumentMap] = [:]
+        func document(_ id: String, at i: Int) -> DocumentMap? {
+            if let d = docs[i] { return d }
             let info = infos[i]
             var made: DocumentMap?
             if patchById[id] != nil, let pm = info.mail {
@@ -191,7 +192,7 @@ public enum ReviewBuilder {
             } else if coverById.contains(id) {
                 made = DocumentMap(proseLines: info.lines, body: info.storedLines == nil ? info.message.body : nil)
             }
-            docs[id] = made
+            docs[i] = made
             return made
         }
 
@@ -200,23 +201,26 @@ public enum ReviewBuilder {
         /// Where each reply's comments went in `comments`: (its input index, first, count).
         var runs: [(info: Int, start: Int, count: Int)] = []
         var replies: [Reply] = []
-        var lineAnchors: [String: [UInt64: PackedAnchor]] = [:]
+        var lineAnchors: [Int: [UInt64: PackedAnchor]] = [:]
         var packer = AnchorPacker()
+        // The ancestors of each reply that are in the input, nearest first, as input indexes
+        // (an identifier not in the input holds no anchors).
+        var ancestorsOf = [[Int]](repeating: [], count: infos.count)
         // Only replies that a later reply answers are ever looked up there.
-        var answered = Set<String>()
+        var answered = [Bool](repeating: false, count: infos.count)
         for i in infos.indices where infos[i].kind == .reply {
-            if let p = infos[i].message.inReplyTo { answered.insert(p) }
-            for r in infos[i].message.references { answered.insert(r) }
+            ancestorsOf[i] = ancestorIds(of: infos[i].message).compactMap { byId[$0] }
+            for j in ancestorsOf[i] { answered[j] = true }
         }
         let replyIndexes = infos.indices.filter { infos[$0].kind == .reply }
         let depths = depths(of: replyIndexes, infos, byId)
         let order = replyIndexes.sorted { (depths[$0] ?? 0, $0) < (depths[$1] ?? 0, $1) }
         var collected: [String: [Trailer]] = [:]
         // What each reply answers; a document is dropped once its last reply has been read.
-        var targets = [String?](repeating: nil, count: infos.count)
-        var pending: [String: Int] = [:]
+        var targets = [(id: String, index: Int)?](repeating: nil, count: infos.count)
+        var pending = [Int32](repeating: 0, count: infos.count)
         // Likewise a reply's quote anchors, once every reply below it has been read.
-        var readers: [String: Int] = [:]
+        var readers = [Int32](repeating: 0, count: infos.count)
         for i in replyIndexes {
             let m = infos[i].message
             var targetId: String?
@@ -224,18 +228,20 @@ public enum ReviewBuilder {
             else if partialFor[partialKey(m, byId)] != nil { targetId = partialKey(m, byId) }
             else if let t = subjectTarget(i, infos, bySubject) { targetId = infos[t].message.messageId }
             if let t = targetId, patchById[t] == nil, !coverById.contains(t) { targetId = nil }
-            targets[i] = targetId
-            if let t = targetId { pending[t, default: 0] += 1 }
-            for a in ancestorIds(of: m) where answered.contains(a) { readers[a, default: 0] += 1 }
+            if let t = targetId, let k = byId[t] {
+                targets[i] = (t, k)
+                pending[k] += 1
+            }
+            for a in ancestorsOf[i] where answered[a] { readers[a] += 1 }
         }
         for i in order {
             let info = infos[i]
             let m = info.message
-            let targetId = targets[i]
+            let targetId = targets[i]?.id
             defer {
-                if let t = targetId {
-                    pending[t, default: 1] -= 1
-                    if pending[t] == 0 { docs[t] = nil }
+                if let k = targets[i]?.index {
+                    pending[k] -= 1
+                    if pending[k] == 0 { docs[k] = nil }
                 }
             }
             replies.append(Reply(messageId: m.messageId, subject: m.subject, author: m.from, date: m.date,
@@ -247,7 +253,7 @@ public enum ReviewBuilder {
             var quoteLoc = [Anchor?](repeating: nil, count: classified.count)
             var placed = 0
             let quoteIdx = classified.indices.filter { classified[$0].role == .quote }
-            if let t = targetId, let doc = document(t) {
+            if let (t, k) = targets[i], let doc = document(t, at: k) {
                 let aligned = doc.align(quoteIdx.map { classified[$0].text })
                 for (k, a) in aligned.enumerated() {
                     guard let a else { continue }
@@ -256,10 +262,10 @@ public enum ReviewBuilder {
                 }
             }
             // Quoted lines that are not patch text: inherit the anchor of the ancestor comment they quote.
-            let ancestors = ancestorIds(of: m)
+            let ancestors = ancestorsOf[i]
             defer {
-                for a in ancestors where answered.contains(a) {
-                    readers[a, default: 1] -= 1
+                for a in ancestors where answered[a] {
+                    readers[a] -= 1
                     if readers[a] == 0 { lineAnchors[a] = nil }
                 }
             }
@@ -283,7 +289,8 @@ public enum ReviewBuilder {
             }
             var mine: [Comment] = []
             // The anchors of this reply's lines, for the replies that quote it (if any do).
-            let quotedLater = answered.contains(m.messageId)
+            let me = byId[m.messageId] ?? i
+            let quotedLater = answered[me]
             var map: [UInt64: PackedAnchor] = [:]
             for (ordinal, raw) in raws.enumerated() {
                 var anchorValue: Anchor = .general(patch: targetId)
@@ -334,7 +341,7 @@ public enum ReviewBuilder {
                     let norm = NormKey(classified[k].text)
                     if norm.scalars >= 3, map[norm.hash] == nil { map[norm.hash] = packer.pack(a) }
                 }
-                lineAnchors[m.messageId] = map
+                lineAnchors[me] = map
             }
             if !mine.isEmpty { runs.append((i, comments.count, mine.count)) }
             comments += mine
@@ -617,10 +624,10 @@ public enum ReviewBuilder {
             let s = infos[i].subject
             postings.append(Posting(version: s.version, labelled: s.versionLabelled, total: s.total, cover: i,
                                     patches: [], author: infos[i].message.from, date: infos[i].message.date,
-                                    ids: [infos[i].message.messageId]))
+                                    ids: [byId[infos[i].message.messageId] ?? i]))
             postingOf[infos[i].message.messageId] = postings.count - 1
             let f = infos[i].message.from
-            byAuthor[Bucket(author: f.email.lowercased() + "|" + f.name.lowercased(), version: s.version), default: []]
+            byAuthor[Bucket(author: PatchSubject.lowercased(f.email) + "|" + PatchSubject.lowercased(f.name), version: s.version), default: []]
                 .append(postings.count - 1)
         }
         for i in dated where infos[i].kind == .patch {
@@ -635,7 +642,7 @@ public enum ReviewBuilder {
                 }
                 // Not threaded elsewhere: only unthreaded mail is grouped by markers (and only with
                 // the same sender: equal lower-cased address and name, not both empty).
-                let key = m.from.email.lowercased() + "|" + m.from.name.lowercased()
+                let key = PatchSubject.lowercased(m.from.email) + "|" + PatchSubject.lowercased(m.from.name)
                 if chosen == nil, key != "|", m.inReplyTo.map({ byId[$0] == nil }) ?? true, let idx = s.index,
                    let list = byAuthor[Bucket(author: key, version: s.version)] {
                     let slot = Slot(bucket: Bucket(author: key, version: s.version), index: idx)
@@ -652,15 +659,15 @@ public enum ReviewBuilder {
             }
             if let p = chosen {
                 postings[p].add(i, index: s.index)
-                postings[p].ids.insert(m.messageId)
+                postings[p].ids.insert(byId[m.messageId] ?? i)
                 if postings[p].total == nil { postings[p].total = s.total }
                 postings[p].labelled = postings[p].labelled || s.versionLabelled
             } else {
                 var fresh = Posting(version: s.version, labelled: s.versionLabelled, total: s.total, cover: nil,
-                                    patches: [], author: m.from, date: m.date, ids: [m.messageId])
+                                    patches: [], author: m.from, date: m.date, ids: [byId[m.messageId] ?? i])
                 fresh.add(i, index: s.index)
                 postings.append(fresh)
-                byAuthor[Bucket(author: m.from.email.lowercased() + "|" + m.from.name.lowercased(), version: s.version),
+                byAuthor[Bucket(author: PatchSubject.lowercased(m.from.email) + "|" + PatchSubject.lowercased(m.from.name), version: s.version),
                          default: []].append(postings.count - 1)
             }
             postingOf[m.messageId] = chosen ?? postings.count - 1
@@ -680,8 +687,8 @@ public enum ReviewBuilder {
     }
 
     static func sameAuthor(_ a: Address, _ b: Address) -> Bool {
-        (!a.email.isEmpty && a.email.lowercased() == b.email.lowercased())
-            || (!a.name.isEmpty && a.name.lowercased() == b.name.lowercased())
+        (!a.email.isEmpty && PatchSubject.lowercased(a.email) == PatchSubject.lowercased(b.email))
+            || (!a.name.isEmpty && PatchSubject.lowercased(a.name) == PatchSubject.lowercased(b.name))
     }
 
     /// A posting without a cover whose first patch replies to an unnumbered root mail of the same
@@ -699,7 +706,7 @@ public enum ReviewBuilder {
             infos[j].kind = .cover
             postings[p].cover = j
             covers.insert(j)
-            postings[p].ids.insert(parent.message.messageId)
+            postings[p].ids.insert(j)
         }
     }
 
@@ -708,7 +715,7 @@ public enum ReviewBuilder {
             var id: String
             var name: String
             var author: Address
-            var ids: Set<String>
+            var ids: Set<Int>
             var names: Set<String>
             var versions: [SeriesVersion]
             /// The version numbers in `versions`, for the membership test made for every posting.
@@ -716,7 +723,7 @@ public enum ReviewBuilder {
             var highest: Int?
         }
         var groups: [Group] = []
-        var groupOfId: [String: Int] = [:]
+        var groupOfId: [Int: Int] = [:]
         var groupsOfName: [String: [Int]] = [:]
         let ordered = postings.indices.sorted { a, b in
             switch (postings[a].date, postings[b].date) {
@@ -731,23 +738,26 @@ public enum ReviewBuilder {
             }
             let coverInfo = p.cover.map { infos[$0] }
             let name = coverInfo.map { cleanName($0.subject.name) } ?? patchInfos.first.map { cleanName(infos[$0].subject.name) } ?? ""
-            let names = Set(patchInfos.map { cleanName(infos[$0].subject.name).lowercased() })
-            var ancestorIds: Set<String> = []
+            let names = Set(patchInfos.map { PatchSubject.lowercased(cleanName(infos[$0].subject.name)) })
+            // Ancestors in the input, as input indexes (others are in no group).
+            var ancestorIds: Set<Int> = []
             for i in (p.cover.map { [$0] } ?? []) + p.patches {
-                ancestorIds.formUnion(ReviewBuilder.ancestorIds(of: infos[i].message))
+                for a in ReviewBuilder.ancestorIds(of: infos[i].message) {
+                    if let k = byId[a] { ancestorIds.insert(k) }
+                }
             }
             // Candidate groups from the indexes: threaded to, same series name, or a shared patch name.
             var candidates: Set<Int> = []
             for a in ancestorIds { if let g = groupOfId[a] { candidates.insert(g) } }
             for n in names { candidates.formUnion(groupsOfName[n] ?? []) }
-            if !name.isEmpty { candidates.formUnion(groupsOfName[name.lowercased()] ?? []) }
+            if !name.isEmpty { candidates.formUnion(groupsOfName[PatchSubject.lowercased(name)] ?? []) }
             let g = candidates.sorted().first { g in
                 guard sameAuthor(groups[g].author, p.author) else { return false }
                 // Threaded to an earlier posting: a new version only when it says so (an unlabelled,
                 // unnumbered patch replying to a cover is a patch of its own).
                 if !groups[g].ids.isDisjoint(with: ancestorIds), p.labelled,
                    !groups[g].numbers.contains(p.version) { return true }
-                if !name.isEmpty, groups[g].name.lowercased() == name.lowercased() { return true }
+                if !name.isEmpty, PatchSubject.lowercased(groups[g].name) == PatchSubject.lowercased(name) { return true }
                 return !groups[g].names.isDisjoint(with: names)
             }
             var version = p.version
@@ -781,7 +791,7 @@ public enum ReviewBuilder {
                 groups.append(Group(id: id, name: name, author: p.author, ids: p.ids, names: names, versions: [sv],
                                     numbers: [sv.version], highest: sv.version))
                 target = groups.count - 1
-                if !name.isEmpty { groupsOfName[name.lowercased(), default: []].append(target) }
+                if !name.isEmpty { groupsOfName[PatchSubject.lowercased(name), default: []].append(target) }
             }
             for id in p.ids { groupOfId[id] = target }
             for n in names where !(groupsOfName[n]?.contains(target) ?? false) { groupsOfName[n, default: []].append(target) }
