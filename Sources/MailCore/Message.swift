@@ -175,14 +175,18 @@ public struct Message: Sendable, Equatable, Identifiable {
         fields.addressesInInput = false
     }
 
-    /// Leaves `to` and `cc` in the input of the lazy header store (the parser's choice when the
-    /// input can be read again); the kept arrays are dropped.
-    mutating func leaveAddressesInInput() {
-        guard case .lazy = fields.headerStore else { return }
-        makeUnique()
-        fields.to = []
-        fields.cc = []
-        fields.addressesInInput = true
+    /// The parser's initialiser: the header store given, and with `addressesInInput` (only for
+    /// a lazy store) `to` and `cc` left in the input (the arrays given are then not kept).
+    init(messageId: String, subject: String, from: Address, to: [Address], cc: [Address], date: Date?,
+         rawDate: String, inReplyTo: String?, references: [String], headerStore: HeaderStore,
+         addressesInInput: Bool, body: String, parts: [BodyPart], defects: [Defect], offset: Int, length: Int) {
+        var inInput = false
+        if addressesInInput, case .lazy = headerStore { inInput = true }
+        fields = Fields(messageId: messageId, subject: subject, from: from, to: inInput ? [] : to, cc: inInput ? [] : cc,
+                        date: date, rawDate: rawDate, inReplyTo: inReplyTo, references: references,
+                        headerStore: headerStore, body: body, parts: parts, defects: defects,
+                        offset: offset, length: length, sourcePath: nil)
+        fields.addressesInInput = inInput
     }
     /// The date as an instant, nil when absent or unparseable (a defect is recorded).
     public var date: Date? {

@@ -26,28 +26,24 @@ enum MessageParser {
             // The header block's end in the copy is not a position in the input: the lazy
             // header range covers the whole message and is unescaped again when read.
             let lazy = source.map { LazyHeaders(source: $0, start: base + span.contentStart, end: base + span.end, unescape: true) }
-            var m = copy.withUnsafeBufferPointer { cb in
+            return copy.withUnsafeBufferPointer { cb in
                 parseContent(cb, range: 0..<cb.count, base: base + span.contentStart, lazy: lazy.map { l in { _ in l } },
-                             interner: interner)
+                             interner: interner, place: (base + span.start, span.end - span.start))
             }
-            m.offset = base + span.start
-            m.length = span.end - span.start
-            return m
         }
         let lazy = source.map { s in { (headerEnd: Int) in
             LazyHeaders(source: s, start: base + span.contentStart, end: base + headerEnd, unescape: false)
         } }
-        var m = parseContent(b, range: span.contentStart..<span.end, base: base, lazy: lazy, interner: interner)
-        m.offset = base + span.start
-        m.length = span.end - span.start
-        return m
+        return parseContent(b, range: span.contentStart..<span.end, base: base, lazy: lazy, interner: interner,
+                            place: (base + span.start, span.end - span.start))
     }
 
     /// Parses a message whose headers start at `range.lowerBound`. `lazy`, given the end of the
     /// header block in `b`, says where the headers can be read again; without it they are
-    /// decoded and kept now.
+    /// decoded and kept now. `place` is the message's offset and length when they are not
+    /// those of `range` (a separator line before it).
     static func parseContent(_ b: Bytes, range: Range<Int>, base: Int, lazy: ((Int) -> LazyHeaders)? = nil,
-                             interner: Interner? = nil) -> Message {
+                             interner: Interner? = nil, place: (offset: Int, length: Int)? = nil) -> Message {
         let hb = HeaderBlock.parse(b, start: range.lowerBound, end: range.upperBound, base: base)
         var defects = hb.defects
         var storage: HeaderStorage?
@@ -160,18 +156,12 @@ enum MessageParser {
             defects.append(Defect(kind: .missingMessageId, offset: base + range.lowerBound,
                                   detail: "no Message-ID; synthesised \(messageId)"))
         }
-        var m = Message(messageId: messageId, subject: subject, from: from, to: to, cc: cc, date: date,
-                        rawDate: rawDate, inReplyTo: inReplyTo, references: references,
-                        body: body, parts: walker.parts, defects: defects, offset: base + range.lowerBound,
-                        length: range.count)
-        if let lazy {
-            // The block ends before the body, or (no blank line) where the body starts.
-            m.headerStore = .lazy(lazy(hb.bodyStart))
-            m.leaveAddressesInInput()
-        } else if let storage {
-            m.headerStore = .packed(storage)
-        }
-        return m
+        // With an input, the block ends before the body, or (no blank line) where the body starts.
+        let store: HeaderStore = lazy.map { .lazy($0(hb.bodyStart)) } ?? .packed(storage ?? HeaderStorage())
+        return Message(messageId: messageId, subject: subject, from: from, to: to, cc: cc, date: date,
+                       rawDate: rawDate, inReplyTo: inReplyTo, references: references, headerStore: store,
+                       addressesInInput: lazy != nil, body: body, parts: walker.parts, defects: defects,
+                       offset: place?.offset ?? base + range.lowerBound, length: place?.length ?? range.count)
     }
 
     /// Runs `body` on the UTF-8 of a field's text in `b`: its own bytes when they are ASCII,
