@@ -154,8 +154,10 @@ public enum QuoteParser {
     /// The person named in an attribution line.
     static func attributionAuthor(_ line: String) -> String {
         var s = line
-        for suffix in [" wrote:", " writes:", " said:", " wrote :", " schrieb:", ":"] where s.hasSuffix(suffix) {
-            s = String(s.dropLast(suffix.count))
+        // ASCII suffixes compared on bytes (the cut falls between characters either way).
+        let suffixes: [StaticString] = [" wrote:", " writes:", " said:", " wrote :", " schrieb:", ":"]
+        for suffix in suffixes where s.hasByteSuffix(suffix) {
+            s = String(Substring(s.utf8.dropLast(suffix.utf8CodeUnitCount)))
             break
         }
         if s.containsBytes(" wrote "), let on = s.range(of: " wrote on ") ?? s.range(of: " wrote at ") { s = String(s[..<on.lowerBound]) }
@@ -173,11 +175,13 @@ public enum QuoteParser {
         }
         var name: [Substring] = []
         for w in words.reversed() {
-            if w.contains(where: { $0.isNumber }) || w.hasByteSuffix(",") || ["AM", "PM", "am", "pm", "On", "at"].contains(String(w)) {
+            if w.contains(where: { $0.isNumber }) || w.hasByteSuffix(",")
+                || w == "AM" || w == "PM" || w == "am" || w == "pm" || w == "On" || w == "at" {
                 break
             }
-            name.insert(w, at: 0)
+            name.append(w)
         }
+        name.reverse()
         let joined = name.joined(separator: " ").trimmingBytes("\"' ")
         return joined.isEmpty ? s : joined
     }
@@ -246,11 +250,22 @@ public enum QuoteParser {
 
     /// Lines joined with LF, CRs removed and trailing blanks of each line dropped (on bytes).
     static func joinText(_ texts: [Substring]) -> String {
+        var total = 0
+        for t in texts { total += t.utf8.count + 1 }
         var out: [UInt8] = []
+        out.reserveCapacity(total)
         for (k, t) in texts.enumerated() {
             if k > 0 { out.append(0x0A) }
             let start = out.count
-            for b in t.utf8 where b != 0x0D { out.append(b) }
+            var line = t
+            line.withUTF8 { u in
+                guard let base = u.baseAddress else { return }
+                if memchr(base, 0x0D, u.count) == nil {
+                    out.append(contentsOf: u)
+                } else {
+                    for b in u where b != 0x0D { out.append(b) }
+                }
+            }
             while out.count > start, out[out.count - 1] == 0x20 || out[out.count - 1] == 0x09 { out.removeLast() }
         }
         return String(decoding: out, as: UTF8.self)
