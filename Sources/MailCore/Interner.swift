@@ -5,15 +5,29 @@ import Foundation
 /// references to the same cover letter) are stored once. Values are unchanged: only storage is
 /// shared. Short strings (15 bytes or fewer) are stored inline by `String` and not interned.
 final class Interner {
-    private var strings: [String] = []
-    private var hashes: [UInt64] = []
-    /// Open addressing: index into `strings`, or -1.
-    private var slots: [Int32]
+    /// The interned strings with their hashes, and the open-addressing slots (index into
+    /// `strings`, or -1).
+    private struct Table {
+        var strings: [String] = []
+        var hashes: [UInt64] = []
+        var slots: [Int32] = Array(repeating: -1, count: 4096)
+    }
+
+    /// Held through a pointer rather than as a stored property: the interner serves one parse
+    /// at a time, and a pointee's accesses need no run-time exclusivity bookkeeping (a class
+    /// property's do, on every lookup).
+    private let table: UnsafeMutablePointer<Table>
     /// Work buffers of the address parser, reused across the messages of the input.
     let addressBuffers = AddressParser.Buffers()
 
     init() {
-        slots = Array(repeating: -1, count: 4096)
+        table = .allocate(capacity: 1)
+        table.initialize(to: Table())
+    }
+
+    deinit {
+        table.deinitialize(count: 1)
+        table.deallocate()
     }
 
     /// A quick hash of the bytes, eight at a time.
@@ -37,14 +51,18 @@ final class Interner {
     /// The string for UTF-8 bytes (decoded like `String(decoding:as:)`).
     func string(_ b: Bytes) -> String {
         if b.count <= 15 { return String(decoding: b, as: UTF8.self) }
-        let h = Self.hash(b)
-        let mask = slots.count - 1
+        return Self.intern(b, &table.pointee)
+    }
+
+    private static func intern(_ b: Bytes, _ t: inout Table) -> String {
+        let h = hash(b)
+        let mask = t.slots.count - 1
         var i = Int(truncatingIfNeeded: h) & mask
         while true {
-            let k = Int(slots[i])
+            let k = Int(t.slots[i])
             if k < 0 { break }
-            if hashes[k] == h {
-                var s = strings[k]
+            if t.hashes[k] == h {
+                var s = t.strings[k]
                 let same = s.withUTF8 { u -> Bool in
                     guard u.count == b.count, let p = u.baseAddress, let q = b.baseAddress else { return false }
                     return memcmp(p, q, b.count) == 0
@@ -54,10 +72,10 @@ final class Interner {
             i = (i + 1) & mask
         }
         let s = String(decoding: b, as: UTF8.self)
-        slots[i] = Int32(truncatingIfNeeded: strings.count)
-        strings.append(s)
-        hashes.append(h)
-        if strings.count * 2 > slots.count { grow() }
+        t.slots[i] = Int32(truncatingIfNeeded: t.strings.count)
+        t.strings.append(s)
+        t.hashes.append(h)
+        if t.strings.count * 2 > t.slots.count { grow(&t) }
         return s
     }
 
@@ -66,13 +84,13 @@ final class Interner {
         a.withUnsafeBufferPointer { string($0) }
     }
 
-    private func grow() {
-        slots = Array(repeating: -1, count: slots.count * 2)
-        let mask = slots.count - 1
-        for (k, h) in hashes.enumerated() {
+    private static func grow(_ t: inout Table) {
+        t.slots = Array(repeating: -1, count: t.slots.count * 2)
+        let mask = t.slots.count - 1
+        for (k, h) in t.hashes.enumerated() {
             var i = Int(truncatingIfNeeded: h) & mask
-            while slots[i] >= 0 { i = (i + 1) & mask }
-            slots[i] = Int32(truncatingIfNeeded: k)
+            while t.slots[i] >= 0 { i = (i + 1) & mask }
+            t.slots[i] = Int32(truncatingIfNeeded: k)
         }
     }
 }
