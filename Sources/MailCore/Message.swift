@@ -75,25 +75,27 @@ public struct Message: Sendable, Equatable, Identifiable {
     /// copying a message costs one reference count.
     final class Fields: @unchecked Sendable {
         // Sendable: an instance is only mutated while uniquely referenced (`makeUnique`).
-        var messageId: String
-        var subject: String
-        var from: Address
-        var to: [Address]
-        var cc: [Address]
-        var date: Date?
-        var rawDate: String
-        var inReplyTo: String?
-        var references: [String]
-        var headerStore: HeaderStore
+        // Accesses are not tracked at run time: each goes through one `Message` accessor, reads
+        // end before a mutation starts, and a mutation only happens on a unique instance.
+        @exclusivity(unchecked) var messageId: String
+        @exclusivity(unchecked) var subject: String
+        @exclusivity(unchecked) var from: Address
+        @exclusivity(unchecked) var to: [Address]
+        @exclusivity(unchecked) var cc: [Address]
+        @exclusivity(unchecked) var date: Date?
+        @exclusivity(unchecked) var rawDate: String
+        @exclusivity(unchecked) var inReplyTo: String?
+        @exclusivity(unchecked) var references: [String]
+        @exclusivity(unchecked) var headerStore: HeaderStore
         /// Whether `to` and `cc` are left in the input (`headerStore` is then `.lazy` and the two
         /// arrays are empty) and parsed when read.
-        var addressesInInput = false
-        var body: String
-        var parts: [BodyPart]
-        var defects: [Defect]
-        var offset: Int
-        var length: Int
-        var sourcePath: String?
+        @exclusivity(unchecked) var addressesInInput = false
+        @exclusivity(unchecked) var body: String
+        @exclusivity(unchecked) var parts: [BodyPart]
+        @exclusivity(unchecked) var defects: [Defect]
+        @exclusivity(unchecked) var offset: Int
+        @exclusivity(unchecked) var length: Int
+        @exclusivity(unchecked) var sourcePath: String?
 
         init(messageId: String, subject: String, from: Address, to: [Address], cc: [Address], date: Date?,
              rawDate: String, inReplyTo: String?, references: [String], headerStore: HeaderStore, body: String,

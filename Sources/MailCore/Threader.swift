@@ -5,10 +5,12 @@ import Foundation
 enum Threader {
     private final class Container {
         let id: String
-        var index: Int?
+        // Containers are private to one `thread` call and their properties are never accessed
+        // in overlapping ways there: no run-time access tracking.
+        @exclusivity(unchecked) var index: Int?
         // Every container lives in `all` until threading ends: no counting needed for parents.
-        unowned(unsafe) var parent: Container?
-        var children: [Container] = []
+        @exclusivity(unchecked) unowned(unsafe) var parent: Container?
+        @exclusivity(unchecked) var children: [Container] = []
         init(id: String) { self.id = id }
 
         func isAncestor(of other: Container) -> Bool {
