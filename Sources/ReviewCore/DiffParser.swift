@@ -173,8 +173,10 @@ public enum DiffParser {
                 i += 1
                 var hunk = Hunk(index: c.hunks.count, oldStart: header.0, oldCount: header.1,
                                 newStart: header.2, newCount: header.3, section: header.4, bodyLine: i - 1)
+                // Exact capacity, counted before the lines are built: a patch's lines are a large
+                // part of what a review keeps, and a copy to trim them would touch each line twice.
+                hunk.lines.reserveCapacity(countHunkLines(lines, i, oldCount: header.1, newCount: header.3))
                 i = readHunkBody(lines, i, &hunk, &defects)
-                // Exact capacity: a patch's lines are a large part of what a review keeps.
                 if hunk.lines.capacity > hunk.lines.count + hunk.lines.count / 8 { hunk.lines = hunk.lines.exactCopy() }
                 c.hunks.append(hunk)
                 current = c
@@ -307,6 +309,35 @@ public enum DiffParser {
         if file.change == .added { file.oldPath = nil }
         if file.change == .deleted { file.newPath = nil }
         return i
+    }
+
+    /// How many lines `readHunkBody` will take from `start` (the same walk, nothing built).
+    private static func countHunkLines(_ lines: [Substring], _ start: Int, oldCount: Int, newCount: Int) -> Int {
+        var i = start
+        let n = lines.count
+        var oldLeft = oldCount, newLeft = newCount
+        while i < n, oldLeft > 0 || newLeft > 0 {
+            switch lines[i].utf8.first {
+            case UInt8(ascii: " "):
+                guard oldLeft > 0, newLeft > 0 else { return i - start }
+                oldLeft -= 1; newLeft -= 1
+            case UInt8(ascii: "-"):
+                guard oldLeft > 0 else { return i - start }
+                oldLeft -= 1
+            case UInt8(ascii: "+"):
+                guard newLeft > 0 else { return i - start }
+                newLeft -= 1
+            case UInt8(ascii: "\\"):
+                break
+            default:
+                // Counted as context when `readHunkBody` takes it; otherwise the walk ends here.
+                guard oldLeft > 0, newLeft > 0 else { return i - start }
+                oldLeft -= 1; newLeft -= 1
+            }
+            i += 1
+        }
+        if oldLeft == 0, newLeft == 0, i < n, lines[i].utf8.first == UInt8(ascii: "\\") { i += 1 }
+        return i - start
     }
 
     /// Reads a hunk's body lines until both `@@` counts are used up.
