@@ -25,21 +25,24 @@ public enum ReviewBuilder {
     /// What the builder knows of one message. A class: the builder passes these around and
     /// indexes them constantly, and a reference costs one retain where a copy of all the
     /// fields would cost dozens.
+    ///
+    /// Accesses are not tracked at run time (`@exclusivity(unchecked)`): the builder runs on one
+    /// thread and every read of a field ends before the statement that mutates it.
     final class Info {
-        var message: Message
-        var subject: PatchSubject
+        @exclusivity(unchecked) var message: Message
+        @exclusivity(unchecked) var subject: PatchSubject
         /// The body's lines when they are not those of `message.body` (a patch rebuilt from quotes);
         /// other messages split their body again when asked, rather than keep every line of the input.
-        var storedLines: [Substring]?
+        @exclusivity(unchecked) var storedLines: [Substring]?
         /// Boxed: most messages have none, and an inline optional would take its full size anyway.
-        private var mailBox: MailBox?
+        @exclusivity(unchecked) private var mailBox: MailBox?
         var mail: PatchMail? {
             get { mailBox?.value }
             set { mailBox = newValue.map(MailBox.init) }
         }
-        var kind: Kind
+        @exclusivity(unchecked) var kind: Kind
         /// Reconstructed from the quotes of a reply.
-        var partial = false
+        @exclusivity(unchecked) var partial = false
 
         init(message: Message, subject: PatchSubject, storedLines: [Substring]?, mail: PatchMail?, kind: Kind,
              partial: Bool = false) {
@@ -888,7 +891,8 @@ struct AnchorPacker {
 /// One shared copy of each recurring string (file paths, diffstat paths, trailer values and
 /// people) within one build.
 final class StringInterner {
-    private var strings = Set<String>()
+    // Used by one builder on one thread; accesses never overlap.
+    @exclusivity(unchecked) private var strings = Set<String>()
 
     func callAsFunction(_ s: String) -> String {
         if let known = strings.firstIndex(of: s) { return strings[known] }
