@@ -219,14 +219,16 @@ public struct Message: Sendable, Equatable, Identifiable {
             case .lazy(let l): return l.headers() ?? keptHeaders
             }
         }
-        set {
-            keepAddresses()
-            headerStore = .packed(HeaderStorage(newValue))
-        }
+        set { headerStore = .packed(HeaderStorage(newValue)) }
     }
+    /// Where the headers are. Replacing it first keeps `to` and `cc` (read from the old store
+    /// when they were left in the input), so they never point at a store that lacks them.
     var headerStore: HeaderStore {
         get { fields.headerStore }
-        _modify { makeUnique(); yield &fields.headerStore }
+        set {
+            keepAddresses()
+            fields.headerStore = newValue
+        }
     }
     /// The readable text of the message: the chosen text/plain part(s) decoded to UTF-8,
     /// followed by inline patch attachments (text/x-patch, text/x-diff), CRLF normalised to LF.
