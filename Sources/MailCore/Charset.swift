@@ -171,18 +171,29 @@ enum Charset {
 
     /// Latin-1: each byte is the scalar of the same value.
     static func latin1<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+        if let s = bytes.withContiguousStorageIfAvailable({ latin1Bytes($0) }) { return s }
+        return Array(bytes).withUnsafeBufferPointer { latin1Bytes($0) }
+    }
+
+    /// `latin1` on bytes in place, written straight into the string's storage.
+    private static func latin1Bytes(_ b: Bytes) -> String {
         // U+0000...U+00FF in UTF-8: one byte below 0x80, else 0xC2/0xC3 and a continuation byte.
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count + bytes.count / 4)
-        for b in bytes {
-            if b < 0x80 {
-                out.append(b)
-            } else {
-                out.append(0xC0 | b >> 6)
-                out.append(0x80 | b & 0x3F)
+        var high = 0
+        for c in b where c >= 0x80 { high += 1 }
+        return String(unsafeUninitializedCapacity: b.count + high) { out in
+            var n = 0
+            for c in b {
+                if c < 0x80 {
+                    out[n] = c
+                    n += 1
+                } else {
+                    out[n] = 0xC0 | c >> 6
+                    out[n + 1] = 0x80 | c & 0x3F
+                    n += 2
+                }
             }
+            return n
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }
 
