@@ -252,15 +252,22 @@ public enum ReviewBuilder {
             let classified = QuoteParser.classify(lines: info.lines)
             let raws = QuoteParser.comments(classified, author: m.from.name)
             // Align every quoted line to the target document.
-            // The anchor found for each quoted line (indexed like `classified`).
-            var quoteLoc = [Anchor?](repeating: nil, count: classified.count)
+            // The anchor found for each quoted line (indexed like `classified`): an index into
+            // `anchorsFound`, -1 for none (a small integer array rather than one optional anchor per line).
+            var anchorsFound: [Anchor] = []
+            var quoteLoc = [Int32](repeating: -1, count: classified.count)
+            func location(_ k: Int) -> Anchor? { quoteLoc[k] < 0 ? nil : anchorsFound[Int(quoteLoc[k])] }
+            func place(_ k: Int, _ a: Anchor) {
+                anchorsFound.append(a)
+                quoteLoc[k] = Int32(truncatingIfNeeded: anchorsFound.count - 1)
+            }
             var placed = 0
             let quoteIdx = classified.indices.filter { classified[$0].role == .quote }
             if let (t, k) = targets[i], let doc = document(t, at: k) {
                 let aligned = doc.align(quoteIdx.map { classified[$0].text })
                 for (k, a) in aligned.enumerated() {
                     guard let a else { continue }
-                    quoteLoc[quoteIdx[k]] = anchor(doc.location(a), patch: t)
+                    place(quoteIdx[k], anchor(doc.location(a), patch: t))
                     placed += 1
                 }
             }
@@ -272,12 +279,12 @@ public enum ReviewBuilder {
                     if readers[a] == 0 { lineAnchors[a] = nil }
                 }
             }
-            for k in quoteIdx where quoteLoc[k] == nil {
+            for k in quoteIdx where quoteLoc[k] < 0 {
                 let norm = NormKey(classified[k].text)
                 guard norm.scalars >= 3 else { continue }
                 for a in ancestors {
                     if let found = lineAnchors[a]?[norm.hash] {
-                        quoteLoc[k] = packer.unpack(found)
+                        place(k, packer.unpack(found))
                         placed += 1
                         break
                     }
@@ -290,7 +297,8 @@ public enum ReviewBuilder {
                                             detail: "none of \(meaningfulQuotes.count) quoted lines found in "
                                                 + (targetId.map { "<\($0)>" } ?? "any patch of this input")))
             }
-            var mine: [Comment] = []
+            // This reply's comments go straight to the end of `comments` (no copy from a local array).
+            let firstComment = comments.count
             // The anchors of this reply's lines, for the replies that quote it (if any do).
             let me = byId[m.messageId] ?? i
             let quotedLater = answered[me]
@@ -300,9 +308,9 @@ public enum ReviewBuilder {
                 var quotedAuthor: String?
                 // The last quoted line that was found; a bare `>` (blank context) only when nothing
                 // more telling precedes it.
-                let located = raw.quotedLines.filter { quoteLoc[$0] != nil }
+                let located = raw.quotedLines.filter { quoteLoc[$0] >= 0 }
                 if let last = located.last(where: { !classified[$0].text.isBlankLine }) ?? located.last,
-                   let a = quoteLoc[last] ?? nil {
+                   let a = location(last) {
                     anchorValue = a
                 }
                 let quoteText = raw.quotedLines.filter { classified[$0].role == .quote }
@@ -327,7 +335,7 @@ public enum ReviewBuilder {
                 let c = Comment(messageId: m.messageId, ordinal: ordinal, author: m.from, date: m.date,
                                 text: raw.text, quoted: quoted, quotedAuthor: quotedAuthor, replyTo: m.inReplyTo,
                                 anchor: anchorValue, hunk: hunkIndex, trailers: trailers)
-                mine.append(c)
+                comments.append(c)
                 if quotedLater {
                     for k in raw.textLines {
                         let norm = NormKey(classified[k].text)
@@ -339,15 +347,14 @@ public enum ReviewBuilder {
                 }
             }
             if quotedLater {
-                for (k, found) in quoteLoc.enumerated() {
-                    guard let a = found else { continue }
+                for k in quoteLoc.indices {
+                    guard let a = location(k) else { continue }
                     let norm = NormKey(classified[k].text)
                     if norm.scalars >= 3, map[norm.hash] == nil { map[norm.hash] = packer.pack(a) }
                 }
                 lineAnchors[me] = map
             }
-            if !mine.isEmpty { runs.append((i, comments.count, mine.count)) }
-            comments += mine
+            if comments.count > firstComment { runs.append((i, firstComment, comments.count - firstComment)) }
         }
         docs = [:]
         lineAnchors = [:]
@@ -360,11 +367,14 @@ public enum ReviewBuilder {
             for k in 0..<r.count { destination[r.start + k] = next + k }
             next += r.count
         }
-        for k in comments.indices {
-            while destination[k] != k {
-                let j = destination[k]
-                comments.swapAt(k, j)
-                destination.swapAt(k, j)
+        // Swapped in the buffer: memory moves, where `Array.swapAt` would copy each comment.
+        comments.withUnsafeMutableBufferPointer { buffer in
+            for k in buffer.indices {
+                while destination[k] != k {
+                    let j = destination[k]
+                    buffer.swapAt(k, j)
+                    destination.swapAt(k, j)
+                }
             }
         }
 
