@@ -212,18 +212,20 @@ enum Threader {
                 guard p < close else { break }
                 let w = p
                 while p < close, b[p] != ASCII.space, b[p] != 0x2C { p += 1 }
-                // `n/m`: exactly two non-empty pieces around slashes.
-                var pieces: [Range<Int>] = []
+                // `n/m`: exactly two non-empty pieces around slashes (the first two kept).
+                var pieceCount = 0
+                var first = 0..<0, second = 0..<0
                 var q = w
                 while q < p {
                     while q < p, b[q] == 0x2F { q += 1 }
                     guard q < p else { break }
                     let ps = q
                     while q < p, b[q] != 0x2F { q += 1 }
-                    pieces.append(ps..<q)
-                    if pieces.count > 2 { break }
+                    pieceCount += 1
+                    if pieceCount == 1 { first = ps..<q } else if pieceCount == 2 { second = ps..<q }
+                    if pieceCount > 2 { break }
                 }
-                if pieces.count == 2, let n = Text.integer(b, pieces[0]), let m = Text.integer(b, pieces[1]), m > 0, n <= m {
+                if pieceCount == 2, let n = Text.integer(b, first), let m = Text.integer(b, second), m > 0, n <= m {
                     position = (n, m)
                 } else {
                     if !tags.isEmpty { tags.append(ASCII.space) }
@@ -304,18 +306,32 @@ enum Threader {
     /// `normalisedSubject` of ASCII text, on bytes (nil for other text). Collapsing removes CR
     /// and LF, so every remaining byte is one character.
     private static func normalisedASCIISubject(_ b: Bytes) -> String? {
-        var out: [UInt8] = []
-        out.reserveCapacity(b.count)
-        var pendingSpace = false
-        for c in b {
-            if c >= 0x80 { return nil }
-            if c == ASCII.space || c == ASCII.tab || c == ASCII.cr || c == ASCII.lf {
-                pendingSpace = !out.isEmpty
-            } else {
-                if pendingSpace { out.append(ASCII.space); pendingSpace = false }
-                out.append(ASCII.lower(c))
+        guard EncodedWords.isASCII(b) else { return nil }
+        return String(unsafeUninitializedCapacity: b.count) { out in
+            var count = 0
+            var pendingSpace = false
+            for c in b {
+                if c == ASCII.space || c == ASCII.tab || c == ASCII.cr || c == ASCII.lf {
+                    pendingSpace = count > 0
+                } else {
+                    if pendingSpace {
+                        out[count] = ASCII.space
+                        count += 1
+                        pendingSpace = false
+                    }
+                    out[count] = ASCII.lower(c)
+                    count += 1
+                }
             }
+            let (start, end) = strippedReplyPrefixes(UnsafeBufferPointer(rebasing: out[0..<count]))
+            if start > 0, let base = out.baseAddress { memmove(base, base + start, end - start) }
+            return end - start
         }
+    }
+
+    /// The bounds of lower-cased, collapsed subject bytes without `re:`-style prefixes (and the
+    /// blanks around what remains).
+    private static func strippedReplyPrefixes(_ out: Bytes) -> (Int, Int) {
         var start = 0
         var end = out.count
         var changed = true
@@ -333,7 +349,7 @@ enum Threader {
                 changed = true
             }
         }
-        return String(decoding: out[start..<end], as: UTF8.self)
+        return (start, end)
     }
 
     static func isReply(_ s: String) -> Bool {
