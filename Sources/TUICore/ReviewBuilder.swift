@@ -352,6 +352,9 @@ public enum ReviewViewBuilder {
                 for d in p.diffstat { lines.append(ReviewLine(.text, " " + Sanitizer.clean(d.path) + " | " + Sanitizer.clean(d.graph))) }
                 if let s = p.diffstatSummary { lines.append(ReviewLine(.text, Sanitizer.clean(s))) }
             }
+            // Room for every diff row at once (a large patch would otherwise regrow its rows many times).
+            let diffRows = p.files.reduce(0) { $0 + 2 + $1.hunks.reduce(0) { $0 + 1 + $1.lines.count } }
+            lines.reserveCapacity(lines.count + diffRows + 2)
             var byLine: [LineKey: [Int]] = [:]
             for ci in mine {
                 if case .line(_, let file, let side, let n) = review.comments[ci].anchor {
