@@ -226,7 +226,7 @@ public struct AppState: Sendable, Equatable {
     }
 
     mutating func materialize(_ m: Int) {
-        if review.messages[m].deferredBody != nil { review.messages[m] = review.messages[m].materialized() }
+        if review.messages[m].isDeferred { review.materialize(m) }
     }
 
     /// The line that carries the links of line `l`: a comment's header row for any row of that comment.

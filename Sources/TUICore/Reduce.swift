@@ -257,7 +257,7 @@ extension AppState {
         var p = pos + dir
         while p >= 0 && p < order.count {
             let m = order[p]
-            if review.messages[m].lines.contains(where: { $0.kind == .commentHeader }) {
+            if review.messages[m].hasCommentRows {
                 open(m)
                 let rows = document.indices.filter { document[$0].kind == .commentHeader }
                 if let r = dir > 0 ? rows.first : rows.last { patch.cursor = r }
@@ -353,9 +353,7 @@ extension AppState {
         matches = []
         guard !query.isEmpty else { return }
         let needle = query.lowercased()
-        for m in review.messages.indices where review.messages[m].deferredBody != nil {
-            review.messages[m] = review.messages[m].materialized()
-        }
+        review.materializeAll()
         for m in messageOrder {
             let msg = review.messages[m]
             for (i, l) in msg.lines.enumerated() where l.text.lowercased().contains(needle) {
@@ -481,7 +479,11 @@ extension AppState {
             default: status = "move to a knob or scenario to list its comments"; return
             }
             var entries: [LinkEntry] = []
-            for c in review.comments {
+            // The rows of comments in patches not laid out yet are known once those are.
+            let arguing = review.comments.indices.filter { review.comments[$0].links.contains { $0.target == target } }
+            for ci in arguing where review.comments[ci].line < 0 { materialize(review.comments[ci].message) }
+            for ci in arguing {
+                let c = review.comments[ci]
                 guard let l = c.links.first(where: { $0.target == target }) else { continue }
                 let why = l.origin == .manual ? "manual" : "`\(l.matched)`"
                 entries.append(LinkEntry(label: "\(c.author): \(c.summary)  (\(why))", destination: .line(message: c.message, line: c.line)))

@@ -121,6 +121,12 @@ public enum ReviewViewBuilder {
     }
 
 
+    /// The header rows of a message view.
+    static func header(_ author: String, _ date: String, _ subject: String) -> [ReviewLine] {
+        [ReviewLine(.header, "From: " + author), ReviewLine(.header, "Date: " + date),
+         ReviewLine(.header, "Subject: " + subject), ReviewLine(.separator, "")]
+    }
+
     /// The first non-blank line of `text`, trimmed and sanitised (a comment's one-line summary).
     static func summary(_ text: String) -> String {
         // Byte scan for the common case (LF lines, ASCII blanks at both ends of the chosen line);
@@ -159,13 +165,6 @@ public enum ReviewViewBuilder {
             ascii = false
         }
         return ascii || line.trimmingCharacters(in: .whitespaces).isEmpty
-    }
-
-    /// A diff line as comments anchor to it: file, side (`old`/`new`) and line number.
-    private struct LineKey: Hashable {
-        var path: String
-        var side: String
-        var line: Int
     }
 
     private struct Builder {
@@ -254,8 +253,7 @@ public enum ReviewViewBuilder {
         }
 
         func header(_ author: String, _ date: String, _ subject: String) -> [ReviewLine] {
-            [ReviewLine(.header, "From: " + author), ReviewLine(.header, "Date: " + date),
-             ReviewLine(.header, "Subject: " + subject), ReviewLine(.separator, "")]
+            ReviewViewBuilder.header(author, date, subject)
         }
 
         func genericView(_ m: Message) -> MessageView {
@@ -278,14 +276,21 @@ public enum ReviewViewBuilder {
             return (old, new)
         }
 
-        /// Appends the comment block for comment `ci` to `lines`, recording where it landed.
-        mutating func appendComment(_ ci: Int, message: Int, to lines: inout [ReviewLine], _ refs: inout [Int: CommentRef]) {
+        /// Comment `ci` as a layout places it (its links found now: the comment index needs them).
+        mutating func placedComment(_ ci: Int) -> PlacedComment {
             let c = review.comments[ci]
-            let ls = links(for: c)
-            let author = ReviewViewBuilder.name(c.author)
-            refs[ci] = CommentRef(message: message, line: lines.count, author: author, summary: summary(c.text), links: ls)
-            lines.append(ReviewLine(.commentHeader, author + ", " + ReviewViewBuilder.format(c.date), links: ls, comment: ci))
-            for t in Sanitizer.lines(c.text) { lines.append(ReviewLine(.comment, t, comment: ci)) }
+            return PlacedComment(index: ci, anchor: c.anchor,
+                                 heading: ReviewViewBuilder.name(c.author) + ", " + ReviewViewBuilder.format(c.date),
+                                 text: c.text, links: links(for: c))
+        }
+
+        /// Records where a layout put its comments (`line` -1: in a patch not laid out yet).
+        mutating func record(_ placed: [PlacedComment], message: Int, rows: [Int: Int], _ refs: inout [Int: CommentRef]) {
+            for c in placed {
+                refs[c.index] = CommentRef(message: message, line: rows[c.index] ?? -1,
+                                           author: ReviewViewBuilder.name(review.comments[c.index].author),
+                                           summary: summary(c.text), links: c.links)
+            }
         }
 
         /// The message index for a patch or cover: its own mail, or a new synthetic view.
@@ -299,106 +304,32 @@ public enum ReviewViewBuilder {
         mutating func placeCover(_ cover: CoverLetter, _ refs: inout [Int: CommentRef]) {
             let idx = slot(cover.messageId)
             placed.insert(idx)
-            var lines = header(ReviewViewBuilder.name(cover.author), ReviewViewBuilder.format(cover.date), Sanitizer.clean(cover.subject))
-            let mine = commentsByPatch[cover.messageId] ?? []
-            appendParagraphs(cover.text, patch: cover.messageId, comments: mine, message: idx, &lines, &refs)
-            for ci in mine where refs[ci] == nil { appendComment(ci, message: idx, to: &lines, &refs) }
+            var mine: [PlacedComment] = []
+            for ci in commentsByPatch[cover.messageId] ?? [] where refs[ci] == nil { mine.append(placedComment(ci)) }
+            var layout = MessageLayout(linker: linker, header: header(ReviewViewBuilder.name(cover.author),
+                                                                       ReviewViewBuilder.format(cover.date), Sanitizer.clean(cover.subject)))
+            layout.appendParagraphs(cover.text, comments: mine)
+            for c in mine where layout.placed[c.index] == nil { layout.append(c) }
+            record(mine, message: idx, rows: layout.placed, &refs)
             views[idx] = MessageView(messageID: cover.messageId, subject: Sanitizer.clean(cover.subject),
                                      author: ReviewViewBuilder.name(cover.author), date: ReviewViewBuilder.format(cover.date),
-                                     isPatch: false, lines: lines)
+                                     isPatch: false, lines: layout.lines)
         }
 
-        mutating func appendParagraphs(_ text: String, patch: String, comments mine: [Int], message: Int,
-                                       _ lines: inout [ReviewLine], _ refs: inout [Int: CommentRef]) {
-            var paragraph = 0
-            var inParagraph = false
-            func flushComments(_ p: Int, _ b: inout Builder, _ lines: inout [ReviewLine], _ refs: inout [Int: CommentRef]) {
-                for ci in mine where refs[ci] == nil {
-                    if case .commitMessage(_, let cp) = b.review.comments[ci].anchor, cp == p {
-                        b.appendComment(ci, message: message, to: &lines, &refs)
-                    }
-                }
-            }
-            for raw in Sanitizer.rawLines(text) {
-                let blank = ReviewViewBuilder.isBlank(raw)
-                if blank {
-                    if inParagraph { flushComments(paragraph, &self, &lines, &refs); paragraph += 1; inParagraph = false }
-                    lines.append(ReviewLine(.text, ""))
-                } else {
-                    inParagraph = true
-                    lines.append(ReviewLine(.text, Sanitizer.clean(raw), links: linker.links(in: raw, phrases: false)))
-                }
-            }
-            if inParagraph { flushComments(paragraph, &self, &lines, &refs) }
-        }
-
+        /// A patch is laid out when first shown: its view keeps what the layout needs, and its
+        /// comments point at it with their rows still unknown.
         mutating func placePatch(_ p: Patch, _ refs: inout [Int: CommentRef]) {
             let idx = slot(p.messageId)
             placed.insert(idx)
-            var lines = header(ReviewViewBuilder.name(p.author), ReviewViewBuilder.format(p.date), Sanitizer.clean(p.subject))
-            if p.partial {
-                lines.append(ReviewLine(.text, "(reconstructed from the quotes of replies: the patch mail is not in the input)"))
-            }
-            let mine = commentsByPatch[p.messageId] ?? []
-            appendParagraphs(p.commitMessage, patch: p.messageId, comments: mine, message: idx, &lines, &refs)
-            if !p.trailers.isEmpty {
-                lines.append(ReviewLine(.separator, ""))
-                for t in p.trailers {
-                    lines.append(ReviewLine(.trailer, Sanitizer.clean(t.line) + (t.collected ? "  (from a reply)" : "")))
-                }
-            }
-            if !p.diffstat.isEmpty {
-                lines.append(ReviewLine(.separator, "---"))
-                for d in p.diffstat { lines.append(ReviewLine(.text, " " + Sanitizer.clean(d.path) + " | " + Sanitizer.clean(d.graph))) }
-                if let s = p.diffstatSummary { lines.append(ReviewLine(.text, Sanitizer.clean(s))) }
-            }
-            // Room for every diff row at once (a large patch would otherwise regrow its rows many times).
-            let diffRows = p.files.reduce(0) { $0 + 2 + $1.hunks.reduce(0) { $0 + 1 + $1.lines.count } }
-            lines.reserveCapacity(lines.count + diffRows + 2)
-            var byLine: [LineKey: [Int]] = [:]
-            for ci in mine {
-                if case .line(_, let file, let side, let n) = review.comments[ci].anchor {
-                    byLine[LineKey(path: file, side: side.rawValue, line: n), default: []].append(ci)
-                }
-            }
-            for f in p.files {
-                lines.append(ReviewLine(.separator, ""))
-                let path = Sanitizer.clean(f.path)
-                lines.append(ReviewLine(.fileHeader, "\(f.change.rawValue) \(path)  +\(f.added) -\(f.removed)",
-                                        links: linker.links(in: f.path)))
-                for h in f.hunks {
-                    lines.append(ReviewLine(.hunkHeader, Sanitizer.clean(h.header), old: nil, new: nil, links: linker.links(in: h.section, phrases: false)))
-                    for (li, l) in h.lines.enumerated() {
-                        let kind: LineKind
-                        switch l.kind {
-                        case .context: kind = .context
-                        case .added: kind = .added
-                        case .removed: kind = .removed
-                        case .noNewline: kind = .text
-                        }
-                        var line = ReviewLine(kind, Sanitizer.clean(l.diffText), old: l.oldLine, new: l.newLine,
-                                              links: kind == .context ? [] : linker.links(in: String(l.text), phrases: false))
-                        line.position = DiffPosition(path: f.path, hunk: h.index, index: li)
-                        lines.append(line)
-                        guard !byLine.isEmpty else { continue }
-                        var keys: [LineKey] = []
-                        if let n = l.newLine { keys.append(LineKey(path: f.path, side: "new", line: n)) }
-                        if let n = l.oldLine { keys.append(LineKey(path: f.path, side: "old", line: n)) }
-                        for k in keys {
-                            for ci in byLine[k] ?? [] where refs[ci] == nil { appendComment(ci, message: idx, to: &lines, &refs) }
-                        }
-                    }
-                }
-            }
-            let rest = mine.filter { refs[$0] == nil }
-            if !rest.isEmpty {
-                lines.append(ReviewLine(.separator, ""))
-                lines.append(ReviewLine(.separator, "── comments on the patch as a whole ──"))
-                for ci in rest { appendComment(ci, message: idx, to: &lines, &refs) }
-            }
+            var mine: [PlacedComment] = []
+            for ci in commentsByPatch[p.messageId] ?? [] where refs[ci] == nil { mine.append(placedComment(ci)) }
+            record(mine, message: idx, rows: [:], &refs)
             let subject = views[idx].subject.isEmpty ? Sanitizer.clean(p.subject) : views[idx].subject
-            views[idx] = MessageView(messageID: p.messageId, subject: subject, author: ReviewViewBuilder.name(p.author),
-                                     date: ReviewViewBuilder.format(p.date), isPatch: true, lines: lines)
+            let author = ReviewViewBuilder.name(p.author), date = ReviewViewBuilder.format(p.date)
+            var view = MessageView(messageID: p.messageId, subject: subject, author: author, date: date, isPatch: true, lines: [])
+            view.deferredPatch = DeferredPatch(content: DeferredPatch.Content(patch: p, author: author, date: date,
+                                                                              comments: mine, linker: linker))
+            views[idx] = view
         }
 
         mutating func buildTree() {

@@ -51,6 +51,17 @@ public struct MessageView: Sendable, Hashable {
     public var lines: [ReviewLine]
     /// A body not yet split into `lines` (plain messages are split when first shown).
     public var deferredBody: String?
+    /// A patch not yet laid out into `lines` (laid out when first shown; see `ReviewView.materialize`).
+    public var deferredPatch: DeferredPatch?
+
+    /// Whether `lines` are still to be built.
+    public var isDeferred: Bool { deferredBody != nil || deferredPatch != nil }
+
+    /// Whether the message shows comment rows (known before a deferred patch is laid out).
+    public var hasCommentRows: Bool {
+        if let d = deferredPatch { return d.hasComments }
+        return lines.contains { $0.kind == .commentHeader }
+    }
     public init(messageID: String, subject: String, author: String, date: String, isPatch: Bool, lines: [ReviewLine]) {
         self.messageID = messageID
         self.subject = subject

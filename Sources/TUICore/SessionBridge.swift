@@ -51,7 +51,8 @@ public enum SessionBridge {
         case .comment(let ca):
             guard let ci = review.comments.firstIndex(where: { $0.messageId == ca.messageId && $0.ordinal == ca.index }),
                   view.comments.indices.contains(ci) else { return message(ca.messageId).map { LineRef(message: $0, line: 0) } }
-            return LineRef(message: view.comments[ci].message, line: view.comments[ci].line)
+            // A row still unknown (its patch not laid out) places the note at the patch's top.
+            return LineRef(message: view.comments[ci].message, line: max(0, view.comments[ci].line))
         }
     }
 
@@ -130,16 +131,23 @@ public final class SessionKeeper: @unchecked Sendable {
     public var url: URL? { lock.withLock { store?.url } }
 
     private func materialize(_ id: String) {
-        guard let m = view.messages.firstIndex(where: { $0.messageID == id }), view.messages[m].deferredBody != nil else { return }
-        view.messages[m] = view.messages[m].materialized()
+        guard let m = view.messages.firstIndex(where: { $0.messageID == id }), view.messages[m].isDeferred else { return }
+        view.materialize(m)
     }
 
-    /// Splits into lines only the messages the session's anchors name (first frame stays cheap).
+    /// Builds the rows of only the messages the session's anchors name (first frame stays cheap):
+    /// for a comment anchor, the patch the comment is shown in.
     private func materializeAnchored() {
         var ids = Set(base.notes.compactMap(\.anchor.messageId))
         ids.formUnion(base.links.compactMap(\.anchor.messageId))
-        for m in view.messages.indices where view.messages[m].deferredBody != nil && ids.contains(view.messages[m].messageID) {
-            view.messages[m] = view.messages[m].materialized()
+        for m in view.messages.indices where view.messages[m].isDeferred && ids.contains(view.messages[m].messageID) {
+            view.materialize(m)
+        }
+        for anchor in base.notes.map(\.anchor) + base.links.map(\.anchor) {
+            guard case .comment(let ca) = anchor,
+                  let ci = review.comments.firstIndex(where: { $0.messageId == ca.messageId && $0.ordinal == ca.index }),
+                  view.comments.indices.contains(ci), view.comments[ci].line < 0 else { continue }
+            view.materialize(view.comments[ci].message)
         }
     }
 

@@ -100,7 +100,11 @@ func isRaw(_ s: Unicode.Scalar) -> Bool {
     }
 
     @Test func demoHasCommentsInlineWithLinks() throws {
-        let state = try Pipeline.state(Pipeline.demo, size: Size(columns: 160, rows: 48))
+        var state = try Pipeline.state(Pipeline.demo, size: Size(columns: 160, rows: 48))
+        // Every patch laid out (the view does it when one is first shown).
+        state.review.materializeAll()
+        #expect(!state.review.messages.contains { $0.isDeferred })
+        #expect(state.review.comments.allSatisfy { $0.line >= 0 })
         #expect(state.review.comments.count >= 5)
         let linked = state.review.comments.filter { !$0.links.isEmpty }
         #expect(linked.count >= state.review.comments.count / 2)

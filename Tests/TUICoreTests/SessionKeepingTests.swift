@@ -57,9 +57,11 @@ struct Run {
         keys(.enter)
     }
 
-    /// The first added line of the patch message whose subject starts with `subject`.
-    func addedLine(_ subject: String, skip: Int = 0) throws -> (message: Int, line: Int) {
+    /// The first added line of the patch message whose subject starts with `subject` (the patch
+    /// laid out first, as showing it would).
+    mutating func addedLine(_ subject: String, skip: Int = 0) throws -> (message: Int, line: Int) {
         let m = try #require(state.review.messages.firstIndex { $0.subject.hasPrefix(subject) }, "\(subject)")
+        state.review.materialize(m)
         let lines = state.review.messages[m].lines.indices.filter { state.review.messages[m].lines[$0].kind == .added }
         try #require(lines.count > skip)
         return (m, lines[skip])
@@ -180,7 +182,12 @@ struct Run {
         defer { dir.remove() }
         let url = dir.url.appendingPathComponent("session.json")
         var run = try Run(Self.demo, session: url)
+        let first = try #require(run.state.review.comments.first)
+        // Patches are laid out when first shown: before that their comments' rows are unknown.
+        #expect(first.line == -1)
+        run.state.review.materialize(first.message)
         let c = try #require(run.state.review.comments.first)
+        #expect(c.line >= 0 && run.state.review.messages[c.message].lines[c.line].kind == .commentHeader)
         try run.go(message: c.message, line: c.line + 1)   // a row of the comment's text
         run.keys(.char("L"))
         guard case .linkPrompt(_, let targets, _)? = run.state.overlay else {
