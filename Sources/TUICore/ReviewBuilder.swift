@@ -205,7 +205,9 @@ public enum ReviewViewBuilder {
                 if let p = c.anchor.patch { commentsByPatch[p, default: []].append(ci) }
                 commentsByMessage[c.messageId, default: []].append(ci)
             }
-            var commentRefs: [Int: CommentRef] = [:]
+            // By comment index (an array: a thread can have hundreds of thousands of comments).
+            var commentRefs = [CommentRef?](repeating: nil, count: review.comments.count)
+            textLinks.reserveCapacity(review.comments.count)
             for s in review.series {
                 for v in s.versions {
                     if let cover = v.cover { placeCover(cover, &commentRefs) }
@@ -285,7 +287,7 @@ public enum ReviewViewBuilder {
         }
 
         /// Records where a layout put its comments (`line` -1: in a patch not laid out yet).
-        mutating func record(_ placed: [PlacedComment], message: Int, rows: [Int: Int], _ refs: inout [Int: CommentRef]) {
+        mutating func record(_ placed: [PlacedComment], message: Int, rows: [Int: Int], _ refs: inout [CommentRef?]) {
             for c in placed {
                 refs[c.index] = CommentRef(message: message, line: rows[c.index] ?? -1,
                                            author: ReviewViewBuilder.name(review.comments[c.index].author),
@@ -301,7 +303,7 @@ public enum ReviewViewBuilder {
             return views.count - 1
         }
 
-        mutating func placeCover(_ cover: CoverLetter, _ refs: inout [Int: CommentRef]) {
+        mutating func placeCover(_ cover: CoverLetter, _ refs: inout [CommentRef?]) {
             let idx = slot(cover.messageId)
             placed.insert(idx)
             var mine: [PlacedComment] = []
@@ -318,7 +320,7 @@ public enum ReviewViewBuilder {
 
         /// A patch is laid out when first shown: its view keeps what the layout needs, and its
         /// comments point at it with their rows still unknown.
-        mutating func placePatch(_ p: Patch, _ refs: inout [Int: CommentRef]) {
+        mutating func placePatch(_ p: Patch, _ refs: inout [CommentRef?]) {
             let idx = slot(p.messageId)
             placed.insert(idx)
             var mine: [PlacedComment] = []

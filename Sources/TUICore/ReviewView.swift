@@ -106,6 +106,8 @@ public struct TreeEntry: Sendable, Hashable {
 /// A reviewer comment as the TUI indexes it: where it is shown and what it links to.
 public struct CommentRef: Sendable, Hashable {
     public var message: Int
+    /// Row of the comment's header in `message`; -1 while that message is a patch not laid out
+    /// yet (`ReviewView.materialize` lays it out and fills this in).
     public var line: Int
     public var author: String
     public var summary: String
