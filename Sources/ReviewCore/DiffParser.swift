@@ -5,32 +5,26 @@ import Foundation
 public enum TextLines {
     /// The lines of `text` without their LF. A final LF does not start an empty last line.
     public static func split(_ text: String) -> [Substring] {
-        var out: [Substring] = []
-        // Newline offsets found with memchr on the contiguous UTF-8, then sliced through the
-        // UTF-8 view (O(1) offsets on native strings; a newline byte always ends a scalar).
+        // One pass: each newline found with memchr on the contiguous UTF-8 ends a line, sliced
+        // through the UTF-8 view (O(1) offsets on native strings; a newline byte always ends a scalar).
         var s = text
-        let ends: [Int] = s.withUTF8 { buf -> [Int] in
-            guard let base = buf.baseAddress else { return [] }
-            var found: [Int] = []
+        let u = text.utf8
+        var out: [Substring] = []
+        // Mail lines average well over 32 bytes: this rarely needs to grow.
+        out.reserveCapacity(u.count / 32 + 1)
+        s.withUTF8 { buf in
+            guard let base = buf.baseAddress else { return }
             var from = 0
+            var start = u.startIndex
             while from < buf.count, let hit = memchr(base + from, 0x0A, buf.count - from) {
                 let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                found.append(at)
+                let end = u.index(start, offsetBy: at - from)
+                out.append(Substring(u[start..<end]))
+                start = u.index(after: end)
                 from = at + 1
             }
-            return found
+            if from < buf.count { out.append(Substring(u[start..<u.endIndex])) }
         }
-        let u = s.utf8
-        out.reserveCapacity(ends.count + 1)
-        var start = u.startIndex
-        var startOffset = 0
-        for e in ends {
-            let end = u.index(start, offsetBy: e - startOffset)
-            out.append(Substring(u[start..<end]))
-            start = u.index(after: end)
-            startOffset = e + 1
-        }
-        if start != u.endIndex { out.append(Substring(u[start..<u.endIndex])) }
         return out
     }
 

@@ -125,6 +125,25 @@ public struct PatchSubject: Sendable, Equatable, Hashable {
         return String(decoding: t.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
+    /// `lowercased(a) == lowercased(b)`, decided on bytes while both are ASCII (any other byte
+    /// leaves the decision to the full comparison).
+    static func equalLowercased(_ a: String, _ b: String) -> Bool {
+        let x = a.utf8, y = b.utf8
+        var i = x.startIndex, j = y.startIndex
+        while i != x.endIndex, j != y.endIndex {
+            let p = x[i], q = y[j]
+            if p >= 0x80 || q >= 0x80 { return lowercased(a) == lowercased(b) }
+            if (p >= 0x41 && p <= 0x5A ? p | 0x20 : p) != (q >= 0x41 && q <= 0x5A ? q | 0x20 : q) { return false }
+            i = x.index(after: i)
+            j = y.index(after: j)
+        }
+        if i == x.endIndex, j == y.endIndex { return true }
+        if x[i...].contains(where: { $0 >= 0x80 }) || y[j...].contains(where: { $0 >= 0x80 }) {
+            return lowercased(a) == lowercased(b)
+        }
+        return false
+    }
+
     /// The value of ASCII digits `u[from..<to]`: nil when empty, when a byte is not a digit, or on overflow.
     private static func digitsValue(_ u: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> Int? {
         guard from < to else { return nil }

@@ -129,6 +129,7 @@ public enum ReviewBuilder {
         // Partial patches: replies quoting a diff whose patch is not in the input.
         var partialFor: [String: Int] = [:]
         var bySubject = subjectIndex(infos)
+        let indexedInfos = infos.count
         for i in infos.indices where infos[i].kind == .reply {
             // Only a reply quoting a hunk header or a diff header can rebuild a patch.
             let body = infos[i].message.body
@@ -168,8 +169,8 @@ public enum ReviewBuilder {
 
         // Postings (one per version sent).
         var postings = assemblePostings(infos, byId)
-        attachNakedCovers(&postings, &infos, byId)
-        bySubject = subjectIndex(infos)
+        // Indexed again only if there is more to index: patches rebuilt from quotes or naked covers.
+        if attachNakedCovers(&postings, &infos, byId) || infos.count != indexedInfos { bySubject = subjectIndex(infos) }
 
         // Series: postings of the same change set.
         var series = groupSeries(postings, infos, byId)
@@ -646,6 +647,8 @@ public enum ReviewBuilder {
         for i in dated where infos[i].kind == .patch {
             let s = infos[i].subject
             let m = infos[i].message
+            // The sender as postings are bucketed: lower-cased address and name.
+            let key = PatchSubject.lowercased(m.from.email) + "|" + PatchSubject.lowercased(m.from.name)
             var chosen: Int?
             if s.index != nil {
                 for a in ReviewBuilder.ancestorIds(of: m) {
@@ -655,7 +658,6 @@ public enum ReviewBuilder {
                 }
                 // Not threaded elsewhere: only unthreaded mail is grouped by markers (and only with
                 // the same sender: equal lower-cased address and name, not both empty).
-                let key = PatchSubject.lowercased(m.from.email) + "|" + PatchSubject.lowercased(m.from.name)
                 if chosen == nil, key != "|", m.inReplyTo.map({ byId[$0] == nil }) ?? true, let idx = s.index,
                    let list = byAuthor[Bucket(author: key, version: s.version)] {
                     let slot = Slot(bucket: Bucket(author: key, version: s.version), index: idx)
@@ -680,7 +682,7 @@ public enum ReviewBuilder {
                                     patches: [], author: m.from, date: m.date, ids: [byId[m.messageId] ?? i])
                 fresh.add(i, index: s.index)
                 postings.append(fresh)
-                byAuthor[Bucket(author: PatchSubject.lowercased(m.from.email) + "|" + PatchSubject.lowercased(m.from.name), version: s.version),
+                byAuthor[Bucket(author: key, version: s.version),
                          default: []].append(postings.count - 1)
             }
             postingOf[m.messageId] = chosen ?? postings.count - 1
@@ -700,14 +702,17 @@ public enum ReviewBuilder {
     }
 
     static func sameAuthor(_ a: Address, _ b: Address) -> Bool {
-        (!a.email.isEmpty && PatchSubject.lowercased(a.email) == PatchSubject.lowercased(b.email))
-            || (!a.name.isEmpty && PatchSubject.lowercased(a.name) == PatchSubject.lowercased(b.name))
+        (!a.email.isEmpty && PatchSubject.equalLowercased(a.email, b.email))
+            || (!a.name.isEmpty && PatchSubject.equalLowercased(a.name, b.name))
     }
 
     /// A posting without a cover whose first patch replies to an unnumbered root mail of the same
     /// author gets that mail as its (naked) cover letter.
-    static func attachNakedCovers(_ postings: inout [Posting], _ infos: inout [Info], _ byId: [String: Int]) {
+    /// - Returns: whether a cover was attached.
+    @discardableResult
+    static func attachNakedCovers(_ postings: inout [Posting], _ infos: inout [Info], _ byId: [String: Int]) -> Bool {
         var covers = Set(postings.compactMap(\.cover))
+        var attached = false
         for p in postings.indices where postings[p].cover == nil {
             guard let first = postings[p].patches.first, let parentId = infos[first].message.inReplyTo,
                   let j = byId[parentId] else { continue }
@@ -720,7 +725,9 @@ public enum ReviewBuilder {
             postings[p].cover = j
             covers.insert(j)
             postings[p].ids.insert(j)
+            attached = true
         }
+        return attached
     }
 
     static func groupSeries(_ postings: [Posting], _ infos: [Info], _ byId: [String: Int]) -> [Series] {
