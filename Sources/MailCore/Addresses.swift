@@ -74,25 +74,22 @@ enum AddressParser {
         var scratch: [UInt8] = []
         var collapsed: [UInt8] = []
         var word: [UInt8] = []
-        if let buffers = interner?.addressBuffers {
-            // Borrow the kept buffers (moved, not copied) and hand them back at the end.
+        // Borrow the kept buffers (moved, not copied) and hand them back at the end.
+        let buffers = interner?.addressBuffers
+        func exchange() {
+            guard let buffers else { return }
             swap(&phrase, &buffers.phrase)
             swap(&angle, &buffers.angle)
             swap(&scratch, &buffers.scratch)
             swap(&collapsed, &buffers.collapsed)
             swap(&word, &buffers.word)
+        }
+        exchange()
+        defer { exchange() }
+        if buffers != nil {
             phrase.removeAll()
             angle.removeAll(keepingCapacity: true)
             word.removeAll(keepingCapacity: true)
-        }
-        defer {
-            if let buffers = interner?.addressBuffers {
-                swap(&phrase, &buffers.phrase)
-                swap(&angle, &buffers.angle)
-                swap(&scratch, &buffers.scratch)
-                swap(&collapsed, &buffers.collapsed)
-                swap(&word, &buffers.word)
-            }
         }
         func string(_ bytes: Bytes) -> String {
             interner?.string(bytes) ?? String(decoding: bytes, as: UTF8.self)
@@ -300,24 +297,7 @@ enum AddressParser {
     /// `Text.collapseSpaces` on UTF-8 bytes.
     private static func collapseSpaces<C: Collection>(_ u: C) -> String where C.Element == UInt8 {
         guard !u.isEmpty else { return "" }
-        return String(unsafeUninitializedCapacity: u.count) { out in
-            var n = 0
-            var pendingSpace = false
-            for c in u {
-                if c == ASCII.space || c == ASCII.tab || c == ASCII.cr || c == ASCII.lf {
-                    pendingSpace = n > 0
-                } else {
-                    if pendingSpace {
-                        out[n] = ASCII.space
-                        n += 1
-                        pendingSpace = false
-                    }
-                    out[n] = c
-                    n += 1
-                }
-            }
-            return n
-        }
+        return String(unsafeUninitializedCapacity: u.count) { Text.collapseSpaces(u, into: $0) }
     }
 }
 

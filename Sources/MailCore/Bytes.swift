@@ -201,6 +201,30 @@ enum Text {
         return String(Substring(s.unicodeScalars[a..<b]))
     }
 
+    /// Writes the bytes of `u` with runs of spaces, tabs, CRs and LFs collapsed to one space and
+    /// both ends trimmed, each kept byte passed through `map`; returns how many were written
+    /// (`out` holds at least `u.count`).
+    @inline(__always)
+    static func collapseSpaces<C: Collection>(_ u: C, into out: UnsafeMutableBufferPointer<UInt8>,
+                                              map: (UInt8) -> UInt8 = { $0 }) -> Int where C.Element == UInt8 {
+        var n = 0
+        var pendingSpace = false
+        for c in u {
+            if c == ASCII.space || c == ASCII.tab || c == ASCII.cr || c == ASCII.lf {
+                pendingSpace = n > 0
+            } else {
+                if pendingSpace {
+                    out[n] = ASCII.space
+                    n += 1
+                    pendingSpace = false
+                }
+                out[n] = map(c)
+                n += 1
+            }
+        }
+        return n
+    }
+
     /// Collapses runs of whitespace to single spaces and trims.
     static func collapseSpaces(_ s: String) -> String {
         var out = ""

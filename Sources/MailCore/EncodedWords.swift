@@ -135,19 +135,8 @@ enum EncodedWords {
     /// Whether a value is plain ASCII without `=?`, which decodes to itself with no defects.
     @inline(__always)
     static func isPlain(_ raw: Bytes) -> Bool {
-        guard let base = raw.baseAddress else { return true }
+        guard isASCII(raw) else { return false }
         let n = raw.count
-        // Any byte with the high bit set, eight at a time.
-        var i = 0
-        let p = UnsafeRawPointer(base)
-        while i + 8 <= n {
-            if p.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
-            i += 8
-        }
-        while i < n {
-            if raw[i] >= 0x80 { return false }
-            i += 1
-        }
         var q = raw.find(ASCII.question, from: 1, to: n)
         while q < n {
             if raw[q - 1] == ASCII.equals { return false }

@@ -308,21 +308,7 @@ enum Threader {
     private static func normalisedASCIISubject(_ b: Bytes) -> String? {
         guard EncodedWords.isASCII(b) else { return nil }
         return String(unsafeUninitializedCapacity: b.count) { out in
-            var count = 0
-            var pendingSpace = false
-            for c in b {
-                if c == ASCII.space || c == ASCII.tab || c == ASCII.cr || c == ASCII.lf {
-                    pendingSpace = count > 0
-                } else {
-                    if pendingSpace {
-                        out[count] = ASCII.space
-                        count += 1
-                        pendingSpace = false
-                    }
-                    out[count] = ASCII.lower(c)
-                    count += 1
-                }
-            }
+            let count = Text.collapseSpaces(b, into: out, map: ASCII.lower)
             let (start, end) = strippedReplyPrefixes(UnsafeBufferPointer(rebasing: out[0..<count]))
             if start > 0, let base = out.baseAddress { memmove(base, base + start, end - start) }
             return end - start

@@ -34,8 +34,15 @@ struct NormKey: Hashable, Sendable {
 
     init(_ s: String) { self.init(Substring(s)) }
 
-    /// The key of the whole normalised text of `u` (the same loop without a length limit).
-    static func unlimited(_ u: UnsafeBufferPointer<UInt8>) -> NormKey {
+    /// The key of the first `limit` bytes of the normalised text of `u`.
+    init(bytes u: UnsafeBufferPointer<UInt8>, limit: Int) {
+        // The normalised text is never longer than the input: then the limit cannot apply, and
+        // the loop is compiled a second time without its checks.
+        self = limit >= u.count ? NormKey.hash(u, limit: limit, checked: false) : NormKey.hash(u, limit: limit, checked: true)
+    }
+
+    @inline(__always)
+    private static func hash(_ u: UnsafeBufferPointer<UInt8>, limit: Int, checked: Bool) -> NormKey {
         var h: UInt64 = 0xcbf29ce484222325
         var n = 0
         var scalars = 0
@@ -43,6 +50,7 @@ struct NormKey: Hashable, Sendable {
         var i = 0
         let count = u.count
         while i < count {
+            if checked && n >= limit { break }
             let b = u[i]
             if b == 0x20 || b == 0x09 || b == 0x0D {
                 pending = n > 0
@@ -59,6 +67,7 @@ struct NormKey: Hashable, Sendable {
                 n += 1
                 scalars += 1
                 pending = false
+                if checked && n == limit { break }
             }
             h = (h ^ UInt64(b)) &* 0x100000001b3
             n += 1
@@ -66,43 +75,6 @@ struct NormKey: Hashable, Sendable {
             i += 1
         }
         return NormKey(hash: n == 0 ? 0 : h, bytes: n, scalars: scalars)
-    }
-
-    /// The key of the first `limit` bytes of the normalised text of `u`.
-    init(bytes u: UnsafeBufferPointer<UInt8>, limit: Int) {
-        // The normalised text is never longer than the input: then the limit cannot apply.
-        if limit >= u.count {
-            self = NormKey.unlimited(u)
-            return
-        }
-        var h: UInt64 = 0xcbf29ce484222325
-        var n = 0
-        var scalars = 0
-        var pending = false
-        var i = 0
-        let count = u.count
-        while i < count, n < limit {
-            let b = u[i]
-            var space = b == 0x20 || b == 0x09 || b == 0x0D
-            var width = 1
-            if b == 0xC2, i + 1 < count, u[i + 1] == 0xA0 { space = true; width = 2 }
-            if space {
-                pending = n > 0
-            } else {
-                if pending {
-                    h = (h ^ 0x20) &* 0x100000001b3
-                    n += 1
-                    scalars += 1
-                    pending = false
-                    if n == limit { break }
-                }
-                h = (h ^ UInt64(b)) &* 0x100000001b3
-                n += 1
-                if b & 0xC0 != 0x80 { scalars += 1 }
-            }
-            i += width
-        }
-        self.init(hash: n == 0 ? 0 : h, bytes: n, scalars: scalars)
     }
 }
 
