@@ -290,6 +290,9 @@ struct DocumentMap: Sendable {
         var cursor = 0
         var q = 0
         let n = keys.count
+        // The document's own lines, split from the body at most once per alignment (only a
+        // wrapped quoted line needs them).
+        var documentLines: [Substring]?
         while q < quoted.count {
             let t = quoted[q]
             if t.isEmpty {
@@ -323,7 +326,15 @@ struct DocumentMap: Sendable {
             if t.bytes >= DocumentMap.prefixKey, q + 1 < quoted.count, !quoted[q + 1].isEmpty {
                 let list = DocumentMap.positions(prefixIndex, DocumentMap.prefixHash(quotedLines[q]))
                 let text = list.isEmpty ? "" : DocumentMap.normalise(quotedLines[q])
-                let lines = list.isEmpty ? [] : self.lines
+                let lines: [Substring]
+                if list.isEmpty {
+                    lines = []
+                } else if let known = documentLines {
+                    lines = known
+                } else {
+                    lines = self.lines
+                    documentLines = lines
+                }
                 var doc = ""
                 for (_, j) in list where j >= cursor && j < lines.count && keys[j].bytes > t.bytes {
                     let candidate = DocumentMap.normalise(lines[j])

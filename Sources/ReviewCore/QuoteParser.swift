@@ -94,14 +94,17 @@ public enum QuoteParser {
             while j < out.count, out[j].depth == d, out[j].text.isBlankLine { j += 1 }
             guard j < out.count, out[j].depth > d else { continue }
             var full = t
+            var joinsPrevious = false
             if k > 0, out[k - 1].depth == d, out[k - 1].role == out[k].role {
                 let prev = out[k - 1].text.trimmedWhitespace
                 if prev.hasBytePrefix("On ") && !isAttributionEnd(prev) && (t.count < 60 || !t.hasBytePrefix("On ")) {
                     full = prev + " " + t
-                    out[k - 1].role = .attribution(author: attributionAuthor(full))
+                    joinsPrevious = true
                 }
             }
-            out[k].role = .attribution(author: attributionAuthor(full))
+            let author = attributionAuthor(full)
+            if joinsPrevious { out[k - 1].role = .attribution(author: author) }
+            out[k].role = .attribution(author: author)
         }
         return out
     }
@@ -145,7 +148,8 @@ public enum QuoteParser {
     }
 
     static func isAttributionEnd(_ t: String) -> Bool {
-        guard t.count <= 200 else { return false }
+        // At most 200 characters (no more than 200 bytes needs no counting).
+        guard t.utf8.count <= 200 || t.count <= 200 else { return false }
         return t.hasByteSuffix("wrote:") || t.hasByteSuffix("writes:") || t.hasByteSuffix("said:")
             || (t.hasByteSuffix(":") && (t.containsBytes(" wrote on ") || t.containsBytes(" wrote at ")))
             || t.hasByteSuffix("wrote :") || t.hasByteSuffix("schrieb:") || (t.hasBytePrefix("Quoting ") && t.hasByteSuffix(":"))
@@ -175,7 +179,7 @@ public enum QuoteParser {
         }
         var name: [Substring] = []
         for w in words.reversed() {
-            if w.contains(where: { $0.isNumber }) || w.hasByteSuffix(",")
+            if hasNumber(w) || w.hasByteSuffix(",")
                 || w == "AM" || w == "PM" || w == "am" || w == "pm" || w == "On" || w == "at" {
                 break
             }
@@ -184,6 +188,16 @@ public enum QuoteParser {
         name.reverse()
         let joined = name.joined(separator: " ").trimmingBytes("\"' ")
         return joined.isEmpty ? s : joined
+    }
+
+    /// Whether a word holds a numeric character: decided on bytes when it is ASCII.
+    private static func hasNumber(_ w: Substring) -> Bool {
+        var ascii = true
+        for b in w.utf8 {
+            if b >= 0x80 { ascii = false; break }
+            if b >= 0x30 && b <= 0x39 { return true }
+        }
+        return ascii ? false : w.contains(where: { $0.isNumber })
     }
 
     /// `text.lastIndex(of: Character(byte))` for an ASCII `byte`, found on bytes; the character
