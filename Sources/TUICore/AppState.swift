@@ -68,11 +68,20 @@ public struct LineRef: Sendable, Hashable {
 
 /// One displayed row of the patch pane: a message line or a note line, pre-split into cells.
 public struct DocRow: Sendable, Hashable {
-    public var cells: CellLine
+    /// The row's text runs. Cells are made only for the rows a frame draws, and only as many as
+    /// the pane shows: a row costs its spans (which share the message's text), not a cell per
+    /// character, so a patch of hundreds of thousands of lines stays small.
+    public var spans: [Span]
     /// Index into the message's lines (note rows carry the line they hang under).
     public var line: Int
     public var kind: LineKind
     public var note: Int?
+
+    /// All the row's cells.
+    public var cells: CellLine { CellLine(spans) }
+
+    /// The cells a pane `width` columns wide shows (plus one, to tell that the line was cut).
+    public func cells(width: Int) -> CellLine { CellLine(spans, limit: width) }
 }
 
 /// A destination a link list entry leads to.

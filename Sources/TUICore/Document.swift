@@ -30,9 +30,9 @@ public enum DocumentBuilder {
         return s.count >= 4 ? s : String(repeating: " ", count: 4 - s.count) + s
     }
 
-    /// The cells of one message line: gutter with old/new line numbers for diff lines, the text,
+    /// The spans of one message line: gutter with old/new line numbers for diff lines, the text,
     /// and link badges.
-    public static func cells(for line: ReviewLine) -> CellLine {
+    public static func spans(for line: ReviewLine) -> [Span] {
         var spans: [Span] = []
         switch line.kind {
         case .context, .added, .removed, .hunkHeader:
@@ -51,7 +51,7 @@ public enum DocumentBuilder {
                 spans.append(Span(" " + l.target.badge, badgeStyle))
             }
         }
-        return CellLine(spans)
+        return spans
     }
 
     /// Rows for a message: each line, then the notes anchored to it.
@@ -61,11 +61,11 @@ public enum DocumentBuilder {
         var rows: [DocRow] = []
         rows.reserveCapacity(message.lines.count + notes.count * 2)
         for (i, line) in message.lines.enumerated() {
-            rows.append(DocRow(cells: cells(for: line), line: i, kind: line.kind, note: nil))
+            rows.append(DocRow(spans: spans(for: line), line: i, kind: line.kind, note: nil))
             for ni in byLine[i] ?? [] {
-                rows.append(DocRow(cells: CellLine([Span("  ✎ note", style(.noteHeader))]), line: i, kind: .noteHeader, note: ni))
+                rows.append(DocRow(spans: [Span("  ✎ note", style(.noteHeader))], line: i, kind: .noteHeader, note: ni))
                 for t in Sanitizer.lines(notes[ni].text) {
-                    rows.append(DocRow(cells: CellLine([Span("  ┊ ", style(.note)), Span(t, style(.note))]), line: i, kind: .note, note: ni))
+                    rows.append(DocRow(spans: [Span("  ┊ ", style(.note)), Span(t, style(.note))], line: i, kind: .note, note: ni))
                 }
                 if let ev = notes[ni].evidence {
                     var shown = ["evidence under \(ev.design):"]
@@ -74,7 +74,7 @@ public enum DocumentBuilder {
                         shown += s.warnings.map { "    ⚠ \($0)" }
                     }
                     for t in shown {
-                        rows.append(DocRow(cells: CellLine([Span("  ┊ ", style(.note)), Span(Sanitizer.clean(t), style(.note))]),
+                        rows.append(DocRow(spans: [Span("  ┊ ", style(.note)), Span(Sanitizer.clean(t), style(.note))],
                                            line: i, kind: .note, note: ni))
                     }
                 }

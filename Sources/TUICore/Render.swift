@@ -92,7 +92,7 @@ enum Renderer {
             let selected = i == state.patch.cursor
             let overlay: Style? = selected ? (state.focus == .patch ? cursorStyle : Style(attributes: .underline)) : nil
             if let o = overlay { screen.fill(Rect(x: r.x, y: r.y + 1 + row, width: r.width, height: 1), style: o) }
-            drawTruncated(state.document[i].cells, x: r.x, y: r.y + 1 + row, width: r.width, overlay: overlay, &screen)
+            drawTruncated(state.document[i].cells(width: r.width), x: r.x, y: r.y + 1 + row, width: r.width, overlay: overlay, &screen)
         }
     }
 

@@ -93,18 +93,37 @@ public struct CellLine: Sendable, Hashable {
         self.cells = cells
     }
 
+    /// The first cells of the spans: at least `limit + 1` when the line is wider than `limit`
+    /// (so a caller can tell it was cut), all of them otherwise. Drawing a row of a pane needs
+    /// no more, however long the line.
+    public init(_ spans: [Span], limit: Int) {
+        var cells: [Cell] = []
+        let bound = max(0, limit) + 1
+        for span in spans {
+            guard cells.count < bound else { break }
+            CellLine.append(span.text, style: span.style, to: &cells, bound: bound)
+        }
+        self.cells = cells
+    }
+
     public init(_ text: String, _ style: Style = .plain) { self.init([Span(text, style)]) }
 
-    static func append(_ text: String, style: Style, to cells: inout [Cell]) {
+    static func append(_ text: String, style: Style, to cells: inout [Cell], bound: Int = .max) {
+        // Past the bound nothing is looked at. A character yields at least one cell unless it joins
+        // the cell before it (zero width, rare): twice the room in characters is enough.
+        let room = bound == .max ? Int.max : max(0, bound - cells.count)
+        let scan = room == .max ? Substring(text) : text.prefix(room &* 2)
         var ascii = true
-        for b in text.utf8 where b >= 0x7F || b < 0x20 { ascii = false; break }
+        for b in scan.utf8 where b >= 0x7F || b < 0x20 { ascii = false; break }
         if ascii {
-            cells.reserveCapacity(cells.count + text.utf8.count)
-            for b in text.utf8 { cells.append(Cell(text: String(UnicodeScalar(b)), width: 1, style: style)) }
+            let u = scan.utf8.prefix(room)
+            cells.reserveCapacity(cells.count + u.count)
+            for b in u { cells.append(Cell(text: String(UnicodeScalar(b)), width: 1, style: style)) }
             return
         }
         // Nothing raw reaches a cell: escapes are applied here too (a no-op on clean text).
-        for ch in Sanitizer.clean(text) {
+        for ch in Sanitizer.clean(String(scan)) {
+            if cells.count >= bound { break }
             let w = DisplayWidth.of(ch)
             if w == 0 {
                 // A lone zero-width cluster (after sanitising) joins the previous cell.

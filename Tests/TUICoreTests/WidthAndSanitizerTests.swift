@@ -48,6 +48,36 @@ struct WidthCase: Sendable, CustomTestStringConvertible {
         #expect(line.cells.map(\.width) == [1, 2, 0, 1])
     }
 
+    /// A row is made into cells only as wide as its pane: the cells are the full line's first
+    /// ones, one more than fit when the line is cut, and all of them when it fits.
+    @Test(arguments: [
+        [Span("   12   14 ", .plain), Span("+\tstatic const struct vm_uffd_ops shmem_uffd_ops = {", .fg(.green))],
+        [Span("a世e\u{301}世界世界世界世界世界", .plain), Span(" [knob:ops_lookup]", .dim)],
+        [Span("\u{1b}[31mred\u{7}\tand\u{200B}more text after it", .plain)],
+        [Span("e\u{301}\u{302}\u{303}e\u{301}e\u{301}e\u{301}e\u{301}e\u{301}e\u{301}e\u{301}", .plain)],
+        [Span("short", .plain)],
+        [Span("", .plain), Span("", .plain)],
+    ])
+    func cellsForAPaneAreThePrefixOfTheWholeLine(_ spans: [Span]) {
+        let whole = CellLine(spans)
+        for width in [0, 1, 2, 5, 9, 17, 40, 200] {
+            let cut = CellLine(spans, limit: width)
+            #expect(Array(whole.cells.prefix(cut.cells.count)) == cut.cells, "width \(width)")
+            #expect(cut.width >= min(whole.width, width + 1), "width \(width)")
+            var a = Screen(size: Size(columns: 220, rows: 1)), b = a
+            a.draw(whole, x: 0, y: 0, limit: width)
+            b.draw(cut, x: 0, y: 0, limit: width)
+            #expect(a == b, "width \(width)")
+        }
+    }
+
+    @Test func aMegabyteLineIsCutBeforeItIsMadeIntoCells() {
+        let line = String(repeating: "x\t世", count: 400_000)
+        let cut = CellLine([Span(line, .plain)], limit: 80)
+        #expect(cut.width >= 81 && cut.width < 200)
+        #expect(CellLine([Span(line, .plain)]).cells.prefix(cut.width).elementsEqual(cut.cells))
+    }
+
     @Test func wideCharacterCutAtTheRightEdgeBecomesBlank() {
         var s = Screen(size: Size(columns: 4, rows: 1))
         s.draw(CellLine("ab世"), x: 0, y: 0, limit: 3)
