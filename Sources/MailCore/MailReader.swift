@@ -189,6 +189,20 @@ public enum MailReader {
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw MailInputError(kind: .unreadable, file: path, offset: 0, detail: "permission denied")
         }
+        // A pipe, FIFO or character device (`patchlab parse <(zcat thread.mbox.gz)`) cannot be
+        // mapped or sized: it is read to its end as a stream.
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+            guard let handle = FileHandle(forReadingAtPath: path) else {
+                throw MailInputError(kind: .unreadable, file: path, offset: 0, detail: "cannot open")
+            }
+            defer { try? handle.close() }
+            do {
+                return try handle.readToEnd() ?? Data()
+            } catch {
+                throw MailInputError(kind: .unreadable, file: path, offset: 0, detail: "cannot read: \(error.localizedDescription)")
+            }
+        }
         do {
             return try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {

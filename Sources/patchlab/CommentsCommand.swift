@@ -16,20 +16,12 @@ struct CommentsCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let box: Mailbox
-        do {
-            box = try MailReader.read(path: file)
-        } catch {
-            FileHandle.standardError.write(Data("patchlab: \(CommentsOutput.sanitise(error.description))\n".utf8))
-            throw ExitCode(2)
+        try CommandInput.run {
+            let box = try CommandInput.mailbox(file, requireMessages: true)
+            let review = Review(mailbox: box)
+            let text = json ? CommentsOutput.json(review) : CommentsOutput.human(review)
+            FileHandle.standardOutput.write(Data(text.utf8))
         }
-        guard !box.messages.isEmpty else {
-            FileHandle.standardError.write(Data("patchlab: \(CommentsOutput.sanitise(file)): no messages\n".utf8))
-            throw ExitCode(2)
-        }
-        let review = Review(mailbox: box)
-        let text = json ? CommentsOutput.json(review) : CommentsOutput.human(review)
-        FileHandle.standardOutput.write(Data(text.utf8))
     }
 }
 

@@ -33,41 +33,30 @@ struct ExportCommand: ParsableCommand {
     var from: String?
 
     func run() throws {
-        do {
-            try export()
-        } catch let failure as Failure {
-            FileHandle.standardError.write(Data("patchlab: \(failure.message)\n".utf8))
-            throw ExitCode(2)
-        }
-    }
-
-    /// A usage or input error: one line, exit 2.
-    struct Failure: Error {
-        var message: String
+        try CommandInput.run(export)
     }
 
     private func export() throws {
-        let messages = try readThread()
-        guard !messages.isEmpty else { throw Failure(message: "\(file): no messages") }
+        let messages = try CommandInput.mailbox(file, requireMessages: true).messages
         let identity = InputIdentity(source: file, messages: messages)
         let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         let sessionURL = session.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
             ?? Session.defaultURL(seriesSubject: identity.seriesSubject, workingDirectory: cwd)
         var store = SessionStore(url: sessionURL)
         guard FileManager.default.fileExists(atPath: sessionURL.path) else {
-            throw Failure(message: "\(sessionURL.path): no session (take notes in the TUI first, or pass --session FILE)")
+            throw CommandFailure("\(sessionURL.path): no session (take notes in the TUI first, or pass --session FILE)")
         }
         let opened: OpenedSession
         do {
             opened = try store.open(messages: messages, identity: identity)
         } catch {
-            throw Failure(message: error.description)
+            throw CommandFailure(error.description)
         }
         for notice in opened.notices {
             FileHandle.standardError.write(Data("patchlab: \(notice)\n".utf8))
         }
         guard opened.existed else {
-            throw Failure(message: "\(sessionURL.path): no usable session to export")
+            throw CommandFailure("\(sessionURL.path): no usable session to export")
         }
         let attached = opened.session
 
@@ -91,47 +80,35 @@ struct ExportCommand: ParsableCommand {
             summary = "\(attached.notes.count) note(s)"
         case .json:
             do { data = try NotesJSON(session: attached, messages: messages).encoded() } catch {
-                throw Failure(message: "cannot encode notes: \(error)")
+                throw CommandFailure("cannot encode notes: \(error)")
             }
             name = "\(slug)-notes.json"
             summary = "\(attached.notes.count) note(s)"
         }
         let target = dir.appendingPathComponent(name)
         if FileManager.default.fileExists(atPath: target.path) && !force {
-            throw Failure(message: "\(target.path) exists; pass --force to overwrite it")
+            throw CommandFailure("\(target.path) exists; pass --force to overwrite it")
         }
         do {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             try data.write(to: target, options: .atomic)
         } catch {
-            throw Failure(message: "\(target.path): cannot write: \(error.localizedDescription)")
+            throw CommandFailure("\(target.path): cannot write: \(error.localizedDescription)")
         }
         print("\(target.path): \(summary)")
-    }
-
-    private func readThread() throws -> [Message] {
-        do {
-            if file == "-" {
-                let bytes = FileHandle.standardInput.readDataToEndOfFile()
-                return MailReader.parse(bytes: [UInt8](bytes), source: "-").messages
-            }
-            return try MailReader.read(path: file).messages
-        } catch {
-            throw Failure(message: "\(error)")
-        }
     }
 
     /// `--from`, else `git config user.name` / `user.email`.
     private func resolveSender() throws -> Address {
         if let from {
             guard let a = Self.parseAddress(from) else {
-                throw Failure(message: "--from \"\(from)\": expected \"Name <email>\"")
+                throw CommandFailure("--from \"\(from)\": expected \"Name <email>\"")
             }
             return a
         }
         let name = Self.gitConfig("user.name") ?? ""
         guard let email = Self.gitConfig("user.email"), !email.isEmpty else {
-            throw Failure(message: "no sender: set git config user.name/user.email or pass --from \"Name <email>\"")
+            throw CommandFailure("no sender: set git config user.name/user.email or pass --from \"Name <email>\"")
         }
         return Address(name: name, email: email)
     }

@@ -25,16 +25,8 @@ struct OpenCommand: ParsableCommand {
     var design: String = "P2"
 
     func run() throws {
-        do {
-            try open()
-        } catch let f as Failure {
-            FileHandle.standardError.write(Data("patchlab: \(f.message)\n".utf8))
-            throw ExitCode(2)
-        }
+        try CommandInput.run(open)
     }
-
-    /// A usage or input error: one line, exit 2.
-    struct Failure: Error { var message: String }
 
     /// The demo mbox: `reviews/` under the current directory, else beside the executable's repository.
     static func demoPath() -> String? {
@@ -58,17 +50,13 @@ struct OpenCommand: ParsableCommand {
         let path: String
         if let file { path = file } else {
             guard let demo = Self.demoPath() else {
-                throw Failure(message: "no FILE given and no demo review found in ./reviews or beside the executable")
+                throw CommandFailure("no FILE given and no demo review found in ./reviews or beside the executable")
             }
             path = demo
         }
-        let mailbox: Mailbox
-        do { mailbox = try MailReader.read(path: path) } catch { throw Failure(message: "\(error)") }
-        guard !mailbox.messages.isEmpty else {
-            throw Failure(message: "\(path): no messages found" + (mailbox.defects.first.map { " (\($0))" } ?? ""))
-        }
+        let mailbox = try CommandInput.mailbox(path, requireMessages: true)
         guard isatty(STDOUT_FILENO) != 0 else {
-            throw Failure(message: "standard output is not a terminal; the viewer needs one (try `patchlab parse \(path)`)")
+            throw CommandFailure("standard output is not a terminal; the viewer needs one (try `patchlab parse \(path)`)")
         }
         let review = Review(mailbox: mailbox)
 
@@ -87,7 +75,7 @@ struct OpenCommand: ParsableCommand {
             (keeper, opened) = try SessionKeeper.open(SessionStore(url: sessionURL), messages: mailbox.messages, review: review,
                                                       view: view, identity: identity)
         } catch {
-            throw Failure(message: "\(error)")
+            throw CommandFailure("\(error)")
         }
         let base = opened.session
         // The session's design (with its knob overrides) wins over --design.
@@ -96,7 +84,7 @@ struct OpenCommand: ParsableCommand {
         let snapshot = engine.snapshot(choice)
 
         let terminal: CursesTerminal
-        do { terminal = try CursesTerminal() } catch { throw Failure(message: "\(error)") }
+        do { terminal = try CursesTerminal() } catch { throw CommandFailure("\(error)") }
         var state = AppState(review: view, size: terminal.size, snapshot: snapshot)
         let hidden = state.adopt(keeper)
         let summary = "\(title): \(mailbox.messages.count) messages, \(view.comments.count) comments"

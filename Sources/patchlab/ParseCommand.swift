@@ -15,14 +15,10 @@ struct ParseCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let box: Mailbox
-        do {
-            box = try MailReader.read(path: file)
-        } catch {
-            FileHandle.standardError.write(Data("patchlab: \(MailboxRendering.sanitise(error.description))\n".utf8))
-            throw ExitCode(2)
+        try CommandInput.run {
+            let box = try CommandInput.mailbox(file)
+            let text = json ? MailboxRendering.json(box) : MailboxRendering.human(box)
+            FileHandle.standardOutput.write(Data(text.utf8))
         }
-        let text = json ? MailboxRendering.json(box) : MailboxRendering.human(box)
-        FileHandle.standardOutput.write(Data(text.utf8))
     }
 }

@@ -103,6 +103,36 @@ import TestSupport
         #expect(fromBytes.source == "-")
     }
 
+    /// A pipe cannot be mapped or sized (`patchlab parse <(zcat thread.mbox.gz)`): it is read as a
+    /// stream, plain or gzip, and gives what the file gives.
+    @Test(arguments: [false, true])
+    func aNamedPipeReadsLikeTheFile(gzipped: Bool) throws {
+        let url = Repo.sharedFile("threads/vm_uffd_ops/v2-thread.mbox")
+        let plain = try Data(contentsOf: url)
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let fifo = scratch.file("thread.fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        var payload = plain
+        if gzipped {
+            guard Tool.available("gzip") else { return }
+            payload = try Tool.run("gzip", ["-c", url.path]).stdout
+            #expect(payload.prefix(2) == Data([0x1F, 0x8B]))
+        }
+        let bytes = [UInt8](payload)
+        let writer = Thread {
+            guard let h = FileHandle(forWritingAtPath: fifo) else { return }
+            h.write(Data(bytes))
+            try? h.close()
+        }
+        writer.start()
+        let fromPipe = try MailReader.read(path: fifo)
+        let fromFile = try MailReader.read(path: url.path)
+        #expect(fromPipe.messages.count == 17)
+        #expect(fromPipe.messages.map(\.messageId) == fromFile.messages.map(\.messageId))
+        #expect(fromPipe.messages.map(\.body) == fromFile.messages.map(\.body))
+    }
+
     @Test func streamingSeesEveryMessage() throws {
         let path = Repo.sharedFile("threads/vm_uffd_ops/v4-thread.mbox").path
         var subjects: [String] = []
