@@ -21,8 +21,8 @@ struct OpenCommand: ParsableCommand {
     @Option(help: "The session file (default: reviews/<series-slug>/session.json under the current directory).")
     var session: String?
 
-    @Option(help: "Initial design: a preset (D0, P2, P4, L1, M).")
-    var design: String = "P2"
+    @Option(help: "Initial design: a preset (D0, P2, P4, L1, M). Default: the preset whose members the newest posting's patches add (P2 when none do).")
+    var design: String?
 
     func run() throws {
         try CommandInput.run(open)
@@ -78,8 +78,11 @@ struct OpenCommand: ParsableCommand {
             throw CommandFailure("\(error)")
         }
         let base = opened.session
-        // The session's design (with its knob overrides) wins over --design.
-        let choice = base.design.flatMap(DesignChoice.init(spec:)) ?? DesignChoice(preset: design)
+        // The session's design (with its knob overrides) wins over --design, which wins over the
+        // preset the patches themselves implement.
+        let inferred = design == nil && base.design == nil ? DesignInference.guess(review) : nil
+        let choice = base.design.flatMap(DesignChoice.init(spec:))
+            ?? DesignChoice(preset: design ?? inferred?.preset.rawValue ?? "P2")
         let engine = ModelEngine()
         let snapshot = engine.snapshot(choice)
 
@@ -89,7 +92,8 @@ struct OpenCommand: ParsableCommand {
         let hidden = state.adopt(keeper)
         let summary = "\(title): \(mailbox.messages.count) messages, \(view.comments.count) comments"
             + (state.notes.isEmpty ? "" : ", \(state.notes.count) notes")
-            + (hidden > 0 ? " (\(hidden) more kept in the session, not shown here)" : "") + " — ? for help"
+            + (hidden > 0 ? " (\(hidden) more kept in the session, not shown here)" : "")
+            + (inferred.map { "; model \($0.summary)" } ?? "") + " — ? for help"
         state.status = opened.notices.isEmpty ? summary : opened.notices.joined(separator: "; ")
 
         let messages = mailbox.messages
