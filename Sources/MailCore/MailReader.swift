@@ -82,10 +82,9 @@ public enum MailReader {
         messages.reserveCapacity(split.spans.count)
         var lastRelease = 0
         let interner = Interner()
-        for span in split.spans {
-            messages.append(split.format == .webArchiveText
-                ? MessageParser.parseWebArchive(b, span: span)
-                : MessageParser.parse(b, span: span, format: split.format, source: input, interner: interner))
+        for index in split.spans.indices {
+            let span = split.spans[index]
+            messages.append(message(b, split, index, source: input, interner: interner))
             if span.end - lastRelease > releaseStride {
                 mapped.release(lastRelease..<span.end)
                 lastRelease = span.end
@@ -172,11 +171,9 @@ public enum MailReader {
         let split: Splitter.Result
         do { split = try Splitter.split(b, release: release) } catch { throw rejection(error, source: source) }
         var lastRelease = 0
-        for span in split.spans {
-            let m = split.format == .webArchiveText
-                ? MessageParser.parseWebArchive(b, span: span)
-                : MessageParser.parse(b, span: span, format: split.format, source: input)
-            try body(m)
+        for index in split.spans.indices {
+            let span = split.spans[index]
+            try body(message(b, split, index, source: input, interner: nil))
             if let release, span.end - lastRelease > releaseStride {
                 release(lastRelease..<span.end)
                 lastRelease = span.end
@@ -253,12 +250,22 @@ public enum MailReader {
         var messages: [Message] = []
         messages.reserveCapacity(split.spans.count)
         let interner = Interner()
-        for span in split.spans {
-            messages.append(split.format == .webArchiveText
-                ? MessageParser.parseWebArchive(b, span: span)
-                : MessageParser.parse(b, span: span, format: split.format, source: input, interner: interner))
+        for index in split.spans.indices {
+            messages.append(message(b, split, index, source: input, interner: interner))
         }
         return assemble(source: source, format: split.format, messages: messages, defects: split.defects)
+    }
+
+    /// Message `index` of a split input, read the way its format says.
+    private static func message(_ b: Bytes, _ split: Splitter.Result, _ index: Int, source: InputSource?,
+                                interner: Interner?) -> Message {
+        let span = split.spans[index]
+        switch split.format {
+        case .webArchiveText: return MessageParser.parseWebArchive(b, span: span)
+        case .gitLog: return GitText.commitMessage(b, spans: split.spans, index: index, newestFirst: split.newestFirst)
+        case .bareDiff: return GitText.diffMessage(b, span: span)
+        default: return MessageParser.parse(b, span: span, format: split.format, source: source, interner: interner)
+        }
     }
 
     /// Whether two bodies are the same text but for trailing line breaks (an mbox keeps the

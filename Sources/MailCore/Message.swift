@@ -54,6 +54,8 @@ public struct Defect: Sendable, Equatable, Hashable, Codable, CustomStringConver
         case lineTooLong
         case contentLengthMismatch
         case truncatedGzip
+        /// The input was not mail (`git log -p` output, a bare diff): headers were made up.
+        case synthesisedHeaders
         case other
     }
 }
@@ -446,6 +448,10 @@ public struct ThreadNode: Sendable, Equatable {
 /// The detected shape of an input.
 public enum InputFormat: String, Sendable, Equatable, Codable {
     case mboxo, mboxrd, mboxcl, mboxcl2, singleMessage, maildir, webArchiveText
+    /// `git log -p` / `git show` output: one message per commit.
+    case gitLog
+    /// A diff with no mail around it.
+    case bareDiff
     /// A plain directory of mail files (each a message or an mbox).
     case directory
 }

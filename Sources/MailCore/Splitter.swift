@@ -18,6 +18,9 @@ enum Splitter {
         var format: InputFormat
         var spans: [RawSpan]
         var defects: [Defect]
+        /// For `gitLog`: whether the commits are listed newest first (`git log`'s default) rather
+        /// than oldest first (`--reverse`).
+        var newestFirst = true
     }
 
     /// Why the bytes are not mail at all.
@@ -82,6 +85,12 @@ enum Splitter {
         }
         if isWebArchive(b, p) {
             return Result(format: .webArchiveText, spans: [RawSpan(start: p, contentStart: p, end: n, hasQuotedFrom: false)], defects: [])
+        }
+        if GitText.isCommitLine(b, p, firstEnd) {
+            return GitText.splitLog(b, from: p)
+        }
+        if GitText.isBareDiff(b, p) {
+            return Result(format: .bareDiff, spans: [RawSpan(start: p, contentStart: p, end: n, hasQuotedFrom: false)], defects: [])
         }
         if HeaderBlock.isFieldLine(b, p, firstEnd) {
             return Result(format: .singleMessage,

@@ -628,9 +628,15 @@ public enum ReviewBuilder {
         /// so this only grows, and a series posted many times is not scanned again and again.
         var settled: [Slot: Int] = [:]
         let dates = infos.map(\.message.date)
+        // Mail sent in the same second (a `git send-email` run) is taken parents first: a patch
+        // stored before the patch it answers (a mailbox sorted newest first) still finds it.
+        let depth = infos.map { info in
+            info.kind == .patch ? ReviewBuilder.ancestorIds(of: info.message).count { byId[$0] != nil } : 0
+        }
         let dated = infos.indices.sorted { a, b in
             switch (dates[a], dates[b]) {
             case let (x?, y?) where x != y: return x < y
+            case let (x?, y?) where x == y && depth[a] != depth[b]: return depth[a] < depth[b]
             default: return a < b
             }
         }

@@ -152,7 +152,7 @@ enum Renderer {
         screen.fill(r, style: style)
         var right = ""
         if state.unsaved { right += "[+] " }
-        if !state.notes.isEmpty { right += "\(state.notes.count) notes  " }
+        if !state.notes.isEmpty { right += (state.notes.count == 1 ? "1 note" : "\(state.notes.count) notes") + "  " }
         right += "? help  q quit"
         let rw = DisplayWidth.of(right)
         let left: String

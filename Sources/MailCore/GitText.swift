@@ -1,0 +1,226 @@
+import Foundation
+
+/// Patches that arrive without mail around them: `git log -p` / `git show` output (one message
+/// per commit) and a bare diff (`git diff`, `diff -u`, a saved `.patch` attachment).
+///
+/// Each becomes the message `git format-patch` would have written: the subject numbered
+/// `[PATCH k/n]` in commit order (oldest first), the author and date from the commit header, the
+/// de-indented commit message, `---`, then the diff. Nothing here is in the input, so every such
+/// message records a `synthesisedHeaders` defect saying what was made up.
+enum GitText {
+    // MARK: detection
+
+    /// `commit <40 or 64 hex digits>`, optionally followed by ` (decorations)` or ` (from <sha>)`.
+    static func isCommitLine(_ b: Bytes, _ p: Int, _ e: Int) -> Bool {
+        guard b.hasPrefix("commit ", at: p, to: e) else { return false }
+        let end = hexRunEnd(b, p + 7, e)
+        let digits = end - (p + 7)
+        return (digits == 40 || digits == 64) && (end == e || b[end] == ASCII.space)
+    }
+
+    /// A line that starts a diff: `diff --git `, `diff -`, `Index: `, or `--- ` followed by `+++ `.
+    static func startsDiff(_ b: Bytes, _ p: Int, _ e: Int, next: Int) -> Bool {
+        if b.hasPrefix("diff --git ", at: p, to: e) || b.hasPrefix("diff -", at: p, to: e) || b.hasPrefix("Index: ", at: p, to: e) {
+            return true
+        }
+        guard b.hasPrefix("--- ", at: p, to: e), next < b.count else { return false }
+        let (e2, _) = Splitter.line(b, next, b.count)
+        return b.hasPrefix("+++ ", at: next, to: e2)
+    }
+
+    /// A bare diff: its first line starts a diff, or is a `git diff-tree` commit id line
+    /// (`<sha> (from <sha>)`) directly above one.
+    static func isBareDiff(_ b: Bytes, _ p: Int) -> Bool {
+        let n = b.count
+        let (e1, l2) = Splitter.line(b, p, n)
+        if startsDiff(b, p, e1, next: l2) { return true }
+        let end = hexRunEnd(b, p, e1)
+        guard end - p == 40 || end - p == 64, end == e1 || b[end] == ASCII.space, l2 < n else { return false }
+        let (e2, l3) = Splitter.line(b, l2, n)
+        return startsDiff(b, l2, e2, next: l3)
+    }
+
+    private static func hexRunEnd(_ b: Bytes, _ from: Int, _ e: Int) -> Int {
+        var k = from
+        while k < e, isHex(b[k]) { k += 1 }
+        return k
+    }
+
+    private static func isHex(_ c: UInt8) -> Bool {
+        (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46)
+    }
+
+    // MARK: splitting
+
+    /// One span per `commit <sha>` line at the start of a line. Indented message text and diff
+    /// lines never start that way (diff lines start with a space, `+`, `-`, `@` or a keyword).
+    static func splitLog(_ b: Bytes, from: Int) -> Splitter.Result {
+        let n = b.count
+        var spans: [RawSpan] = []
+        var start = from
+        var pos = b.lineEnd(from: from, to: n)
+        while pos < n {
+            let next = b.lineEnd(from: pos, to: n)
+            if b[pos] == 0x63 {
+                let (e, _) = Splitter.line(b, pos, n)
+                if isCommitLine(b, pos, e) {
+                    spans.append(RawSpan(start: start, contentStart: start, end: pos, hasQuotedFrom: false))
+                    start = pos
+                }
+            }
+            pos = next
+        }
+        spans.append(RawSpan(start: start, contentStart: start, end: n, hasQuotedFrom: false))
+        // `git log` lists the newest commit first, `--reverse` the oldest: told from the author
+        // dates when they rise down the input (equal dates keep git's default).
+        let dates = spans.map { headerDate(b, $0) }
+        let known = dates.compactMap { $0 }
+        let rising = known.count == dates.count && zip(known, known.dropFirst()).allSatisfy { $0 <= $1 } && known.first != known.last
+        return Splitter.Result(format: .gitLog, spans: spans, defects: [], newestFirst: !rising)
+    }
+
+    /// The author date of a commit span (`AuthorDate:` when present, else `Date:`).
+    private static func headerDate(_ b: Bytes, _ span: RawSpan) -> Date? {
+        let (_, first) = Splitter.line(b, span.start, span.end)
+        var pos = first
+        var date: String?
+        while pos < span.end {
+            let (e, next) = Splitter.line(b, pos, span.end)
+            if e == pos { break }
+            let text = Text.string(b, pos..<e).0
+            if let v = value(text, "AuthorDate:") { date = v; break }
+            if let v = value(text, "Date:") { date = v }
+            pos = next
+        }
+        return date.flatMap(DateParser.parse)
+    }
+
+    // MARK: messages
+
+    /// The message of the commit in `spans[index]`: patch `count - index` of `count` when the
+    /// newest commit comes first, `index + 1` otherwise; the oldest commit is the one the others
+    /// answer.
+    static func commitMessage(_ b: Bytes, spans: [RawSpan], index: Int, newestFirst: Bool) -> Message {
+        let span = spans[index]
+        let n = span.end
+        let count = spans.count
+        let (e1, afterCommit) = Splitter.line(b, span.start, n)
+        let sha = commitId(b, span.start, e1)
+        var author = Address(name: "", email: "")
+        var rawDate = ""
+        var authorDate = ""
+        var pos = afterCommit
+        // Header lines (`Author:`, `Date:`, `Merge:`, `AuthorDate:`, `Commit:`, ...) up to a blank line.
+        while pos < n {
+            let (e, next) = Splitter.line(b, pos, n)
+            if e == pos { pos = next; break }
+            let text = Text.string(b, pos..<e).0
+            if let v = value(text, "Author:") {
+                author = AddressParser.parseFirst(v) ?? Address(name: v, email: "")
+            } else if let v = value(text, "AuthorDate:") {
+                authorDate = v
+            } else if let v = value(text, "Date:") {
+                rawDate = v
+            }
+            pos = next
+        }
+        if !authorDate.isEmpty { rawDate = authorDate }
+        // The message: lines indented by four spaces (blank lines may be empty), up to the first
+        // line that is not.
+        var message: [Substring] = []
+        var bodyStart = n
+        var k = pos
+        while k < n {
+            let (e, next) = Splitter.line(b, k, n)
+            if e == k {
+                message.append("")
+            } else if b.hasPrefix("    ", at: k, to: e) {
+                message.append(Substring(Text.string(b, (k + 4)..<e).0))
+            } else {
+                bodyStart = k
+                break
+            }
+            k = next
+        }
+        while let last = message.last, last.isEmpty { message.removeLast() }
+        // As `git format-patch` does: the first paragraph is the subject, the rest the body.
+        let firstBlank = message.firstIndex(where: { $0.allSatisfy { $0 == " " || $0 == "\t" } }) ?? message.count
+        let summary = Text.collapseSpaces(message[..<firstBlank].joined(separator: " "))
+        var text = Array(message[firstBlank...])
+        while let first = text.first, first.allSatisfy({ $0 == " " || $0 == "\t" }) { text.removeFirst() }
+        var rest = bodyStart < n ? Text.string(b, bodyStart..<n).0 : ""
+        if rest.utf8.contains(ASCII.cr) { rest = rest.replacingOccurrences(of: "\r\n", with: "\n") }
+        let body = text.joined(separator: "\n") + (text.isEmpty ? "" : "\n") + "---\n" + rest
+        let number = newestFirst ? count - index : index + 1
+        let subject = (count > 1 ? "[PATCH \(number)/\(count)] " : "[PATCH] ") + summary
+        let id = "\(sha)@git-commit.invalid"
+        var defects = [Defect(kind: .synthesisedHeaders, offset: span.start,
+                              detail: "git log output, not mail: Message-ID, subject number and threading made up from commit \(sha.prefix(12))")]
+        let date = DateParser.parse(rawDate)
+        if date == nil, !rawDate.isEmpty {
+            defects.append(Defect(kind: .invalidDate, offset: span.start, detail: "unparseable Date \"\(rawDate)\""))
+        }
+        // Patches 2..n answer patch 1, as `git format-patch --thread` without a cover letter does.
+        var root: String?
+        if count > 1, number > 1, let oldest = newestFirst ? spans.last : spans.first {
+            let (e, _) = Splitter.line(b, oldest.start, oldest.end)
+            root = "\(commitId(b, oldest.start, e))@git-commit.invalid"
+        }
+        let headers = [Header(name: "Subject", value: subject),
+                       Header(name: "From", value: author.email.isEmpty ? author.name : "\(author.name) <\(author.email)>"),
+                       Header(name: "Date", value: rawDate), Header(name: "Message-ID", value: "<\(id)>")]
+        return Message(messageId: id, subject: subject, from: author, date: date, rawDate: rawDate,
+                       inReplyTo: root, references: root.map { [$0] } ?? [], headers: headers, body: body,
+                       parts: [BodyPart(contentType: "text/plain", charset: "utf-8", text: body, inBody: true)],
+                       defects: defects, offset: span.start, length: span.end - span.start)
+    }
+
+    /// A bare diff as one patch message named after the files it touches.
+    static func diffMessage(_ b: Bytes, span: RawSpan) -> Message {
+        var (body, latin) = Text.string(b, span.contentStart..<span.end)
+        if body.utf8.contains(ASCII.cr) { body = body.replacingOccurrences(of: "\r\n", with: "\n") }
+        var paths: [String] = []
+        let n = span.end
+        var pos = span.contentStart
+        while pos < n {
+            let (e, next) = Splitter.line(b, pos, n)
+            if b.hasPrefix("+++ ", at: pos, to: e) {
+                var path = Substring(Text.string(b, (pos + 4)..<e).0)
+                if let tab = path.firstIndex(of: "\t") { path = path[..<tab] }
+                if path.hasPrefix("b/") { path = path.dropFirst(2) }
+                if path != "/dev/null" { paths.append(String(path)) }
+            } else if b.hasPrefix("--- ", at: pos, to: e), next < n,
+                      Text.string(b, next..<Splitter.line(b, next, n).0).0.hasPrefix("+++ /dev/null") {
+                // A deletion names its file on the `---` line.
+                var path = Substring(Text.string(b, (pos + 4)..<e).0)
+                if let tab = path.firstIndex(of: "\t") { path = path[..<tab] }
+                if path.hasPrefix("a/") { path = path.dropFirst(2) }
+                paths.append(String(path))
+            }
+            pos = next
+        }
+        let named = paths.first.map { $0 + (paths.count > 1 ? " and \(paths.count - 1) more file\(paths.count > 2 ? "s" : "")" : "") }
+        let subject = "[PATCH] " + (named ?? "diff")
+        let id = MessageParser.synthesiseId(subject: subject, from: Address(name: "", email: ""), date: "", body: body)
+        var defects = [Defect(kind: .synthesisedHeaders, offset: span.start,
+                              detail: "a bare diff, not mail: Message-ID and subject made up; no author or date")]
+        if latin {
+            defects.append(Defect(kind: .invalidCharsetData, offset: span.contentStart, detail: "text is not UTF-8; read as Latin-1"))
+        }
+        return Message(messageId: id, subject: subject, from: Address(name: "", email: ""), date: nil,
+                       headers: [Header(name: "Subject", value: subject)], body: body,
+                       parts: [BodyPart(contentType: "text/plain", charset: "utf-8", text: body, inBody: true)],
+                       defects: defects, offset: span.start, length: span.end - span.start)
+    }
+
+    private static func commitId(_ b: Bytes, _ p: Int, _ e: Int) -> String {
+        let from = p + 7
+        return Text.string(b, from..<hexRunEnd(b, from, e)).0.lowercased()
+    }
+
+    /// The trimmed value of `Name: value`, when `line` is that field.
+    private static func value(_ line: String, _ name: String) -> String? {
+        guard line.hasPrefix(name) else { return nil }
+        return Text.trim(String(line.dropFirst(name.count)))
+    }
+}
