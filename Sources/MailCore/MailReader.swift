@@ -264,6 +264,7 @@ public enum MailReader {
         case .webArchiveText: return MessageParser.parseWebArchive(b, span: span)
         case .gitLog: return GitText.commitMessage(b, spans: split.spans, index: index, newestFirst: split.newestFirst)
         case .bareDiff: return GitText.diffMessage(b, span: span)
+        case .webArchiveHTML: return HTMLArchive.message(b, span: span)
         default: return MessageParser.parse(b, span: span, format: split.format, source: source, interner: interner)
         }
     }

@@ -452,6 +452,8 @@ public enum InputFormat: String, Sendable, Equatable, Codable {
     case gitLog
     /// A diff with no mail around it.
     case bareDiff
+    /// A list archive's HTML page of one message (public-inbox / lore.kernel.org).
+    case webArchiveHTML
     /// A plain directory of mail files (each a message or an mbox).
     case directory
 }

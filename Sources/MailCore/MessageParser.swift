@@ -282,8 +282,65 @@ enum HTMLText {
             }
             if !skipping { out.append(ch) }
         }
-        return out.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&nbsp;", with: " ")
-            .replacingOccurrences(of: "&amp;", with: "&")
+        return decodeEntities(out)
+    }
+
+    /// The text of preformatted markup (a `<pre>` block): tags dropped, line breaks kept as
+    /// they are, entities decoded.
+    static func toText(_ html: String) -> String {
+        var out = ""
+        var inTag = false
+        for ch in html {
+            if inTag {
+                if ch == ">" { inTag = false }
+            } else if ch == "<" {
+                inTag = true
+            } else {
+                out.append(ch)
+            }
+        }
+        return decodeEntities(out)
+    }
+
+    /// `&lt;` `&gt;` `&amp;` `&quot;` `&apos;` `&nbsp;` and numeric `&#39;` / `&#x27;`, in one
+    /// pass (so `&amp;lt;` stays `&lt;`); anything else is left as written.
+    static func decodeEntities(_ s: String) -> String {
+        guard s.utf8.contains(0x26) else { return s }
+        var out = ""
+        var rest = Substring(s)
+        while let amp = rest.firstIndex(of: "&") {
+            out += rest[..<amp]
+            let after = rest[rest.index(after: amp)...]
+            guard let semi = after.prefix(10).firstIndex(of: ";") else {
+                out.append("&")
+                rest = after
+                continue
+            }
+            let name = after[..<semi]
+            var decoded: String?
+            switch name {
+            case "lt": decoded = "<"
+            case "gt": decoded = ">"
+            case "amp": decoded = "&"
+            case "quot": decoded = "\""
+            case "apos": decoded = "'"
+            case "nbsp": decoded = " "
+            default:
+                if name.hasPrefix("#x") || name.hasPrefix("#X"), let v = UInt32(name.dropFirst(2), radix: 16), let u = Unicode.Scalar(v) {
+                    decoded = String(Character(u))
+                } else if name.hasPrefix("#"), let v = UInt32(name.dropFirst()), let u = Unicode.Scalar(v) {
+                    decoded = String(Character(u))
+                }
+            }
+            if let decoded {
+                out += decoded
+                rest = after[after.index(after: semi)...]
+            } else {
+                out.append("&")
+                rest = after
+            }
+        }
+        out += rest
+        return out
     }
 }

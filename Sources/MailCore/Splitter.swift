@@ -86,6 +86,9 @@ enum Splitter {
         if isWebArchive(b, p) {
             return Result(format: .webArchiveText, spans: [RawSpan(start: p, contentStart: p, end: n, hasQuotedFrom: false)], defects: [])
         }
+        if HTMLArchive.isPage(b, p) {
+            return Result(format: .webArchiveHTML, spans: [RawSpan(start: p, contentStart: p, end: n, hasQuotedFrom: false)], defects: [])
+        }
         if GitText.isCommitLine(b, p, firstEnd) {
             return GitText.splitLog(b, from: p)
         }
@@ -117,6 +120,23 @@ enum Splitter {
                 return Result(format: .singleMessage,
                               spans: [RawSpan(start: p, contentStart: firstNext, end: n, hasQuotedFrom: false)], defects: [d])
             }
+        }
+        // A few lines of page text above the headers (a list archive page saved or copied as
+        // text: `linux-mm.kvack.org archive mirror`, `search help / color / mirror / Atom feed`):
+        // the message starts at a `From:` line followed by another header field.
+        var r = firstNext
+        for _ in 0..<12 {
+            guard r < n else { break }
+            let (e, next) = line(b, r, n)
+            if b.hasPrefix("From:", at: r, to: e), next < n {
+                let (e2, _) = line(b, next, n)
+                if HeaderBlock.isFieldLine(b, next, e2) {
+                    let d = Defect(kind: .other, offset: p, detail: "\(r - p) bytes of page text before the headers skipped")
+                    return Result(format: .singleMessage,
+                                  spans: [RawSpan(start: p, contentStart: r, end: n, hasQuotedFrom: false)], defects: [d])
+                }
+            }
+            r = next
         }
         let shown = String(decoding: UnsafeBufferPointer(rebasing: b[p..<min(firstEnd, p + 40)]), as: UTF8.self)
         throw .notMail(offset: p, detail: "not mail: no mbox separator or header at the start (\"\(MailboxRendering.sanitise(shown))\")")

@@ -30,8 +30,9 @@ import TestSupport
         for (k, e) in eager.messages.enumerated() where k < fromFile.messages.count && k < fromBytes.messages.count {
             let f = fromFile.messages[k], b = fromBytes.messages[k]
             #expect(!Self.isLazy(e))
-            // Inputs without mail headers (archive text, git log output, bare diffs) keep the ones made up.
-            let madeUp: Set<InputFormat> = [.webArchiveText, .gitLog, .bareDiff]
+            // Inputs whose headers are not bytes of the input (archive pages, git log output, bare
+            // diffs) keep the ones they were given.
+            let madeUp: Set<InputFormat> = [.webArchiveText, .webArchiveHTML, .gitLog, .bareDiff]
             #expect(Self.isLazy(f) == !madeUp.contains(eager.format), "\(url.lastPathComponent) #\(k)")
             #expect(Self.isLazy(b) == !madeUp.contains(eager.format))
             #expect(f.headers == e.headers, "\(url.lastPathComponent) #\(k)")

@@ -1,0 +1,77 @@
+import Foundation
+
+/// A list archive's HTML page of one message, as public-inbox (lore.kernel.org) serves it and a
+/// browser saves it: the message is the first `<pre id=b>` block, its header lines (`From:`,
+/// `Subject:`, `Date:`, `Message-ID:`, ...) then the body, marked up with links and spans.
+/// The block is turned back into text (tags dropped, entities decoded, lore's `(raw)` and
+/// `[thread overview]` link texts removed) and parsed as the message it shows.
+enum HTMLArchive {
+    /// Whether the input is such a page: it starts with markup and has a message block.
+    static func isPage(_ b: Bytes, _ p: Int) -> Bool {
+        guard p < b.count, b[p] == 0x3C else { return false }
+        return messageBlock(b, from: p) != nil
+    }
+
+    /// The bytes inside the first `<pre id=b>` (or `id="b"`) element.
+    static func messageBlock(_ b: Bytes, from p: Int) -> Range<Int>? {
+        let n = b.count
+        for open in [Array("<pre id=b>".utf8), Array("<pre id=\"b\">".utf8)] {
+            guard let start = find(b, open, from: p, to: n) else { continue }
+            let contentStart = start + open.count
+            let end = find(b, Array("</pre>".utf8), from: contentStart, to: n) ?? n
+            return contentStart..<end
+        }
+        return nil
+    }
+
+    /// The message the page shows, parsed from its text (headers made eagerly: they are not
+    /// bytes of the input).
+    static func message(_ b: Bytes, span: RawSpan) -> Message {
+        guard let block = messageBlock(b, from: span.start) else {
+            return Message(messageId: "", subject: "", from: Address(name: "", email: ""), date: nil, body: "")
+        }
+        let html = Text.string(b, block).0
+        var lines = HTMLText.toText(html).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // Header lines end at the first blank line; lore appends link texts to two of them.
+        var k = 0
+        while k < lines.count, !lines[k].trimmingCharacters(in: .whitespaces).isEmpty {
+            var l = lines[k]
+            if l.hasSuffix(" (raw)") { l.removeLast(6) }
+            if let overview = l.range(of: "[thread overview]") { l = String(l[..<overview.lowerBound]) }
+            lines[k] = l.trimmingCharacters(in: CharacterSet(charactersIn: " \t"))
+            k += 1
+        }
+        let text = lines.joined(separator: "\n")
+        let bytes = Array(text.utf8)
+        var message = bytes.withUnsafeBufferPointer { t in
+            MessageParser.parse(t, span: RawSpan(start: 0, contentStart: 0, end: t.count, hasQuotedFrom: false),
+                                format: .singleMessage)
+        }
+        message.offset = span.start
+        message.length = span.end - span.start
+        var defects = message.defects.map { d -> Defect in
+            var d = d
+            d.offset = block.lowerBound  // offsets in the text are not offsets in the page
+            return d
+        }
+        defects.insert(Defect(kind: .other, offset: block.lowerBound,
+                              detail: "list archive HTML page: the message is read from its text rendering"), at: 0)
+        message.defects = defects
+        return message
+    }
+
+    private static func find(_ b: Bytes, _ needle: [UInt8], from: Int, to: Int) -> Int? {
+        guard let first = needle.first, to - from >= needle.count else { return nil }
+        var i = from
+        let last = to - needle.count
+        while i <= last {
+            if b[i] == first {
+                var k = 1
+                while k < needle.count, b[i + k] == needle[k] { k += 1 }
+                if k == needle.count { return i }
+            }
+            i += 1
+        }
+        return nil
+    }
+}
