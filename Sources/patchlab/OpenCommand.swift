@@ -90,8 +90,9 @@ struct OpenCommand: ParsableCommand {
         do { terminal = try CursesTerminal() } catch { throw CommandFailure("\(error)") }
         var state = AppState(review: view, size: terminal.size, snapshot: snapshot)
         let hidden = state.adopt(keeper)
-        let summary = "\(title): \(mailbox.messages.count) messages, \(view.comments.count) comments"
-            + (state.notes.isEmpty ? "" : ", \(state.notes.count) notes")
+        func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)" + (n == 1 ? "" : "s") }
+        let summary = "\(title): \(count(mailbox.messages.count, "message")), \(count(view.comments.count, "comment"))"
+            + (state.notes.isEmpty ? "" : ", \(count(state.notes.count, "note"))")
             + (hidden > 0 ? " (\(hidden) more kept in the session, not shown here)" : "")
             + (inferred.map { "; model \($0.summary)" } ?? "") + " — ? for help"
         state.status = opened.notices.isEmpty ? summary : opened.notices.joined(separator: "; ")
