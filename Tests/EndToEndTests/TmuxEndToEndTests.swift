@@ -169,7 +169,7 @@ struct TmuxSession {
         defer { second.kill() }
         try second.start(cmd)
         let opened = try second.waitFor("the first frame") { $0.contains { $0.contains("Thread (") } }
-        #expect(statusLine(opened).contains("1 notes"), "\(statusLine(opened))")
+        #expect(statusLine(opened).contains("1 note —") && !statusLine(opened).contains("1 notes"), "\(statusLine(opened))")
         try second.keys("]")
         try second.keys(".")
         try second.waitFor("the note back under its comment") { $0.contains { $0.contains("e2e note survives") } }
