@@ -120,7 +120,8 @@ enum CommentsOutput {
             for c in rest { out += commentBlock(c, indent: "    ") }
         }
         let lineCount = review.comments.count { if case .line = $0.anchor { true } else { false } }
-        out += "\(review.patches.count) patches, \(review.comments.count) comments (\(lineCount) on lines)\n"
+        let patches = review.patches.count, comments = review.comments.count
+        out += "\(patches) patch\(patches == 1 ? "" : "es"), \(comments) comment\(comments == 1 ? "" : "s") (\(lineCount) on lines)\n"
         return out
     }
 

@@ -41,6 +41,19 @@ struct CLITests {
         #expect(r.stdoutText.contains("aaaca9d4-b8df-45b8-a3a4-a431c99f26c7@lucifer.local"))
     }
 
+    /// A diff piped in from git (`git diff | patchlab comments -`) is one patch named after its file.
+    @Test func aDiffPipedInIsOnePatch() throws {
+        let diff = "diff --git a/mm/userfaultfd.c b/mm/userfaultfd.c\n--- a/mm/userfaultfd.c\n+++ b/mm/userfaultfd.c\n"
+            + "@@ -1,2 +1,2 @@\n int a;\n-int b;\n+long b;\n"
+        let r = try CLI.run(["comments", "-"], stdin: Data(diff.utf8))
+        #expect(r.status == 0, "\(r.stderrText)")
+        #expect(r.stdoutText.contains("== mm/userfaultfd.c"))
+        #expect(r.stdoutText.hasSuffix("1 patch, 0 comments (0 on lines)\n"))
+        let parsed = try CLI.run(["parse", "-", "--json"], stdin: Data(diff.utf8))
+        #expect(parsed.stdoutText.contains("\"format\" : \"bareDiff\""))
+        #expect(parsed.stdoutText.contains("synthesisedHeaders"))
+    }
+
     @Test(arguments: [
         ("missing file", "/nonexistent/patchlab-no-such.mbox"),
         ("a directory that is not a Maildir", "/"),
