@@ -357,6 +357,7 @@ func main() {
         printTimes(t, [("open_ms", "open a 50,000-line patch", ""),
                        ("scroll_frame_ms", "  scroll one page → frame (median)", "≤16 ms")])
     }
+    compareWithB4(work: work, root: root, opts: opts)
     if opts.huge {
         let huge = "\(work)/corpus-\(opts.hugeMB)mb.mbox"
         if ensureInput(huge, ["--size-mb", "\(opts.hugeMB)"], root: root), let h = childPhase("full", file: huge, repeats: 1, timeout: opts.phaseTimeout),
@@ -373,6 +374,38 @@ func main() {
             }
         }
     }
+}
+
+/// b4, the tool kernel reviewers use on a thread, when it is installed (`pip install b4`):
+/// `b4 am -m FILE -o DIR COVER` on a 10,000-message thread (read the mbox, thread it, take the
+/// series and the trailers its replies give, write it out) against patchlab's full pipeline on
+/// the same file (read, thread, series, diffs, every comment anchored). Best of the repeats.
+func compareWithB4(work: String, root: String, opts: BenchOptions) {
+    let version = run("b4", ["--version"])
+    guard version.status == 0 else {
+        say("b4 not installed (pip install b4): no comparison with it")
+        return
+    }
+    let thread = "\(work)/thread-10000.mbox"
+    guard ensureInput(thread, ["--thread", "10000"], root: root) else { return }
+    var best: RunResult?
+    for _ in 0..<opts.repeats {
+        let dir = "\(work)/b4-\(getpid())"
+        try? FileManager.default.removeItem(atPath: dir)
+        let r = run("b4", ["-q", "am", "-m", thread, "-o", dir, "bench-thread-cover@example.org"], timeout: opts.phaseTimeout)
+        try? FileManager.default.removeItem(atPath: dir)
+        guard r.status == 0 else {
+            say("  b4 am failed (status \(r.status)): \(r.stderr.prefix(300))")
+            return
+        }
+        if best == nil || r.cpu < best?.cpu ?? .infinity { best = r }
+    }
+    guard let b4 = best, let ours = childPhase("full", file: thread, repeats: opts.repeats, timeout: opts.phaseTimeout),
+          let f = Figures(ours) else { return }
+    let v = version.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    say(pad("b4 \(v) am -m, 10,000-message thread", 44) + pad("\(fmt(b4.seconds, 3)) s  (cpu \(fmt(b4.cpu, 3)) s)", 34) + "(the tool reviewers use)")
+    say(pad("  patchlab full pipeline, same file", 44) + pad("\(fmt(f.wall, 3)) s  (cpu \(fmt(f.cpu, 3)) s)", 34)
+          + "\(fmt(b4.cpu / f.cpu))× b4's speed (cpu)")
 }
 
 /// Time, CPU, messages and peak RSS of one measured phase.
