@@ -71,39 +71,60 @@ enum GitText {
             pos = next
         }
         spans.append(RawSpan(start: start, contentStart: start, end: n, hasQuotedFrom: false))
+        let heads = spans.map { head(b, $0) }
         // `git log` lists the newest commit first, `--reverse` the oldest: told from the author
         // dates when they rise down the input (equal dates keep git's default).
-        let dates = spans.map { headerDate(b, $0) }
+        let dates = heads.map(\.date)
         let known = dates.compactMap { $0 }
         let rising = known.count == dates.count && zip(known, known.dropFirst()).allSatisfy { $0 <= $1 } && known.first != known.last
-        return Splitter.Result(format: .gitLog, spans: spans, defects: [], newestFirst: !rising)
+        // Merge commits carry no patch of their own: they stay messages, outside the numbering.
+        let patches = spans.indices.filter { !heads[$0].merge }
+        var numbers = [Int?](repeating: nil, count: spans.count)
+        for (k, i) in patches.enumerated() { numbers[i] = rising ? k + 1 : patches.count - k }
+        let plan = Plan(numbers: numbers, total: patches.count, first: rising ? patches.first : patches.last)
+        return Splitter.Result(format: .gitLog, spans: spans, defects: [], commits: plan)
     }
 
-    /// The author date of a commit span (`AuthorDate:` when present, else `Date:`).
-    private static func headerDate(_ b: Bytes, _ span: RawSpan) -> Date? {
+    /// Each commit's place in the series a `git log` input makes.
+    struct Plan: Equatable {
+        /// The `k` of `[PATCH k/n]` for each span; nil for a merge commit.
+        var numbers: [Int?]
+        /// `n`: the commits that are not merges.
+        var total: Int
+        /// The span of patch 1, which the other patches answer.
+        var first: Int?
+    }
+
+    /// The author date (`AuthorDate:` when present, else `Date:`) and whether it is a merge.
+    private static func head(_ b: Bytes, _ span: RawSpan) -> (date: Date?, merge: Bool) {
         let (_, first) = Splitter.line(b, span.start, span.end)
         var pos = first
-        var date: String?
+        var authorDate: String?, plainDate: String?
+        var merge = false
         while pos < span.end {
             let (e, next) = Splitter.line(b, pos, span.end)
             if e == pos { break }
             let text = Text.string(b, pos..<e).0
-            if let v = value(text, "AuthorDate:") { date = v; break }
-            if let v = value(text, "Date:") { date = v }
+            if text.hasPrefix("Merge:") {
+                merge = true
+            } else if let v = value(text, "AuthorDate:") {
+                authorDate = v
+            } else if let v = value(text, "Date:") {
+                plainDate = v
+            }
             pos = next
         }
-        return date.flatMap(DateParser.parse)
+        return ((authorDate ?? plainDate).flatMap(DateParser.parse), merge)
     }
 
     // MARK: messages
 
-    /// The message of the commit in `spans[index]`: patch `count - index` of `count` when the
-    /// newest commit comes first, `index + 1` otherwise; the oldest commit is the one the others
-    /// answer.
-    static func commitMessage(_ b: Bytes, spans: [RawSpan], index: Int, newestFirst: Bool) -> Message {
+    /// The message of the commit in `spans[index]`, numbered and threaded as `plan` says (the
+    /// oldest commit is patch 1, which the others answer; a merge is a plain message).
+    static func commitMessage(_ b: Bytes, spans: [RawSpan], index: Int, plan: Plan) -> Message {
         let span = spans[index]
         let n = span.end
-        let count = spans.count
+        let count = plan.total
         let (e1, afterCommit) = Splitter.line(b, span.start, n)
         let sha = commitId(b, span.start, e1)
         var author = Address(name: "", email: "")
@@ -151,8 +172,13 @@ enum GitText {
         var rest = bodyStart < n ? Text.string(b, bodyStart..<n).0 : ""
         if rest.utf8.contains(ASCII.cr) { rest = rest.replacingOccurrences(of: "\r\n", with: "\n") }
         let body = text.joined(separator: "\n") + (text.isEmpty ? "" : "\n") + "---\n" + rest
-        let number = newestFirst ? count - index : index + 1
-        let subject = (count > 1 ? "[PATCH \(number)/\(count)] " : "[PATCH] ") + summary
+        let number = plan.numbers[index]
+        let subject: String
+        if let number {
+            subject = (count > 1 ? "[PATCH \(number)/\(count)] " : "[PATCH] ") + summary
+        } else {
+            subject = summary
+        }
         let id = "\(sha)@git-commit.invalid"
         var defects = [Defect(kind: .synthesisedHeaders, offset: span.start,
                               detail: "git log output, not mail: Message-ID, subject number and threading made up from commit \(sha.prefix(12))")]
@@ -162,7 +188,8 @@ enum GitText {
         }
         // Patches 2..n answer patch 1, as `git format-patch --thread` without a cover letter does.
         var root: String?
-        if count > 1, number > 1, let oldest = newestFirst ? spans.last : spans.first {
+        if count > 1, let number, number > 1, let firstIndex = plan.first {
+            let oldest = spans[firstIndex]
             let (e, _) = Splitter.line(b, oldest.start, oldest.end)
             root = "\(commitId(b, oldest.start, e))@git-commit.invalid"
         }

@@ -18,9 +18,8 @@ enum Splitter {
         var format: InputFormat
         var spans: [RawSpan]
         var defects: [Defect]
-        /// For `gitLog`: whether the commits are listed newest first (`git log`'s default) rather
-        /// than oldest first (`--reverse`).
-        var newestFirst = true
+        /// For `gitLog`: each commit's patch number and where the series starts.
+        var commits: GitText.Plan?
     }
 
     /// Why the bytes are not mail at all.

@@ -60,6 +60,39 @@ import TestSupport
         }
     }
 
+    /// A merge commit (no patch of its own) stays a message outside the numbered series.
+    @Test(.enabled(if: Tool.available("git"), "git is not installed"))
+    func mergeCommitsStayOutOfTheSeries() throws {
+        let dir = try repository(sameSecond: false)
+        defer { dir.remove() }
+        func git(_ args: [String], minute: Int) throws {
+            let stamp = "2025-06-27T15:0\(minute):00+0000"
+            let r = try Tool.run("git", ["-C", dir.url.path] + args,
+                                 environment: ["GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp,
+                                               "GIT_AUTHOR_NAME": "Ann Dev", "GIT_AUTHOR_EMAIL": "ann@example.org",
+                                               "GIT_COMMITTER_NAME": "Ann Dev", "GIT_COMMITTER_EMAIL": "ann@example.org"])
+            #expect(r.status == 0, "git \(args): \(r.stderrText)")
+        }
+        let main = try Tool.run("git", ["-C", dir.url.path, "rev-parse", "--abbrev-ref", "HEAD"]).stdoutText
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        try git(["checkout", "-q", "-b", "side"], minute: 4)
+        try Data("int g(void);\n".utf8).write(to: dir.file("side.h"))
+        try git(["add", "side.h"], minute: 4)
+        try git(["commit", "-q", "-m", "mm/uffd: add side.h"], minute: 4)
+        try git(["checkout", "-q", main], minute: 5)
+        try git(["merge", "-q", "--no-ff", "-m", "Merge branch 'side'", "side"], minute: 5)
+        let box = try output(dir, ["log", "-p", "-5"])
+        #expect(box.messages.count == 5)
+        let merge = box.messages.first { $0.subject == "Merge branch 'side'" }
+        #expect(merge != nil && merge?.inReplyTo == nil)
+        let review = Review(mailbox: box)
+        #expect(review.series.count == 1)
+        let version = review.series.first?.versions.first
+        #expect(version?.patches.map(\.subject) == ["[PATCH 1/4] mm/uffd: add f1", "[PATCH 2/4] mm/uffd: add f2",
+                                                    "[PATCH 3/4] mm/uffd: add f3", "[PATCH 4/4] mm/uffd: add side.h"])
+        #expect(version?.missing == [])
+    }
+
     @Test(.enabled(if: Tool.available("git"), "git is not installed"))
     func gitShowIsOnePatch() throws {
         let dir = try repository(sameSecond: false)
