@@ -80,7 +80,7 @@ public enum DesignInference {
         }
         postings.sort { ($0.date, $0.order) > ($1.date, $1.order) }
         for posting in postings {
-            let found = identifiers(addedIn: posting.version.patches)
+            let found = members(addedIn: posting.version.patches)
             var hits: [(Preset, [String])] = []
             for p in Preset.allCases {
                 let mine = (distinctiveMembers[p] ?? []).intersection(found)
@@ -97,28 +97,36 @@ public enum DesignInference {
         return nil
     }
 
-    /// The C identifiers on the added lines of some patches.
-    static func identifiers(addedIn patches: [Patch]) -> Set<String> {
+    /// The distinctive members named on the added lines of some patches. Identifiers are cut as
+    /// the linker cuts them, and only those of a member's length become strings.
+    static func members(addedIn patches: [Patch]) -> Set<String> {
+        let wanted = allDistinctive
+        let lengths = Set(wanted.map(\.utf8.count))
         var out = Set<String>()
         for patch in patches {
             for file in patch.files {
                 for hunk in file.hunks {
                     for line in hunk.lines where line.kind == .added {
-                        var word: [UInt8] = []
-                        for b in line.text.utf8 {
-                            let isWord = b == 0x5F || (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A)
-                            if isWord {
-                                word.append(b)
-                            } else if !word.isEmpty {
-                                out.insert(String(decoding: word, as: UTF8.self))
-                                word.removeAll(keepingCapacity: true)
+                        var text = line.text
+                        text.withUTF8 { u in
+                            var i = 0
+                            while i < u.count {
+                                guard Linker.isIdentByte(u[i]) else { i += 1; continue }
+                                var j = i
+                                while j < u.count, Linker.isIdentByte(u[j]) { j += 1 }
+                                if lengths.contains(j - i) {
+                                    let token = String(decoding: UnsafeBufferPointer(rebasing: u[i..<j]), as: UTF8.self)
+                                    if wanted.contains(token) { out.insert(token) }
+                                }
+                                i = j
                             }
                         }
-                        if !word.isEmpty { out.insert(String(decoding: word, as: UTF8.self)) }
                     }
                 }
             }
         }
         return out
     }
+
+    private static let allDistinctive = distinctiveMembers.values.reduce(into: Set<String>()) { $0.formUnion($1) }
 }

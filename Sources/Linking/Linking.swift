@@ -191,7 +191,7 @@ public struct Linker: Sendable {
         maxLength = hi
     }
 
-    private static func isIdentByte(_ b: UInt8) -> Bool {
+    static func isIdentByte(_ b: UInt8) -> Bool {
         (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F
     }
 

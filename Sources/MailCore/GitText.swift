@@ -42,12 +42,8 @@ enum GitText {
 
     private static func hexRunEnd(_ b: Bytes, _ from: Int, _ e: Int) -> Int {
         var k = from
-        while k < e, isHex(b[k]) { k += 1 }
+        while k < e, ASCII.hexValue(b[k]) != nil { k += 1 }
         return k
-    }
-
-    private static func isHex(_ c: UInt8) -> Bool {
-        (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46)
     }
 
     // MARK: splitting
@@ -74,19 +70,21 @@ enum GitText {
         let heads = spans.map { head(b, $0) }
         // `git log` lists the newest commit first, `--reverse` the oldest: told from the author
         // dates when they rise down the input (equal dates keep git's default).
-        let dates = heads.map(\.date)
+        let dates = heads.map { DateParser.parse($0.rawDate) }
         let known = dates.compactMap { $0 }
         let rising = known.count == dates.count && zip(known, known.dropFirst()).allSatisfy { $0 <= $1 } && known.first != known.last
         // Merge commits carry no patch of their own: they stay messages, outside the numbering.
         let patches = spans.indices.filter { !heads[$0].merge }
         var numbers = [Int?](repeating: nil, count: spans.count)
         for (k, i) in patches.enumerated() { numbers[i] = rising ? k + 1 : patches.count - k }
-        let plan = Plan(numbers: numbers, total: patches.count, first: rising ? patches.first : patches.last)
+        let plan = Plan(heads: heads, numbers: numbers, total: patches.count, first: rising ? patches.first : patches.last)
         return Splitter.Result(format: .gitLog, spans: spans, defects: [], commits: plan)
     }
 
     /// Each commit's place in the series a `git log` input makes.
     struct Plan: Equatable {
+        /// Each span's commit header, read once for the numbering and the message.
+        var heads: [Head]
         /// The `k` of `[PATCH k/n]` for each span; nil for a merge commit.
         var numbers: [Int?]
         /// `n`: the commits that are not merges.
@@ -95,18 +93,32 @@ enum GitText {
         var first: Int?
     }
 
-    /// The author date (`AuthorDate:` when present, else `Date:`) and whether it is a merge.
-    private static func head(_ b: Bytes, _ span: RawSpan) -> (date: Date?, merge: Bool) {
-        let (_, first) = Splitter.line(b, span.start, span.end)
-        var pos = first
-        var authorDate: String?, plainDate: String?
+    /// What a commit's header lines (`Merge:`, `Author:`, `AuthorDate:`, `Date:`, ... up to the
+    /// first blank line) say, and where its indented message starts.
+    struct Head: Equatable {
+        var author = Address(name: "", email: "")
+        /// `AuthorDate:` when present (`--format=fuller`), else `Date:`.
+        var rawDate = ""
         var merge = false
-        while pos < span.end {
-            let (e, next) = Splitter.line(b, pos, span.end)
-            if e == pos { break }
+        var messageStart: Int
+    }
+
+    static func head(_ b: Bytes, _ span: RawSpan) -> Head {
+        let n = span.end
+        var pos = Splitter.line(b, span.start, n).1
+        var authorDate: String?, plainDate: String?
+        var head = Head(messageStart: n)
+        while pos < n {
+            let (e, next) = Splitter.line(b, pos, n)
+            if e == pos {
+                pos = next
+                break
+            }
             let text = Text.string(b, pos..<e).0
             if text.hasPrefix("Merge:") {
-                merge = true
+                head.merge = true
+            } else if let v = value(text, "Author:") {
+                head.author = AddressParser.parseFirst(v) ?? Address(name: v, email: "")
             } else if let v = value(text, "AuthorDate:") {
                 authorDate = v
             } else if let v = value(text, "Date:") {
@@ -114,7 +126,9 @@ enum GitText {
             }
             pos = next
         }
-        return ((authorDate ?? plainDate).flatMap(DateParser.parse), merge)
+        head.rawDate = authorDate ?? plainDate ?? ""
+        head.messageStart = pos
+        return head
     }
 
     // MARK: messages
@@ -125,32 +139,14 @@ enum GitText {
         let span = spans[index]
         let n = span.end
         let count = plan.total
-        let (e1, afterCommit) = Splitter.line(b, span.start, n)
-        let sha = commitId(b, span.start, e1)
-        var author = Address(name: "", email: "")
-        var rawDate = ""
-        var authorDate = ""
-        var pos = afterCommit
-        // Header lines (`Author:`, `Date:`, `Merge:`, `AuthorDate:`, `Commit:`, ...) up to a blank line.
-        while pos < n {
-            let (e, next) = Splitter.line(b, pos, n)
-            if e == pos { pos = next; break }
-            let text = Text.string(b, pos..<e).0
-            if let v = value(text, "Author:") {
-                author = AddressParser.parseFirst(v) ?? Address(name: v, email: "")
-            } else if let v = value(text, "AuthorDate:") {
-                authorDate = v
-            } else if let v = value(text, "Date:") {
-                rawDate = v
-            }
-            pos = next
-        }
-        if !authorDate.isEmpty { rawDate = authorDate }
+        let sha = commitId(b, span.start, Splitter.line(b, span.start, n).0)
+        let head = plan.heads[index]
+        let author = head.author, rawDate = head.rawDate
         // The message: lines indented by four spaces (blank lines may be empty), up to the first
         // line that is not.
         var message: [Substring] = []
         var bodyStart = n
-        var k = pos
+        var k = head.messageStart
         while k < n {
             let (e, next) = Splitter.line(b, k, n)
             if e == k {
@@ -212,17 +208,10 @@ enum GitText {
         while pos < n {
             let (e, next) = Splitter.line(b, pos, n)
             if b.hasPrefix("+++ ", at: pos, to: e) {
-                var path = Substring(Text.string(b, (pos + 4)..<e).0)
-                if let tab = path.firstIndex(of: "\t") { path = path[..<tab] }
-                if path.hasPrefix("b/") { path = path.dropFirst(2) }
-                if path != "/dev/null" { paths.append(String(path)) }
-            } else if b.hasPrefix("--- ", at: pos, to: e), next < n,
-                      Text.string(b, next..<Splitter.line(b, next, n).0).0.hasPrefix("+++ /dev/null") {
+                if !b.hasPrefix("+++ /dev/null", at: pos, to: e) { paths.append(path(b, pos..<e, side: "b/")) }
+            } else if b.hasPrefix("--- ", at: pos, to: e), next < n, b.hasPrefix("+++ /dev/null", at: next, to: Splitter.line(b, next, n).0) {
                 // A deletion names its file on the `---` line.
-                var path = Substring(Text.string(b, (pos + 4)..<e).0)
-                if let tab = path.firstIndex(of: "\t") { path = path[..<tab] }
-                if path.hasPrefix("a/") { path = path.dropFirst(2) }
-                paths.append(String(path))
+                paths.append(path(b, pos..<e, side: "a/"))
             }
             pos = next
         }
@@ -238,6 +227,15 @@ enum GitText {
                        headers: [Header(name: "Subject", value: subject)], body: body,
                        parts: [BodyPart(contentType: "text/plain", charset: "utf-8", text: body, inBody: true)],
                        defects: defects, offset: span.start, length: span.end - span.start)
+    }
+
+    /// The file named by a `--- `/`+++ ` line: up to a tab (a timestamp follows in `diff -u`), without
+    /// git's `a/` or `b/` prefix.
+    private static func path(_ b: Bytes, _ line: Range<Int>, side: String) -> String {
+        var name = Substring(Text.string(b, (line.lowerBound + 4)..<line.upperBound).0)
+        if let tab = name.firstIndex(of: "\t") { name = name[..<tab] }
+        if name.hasPrefix(side) { name = name.dropFirst(2) }
+        return String(name)
     }
 
     private static func commitId(_ b: Bytes, _ p: Int, _ e: Int) -> String {

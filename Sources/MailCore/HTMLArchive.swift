@@ -6,10 +6,11 @@ import Foundation
 /// The block is turned back into text (tags dropped, entities decoded, lore's `(raw)` and
 /// `[thread overview]` link texts removed) and parsed as the message it shows.
 enum HTMLArchive {
-    /// Whether the input is such a page: it starts with markup and has a message block.
-    static func isPage(_ b: Bytes, _ p: Int) -> Bool {
-        guard p < b.count, b[p] == 0x3C else { return false }
-        return messageBlock(b, from: p) != nil
+    /// The page's span when the input is such a page (it starts with markup and has a message
+    /// block): from the page's start, its content being the block.
+    static func span(_ b: Bytes, _ p: Int) -> RawSpan? {
+        guard p < b.count, b[p] == 0x3C, let block = messageBlock(b, from: p) else { return nil }
+        return RawSpan(start: p, contentStart: block.lowerBound, end: block.upperBound, hasQuotedFrom: false)
     }
 
     /// The bytes inside the first `<pre id=b>` (or `id="b"`) element.
@@ -24,14 +25,12 @@ enum HTMLArchive {
         return nil
     }
 
-    /// The message the page shows, parsed from its text (headers made eagerly: they are not
-    /// bytes of the input).
+    /// The message the page shows (`span` as `span(_:_:)` gives it), parsed from its text
+    /// (headers made eagerly: they are not bytes of the input).
     static func message(_ b: Bytes, span: RawSpan) -> Message {
-        guard let block = messageBlock(b, from: span.start) else {
-            return Message(messageId: "", subject: "", from: Address(name: "", email: ""), date: nil, body: "")
-        }
+        let block = span.contentStart..<span.end
         let html = Text.string(b, block).0
-        var lines = HTMLText.toText(html).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var lines = HTMLText.strip(html).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         // Header lines end at the first blank line; lore appends link texts to two of them.
         var k = 0
         while k < lines.count, !lines[k].trimmingCharacters(in: .whitespaces).isEmpty {

@@ -260,11 +260,9 @@ public enum MailReader {
     private static func message(_ b: Bytes, _ split: Splitter.Result, _ index: Int, source: InputSource?,
                                 interner: Interner?) -> Message {
         let span = split.spans[index]
+        if let plan = split.commits { return GitText.commitMessage(b, spans: split.spans, index: index, plan: plan) }
         switch split.format {
         case .webArchiveText: return MessageParser.parseWebArchive(b, span: span)
-        case .gitLog:
-            let plan = split.commits ?? GitText.Plan(numbers: split.spans.indices.map { $0 + 1 }, total: split.spans.count, first: 0)
-            return GitText.commitMessage(b, spans: split.spans, index: index, plan: plan)
         case .bareDiff: return GitText.diffMessage(b, span: span)
         case .webArchiveHTML: return HTMLArchive.message(b, span: span)
         default: return MessageParser.parse(b, span: span, format: split.format, source: source, interner: interner)

@@ -285,23 +285,6 @@ enum HTMLText {
         return decodeEntities(out)
     }
 
-    /// The text of preformatted markup (a `<pre>` block): tags dropped, line breaks kept as
-    /// they are, entities decoded.
-    static func toText(_ html: String) -> String {
-        var out = ""
-        var inTag = false
-        for ch in html {
-            if inTag {
-                if ch == ">" { inTag = false }
-            } else if ch == "<" {
-                inTag = true
-            } else {
-                out.append(ch)
-            }
-        }
-        return decodeEntities(out)
-    }
-
     /// `&lt;` `&gt;` `&amp;` `&quot;` `&apos;` `&nbsp;` and numeric `&#39;` / `&#x27;`, in one
     /// pass (so `&amp;lt;` stays `&lt;`); anything else is left as written.
     static func decodeEntities(_ s: String) -> String {

@@ -85,8 +85,8 @@ enum Splitter {
         if isWebArchive(b, p) {
             return Result(format: .webArchiveText, spans: [RawSpan(start: p, contentStart: p, end: n, hasQuotedFrom: false)], defects: [])
         }
-        if HTMLArchive.isPage(b, p) {
-            return Result(format: .webArchiveHTML, spans: [RawSpan(start: p, contentStart: p, end: n, hasQuotedFrom: false)], defects: [])
+        if let page = HTMLArchive.span(b, p) {
+            return Result(format: .webArchiveHTML, spans: [page], defects: [])
         }
         if GitText.isCommitLine(b, p, firstEnd) {
             return GitText.splitLog(b, from: p)
@@ -109,31 +109,23 @@ enum Splitter {
             }
             q = next
         }
-        // A mangled envelope line (`From someone` without a date) or other junk line directly
-        // above a header block: one message, the junk line skipped.
-        if firstNext < n {
-            let (secondEnd, _) = line(b, firstNext, n)
-            if HeaderBlock.isFieldLine(b, firstNext, secondEnd) {
-                let d = Defect(kind: .malformedHeader, offset: p,
-                               detail: "first line is neither a message separator nor a header; skipped")
-                return Result(format: .singleMessage,
-                              spans: [RawSpan(start: p, contentStart: firstNext, end: n, hasQuotedFrom: false)], defects: [d])
-            }
-        }
-        // A few lines of page text above the headers (a list archive page saved or copied as
-        // text: `linux-mm.kvack.org archive mirror`, `search help / color / mirror / Atom feed`):
-        // the message starts at a `From:` line followed by another header field.
+        // Junk above a header block: a mangled envelope line (`From someone` without a date)
+        // directly above any header, or a few lines of page text (a list archive page saved or
+        // copied as text: `linux-mm.kvack.org archive mirror`, `search help / color / ...`) above
+        // a `From:` header followed by another header. One message, the junk skipped.
         var r = firstNext
-        for _ in 0..<12 {
+        for skipped in 1...12 {
             guard r < n else { break }
             let (e, next) = line(b, r, n)
-            if b.hasPrefix("From:", at: r, to: e), next < n {
-                let (e2, _) = line(b, next, n)
-                if HeaderBlock.isFieldLine(b, next, e2) {
-                    let d = Defect(kind: .other, offset: p, detail: "\(r - p) bytes of page text before the headers skipped")
-                    return Result(format: .singleMessage,
-                                  spans: [RawSpan(start: p, contentStart: r, end: n, hasQuotedFrom: false)], defects: [d])
-                }
+            var junk: Defect?
+            if skipped == 1, HeaderBlock.isFieldLine(b, r, e) {
+                junk = Defect(kind: .malformedHeader, offset: p, detail: "first line is neither a message separator nor a header; skipped")
+            } else if b.hasPrefix("From:", at: r, to: e), next < n, HeaderBlock.isFieldLine(b, next, line(b, next, n).0) {
+                junk = Defect(kind: .other, offset: p, detail: "\(r - p) bytes of page text before the headers skipped")
+            }
+            if let junk {
+                return Result(format: .singleMessage, spans: [RawSpan(start: p, contentStart: r, end: n, hasQuotedFrom: false)],
+                              defects: [junk])
             }
             r = next
         }

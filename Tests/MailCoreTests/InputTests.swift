@@ -105,7 +105,7 @@ import TestSupport
 
     /// A pipe cannot be mapped or sized (`patchlab parse <(zcat thread.mbox.gz)`): it is read as a
     /// stream, plain or gzip, and gives what the file gives.
-    @Test(arguments: [false, true])
+    @Test(.enabled(if: Tool.available("gzip"), "gzip is not installed to build the input"), arguments: [false, true])
     func aNamedPipeReadsLikeTheFile(gzipped: Bool) throws {
         let url = Repo.sharedFile("threads/vm_uffd_ops/v2-thread.mbox")
         let plain = try Data(contentsOf: url)
@@ -115,7 +115,6 @@ import TestSupport
         #expect(mkfifo(fifo, 0o600) == 0)
         var payload = plain
         if gzipped {
-            guard Tool.available("gzip") else { return }
             payload = try Tool.run("gzip", ["-c", url.path]).stdout
             #expect(payload.prefix(2) == Data([0x1F, 0x8B]))
         }
