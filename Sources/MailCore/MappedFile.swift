@@ -12,6 +12,10 @@ final class MappedFile {
     /// Maps `path`; nil when the file cannot be mapped (pipes, special files), so callers can
     /// fall back to reading it.
     init?(path: String) {
+        // Only a regular file is opened: opening a pipe or FIFO and closing it again would take the
+        // reader's end away from the writer (which then dies of SIGPIPE) before it is read.
+        var before = stat()
+        guard stat(path, &before) == 0, (before.st_mode & S_IFMT) == S_IFREG else { return nil }
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
