@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs one harness for a total time, restarting after each crash/hang so the whole budget is used.
 #   fuzz/run.sh mail|review [SECONDS=1800]
-# Seeds: every file of ../shared/corpus and ../shared/threads (plus fuzz/regressions/<target>).
+# Seeds: every file of ../shared/corpus and ../shared/threads, fuzz/seeds (inputs the shared corpus
+# lacks, e.g. a lore thread page) and fuzz/regressions/<target>.
 # MAX_LEN (default 32768) caps input size; larger seeds are truncated by libFuzzer.
 # Output: fuzz-out/<target>.log (libFuzzer output of every round), fuzz-out/corpus-<target>/
 # (growing corpus), fuzz-out/artifacts-<target>/ (crash-*, timeout-*, oom-* inputs), and a
@@ -22,6 +23,7 @@ if [ -z "$(ls -A "$CORPUS")" ]; then
     while IFS= read -r -d '' f; do
         cp "$f" "$CORPUS/seed-$i"; i=$((i+1))
     done < <(find "$SHARED/corpus" "$SHARED/threads" -type f -print0)
+    cp fuzz/seeds/* "$CORPUS"/ 2>/dev/null || true
     cp fuzz/regressions/"$T"/* "$CORPUS"/ 2>/dev/null || true
 fi
 : > "$LOG"

@@ -13,12 +13,16 @@ enum HTMLArchive {
         return RawSpan(start: p, contentStart: block.lowerBound, end: block.upperBound, hasQuotedFrom: false)
     }
 
-    /// The bytes inside the first `<pre id=b>` (or `id="b"`) element.
+    /// The bytes inside the first `<pre id=b>` element (public-inbox writes `<pre\nid=b>`; a
+    /// browser that saves the page again writes `<pre id="b">`).
     static func messageBlock(_ b: Bytes, from p: Int) -> Range<Int>? {
         let n = b.count
-        for open in [Array("<pre id=b>".utf8), Array("<pre id=\"b\">".utf8)] {
-            guard let start = find(b, open, from: p, to: n) else { continue }
-            let contentStart = start + open.count
+        var from = p
+        while let start = find(b, [ASCII.less], from: from, to: n) {
+            from = start + 1
+            guard start + 4 < n, b[start + 1] | 0x20 == 0x70, b[start + 2] | 0x20 == 0x72, b[start + 3] | 0x20 == 0x65,
+                  let (tag, contentStart) = HTMLLinkedText.tag(b, start, n), tag.name == "pre", !tag.closing,
+                  tag.attributes["id"] == "b" else { continue }
             let end = find(b, Array("</pre>".utf8), from: contentStart, to: n) ?? n
             return contentStart..<end
         }

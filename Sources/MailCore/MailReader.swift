@@ -261,6 +261,7 @@ public enum MailReader {
                                 interner: Interner?) -> Message {
         let span = split.spans[index]
         if let plan = split.commits { return GitText.commitMessage(b, spans: split.spans, index: index, plan: plan) }
+        if let page = split.threadPage { return HTMLThreadPage.message(page, index: index) }
         switch split.format {
         case .webArchiveText: return MessageParser.parseWebArchive(b, span: span)
         case .bareDiff: return GitText.diffMessage(b, span: span)

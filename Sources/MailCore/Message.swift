@@ -454,6 +454,8 @@ public enum InputFormat: String, Sendable, Equatable, Codable {
     case bareDiff
     /// A list archive's HTML page of one message (public-inbox / lore.kernel.org).
     case webArchiveHTML
+    /// A list archive's HTML page of a whole thread (public-inbox `/T/` or `/t/`).
+    case webArchiveThreadHTML
     /// A plain directory of mail files (each a message or an mbox).
     case directory
 }

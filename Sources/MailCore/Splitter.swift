@@ -20,6 +20,8 @@ enum Splitter {
         var defects: [Defect]
         /// For `gitLog`: each commit's patch number and where the series starts.
         var commits: GitText.Plan?
+        /// For `webArchiveThreadHTML`: the page's messages, read when it was split.
+        var threadPage: HTMLThreadPage.Page?
     }
 
     /// Why the bytes are not mail at all.
@@ -87,6 +89,9 @@ enum Splitter {
         }
         if let page = HTMLArchive.span(b, p) {
             return Result(format: .webArchiveHTML, spans: [page], defects: [])
+        }
+        if let page = HTMLThreadPage.read(b, p) {
+            return Result(format: .webArchiveThreadHTML, spans: page.entries.map(\.span), defects: [], threadPage: page)
         }
         if GitText.isCommitLine(b, p, firstEnd) {
             return GitText.splitLog(b, from: p)

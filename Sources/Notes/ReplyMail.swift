@@ -32,6 +32,9 @@ public struct ReplyMail: Sendable, Equatable {
     public var body: String
     /// Ids of the notes it carries.
     public var noteIds: [String]
+    /// The author answered when the input gave no address for them (a list archive's thread page
+    /// shows names only): the mail then has no `To:`, and this name says whom it is for.
+    public var unaddressed: String?
 
     /// The message as RFC 5322 text (LF line ends).
     public var text: String {
@@ -146,10 +149,9 @@ public enum ReplyExporter {
         let newId = freshMessageId(original: original.messageId, from: options.from, now: options.now,
                                    sequence: sequence, body: body)
 
-        var headers: [Header] = [
-            Header(name: "From", value: MailText.addressList([options.from], fieldName: "From")),
-            Header(name: "To", value: MailText.addressList([to], fieldName: "To")),
-        ]
+        var headers: [Header] = [Header(name: "From", value: MailText.addressList([options.from], fieldName: "From"))]
+        // No address, no `To:` (a name alone is not one): the sender fills it in.
+        if !to.email.isEmpty { headers.append(Header(name: "To", value: MailText.addressList([to], fieldName: "To"))) }
         if !cc.isEmpty { headers.append(Header(name: "Cc", value: MailText.addressList(cc, fieldName: "Cc"))) }
         headers += [
             Header(name: "Subject", value: MailText.encodeUnstructured(subject, fieldName: "Subject")),
@@ -163,7 +165,7 @@ public enum ReplyExporter {
             Header(name: "User-Agent", value: "patchlab"),
         ]
         return ReplyMail(messageId: newId, inReplyTo: original.messageId, headers: headers, body: body,
-                         noteIds: notes.map(\.id))
+                         noteIds: notes.map(\.id), unaddressed: to.email.isEmpty ? (to.name.isEmpty ? "(unknown)" : to.name) : nil)
     }
 
     /// The evidence block of a note, as plain text lines.

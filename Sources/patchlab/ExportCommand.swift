@@ -74,6 +74,10 @@ struct ExportCommand: ParsableCommand {
             name = "\(slug)-reply.mbox"
             summary = "\(export.mails.count) reply mail(s) carrying \(export.mails.reduce(0) { $0 + $1.noteIds.count }) note(s)"
             if !export.skipped.isEmpty { summary += "; \(export.skipped.count) note(s) skipped (message not in input)" }
+            let unaddressed = export.mails.compactMap(\.unaddressed)
+            if !unaddressed.isEmpty {
+                summary += "; \(unaddressed.count) without To: (the input gives no address for \(Set(unaddressed).sorted().joined(separator: ", ")))"
+            }
         case .markdown:
             data = Data(MarkdownReport.render(session: attached, messages: messages).utf8)
             name = "\(slug)-notes.md"

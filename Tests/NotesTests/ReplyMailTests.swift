@@ -215,4 +215,22 @@ import TestSupport
         let body = back.first?.body ?? ""
         #expect(body.contains("\nFrom what I can see this is fine.\n") || body.contains("\n>From what I can see this is fine.\n"))
     }
+
+    /// A thread page of a list archive shows names without addresses: the reply to such a message
+    /// has no `To:` (a bare name is not an address) and says whom it was for.
+    @Test func anAuthorWithoutAnAddressGetsNoToHeader() throws {
+        let original = Message(messageId: "p@x", subject: "[PATCH] x", from: Address(name: "Peter Xu", email: ""),
+                               to: [Address(name: "linux-mm", email: "")], date: Fixture.now, body: "Fix it.\n")
+        var s = Session(input: InputIdentity(source: "x", messageIds: ["p@x"], seriesSubject: original.subject, coverMessageId: "p@x"))
+        s.addNote(.patch(messageId: "p@x"), text: "Looks fine.")
+        let e = ReplyExporter.export(session: s, messages: [original], options: ReplyOptions(from: Fixture.reviewer, now: Fixture.now))
+        let mail = try #require(e.mails.first)
+        #expect(!mail.headers.contains { $0.name == "To" || $0.name == "Cc" })
+        #expect(mail.unaddressed == "Peter Xu")
+        #expect(mail.headers.contains { $0.name == "In-Reply-To" && $0.value == "<p@x>" })
+        let addressed = ReplyExporter.reply(to: Message(messageId: "q@x", subject: "s", from: Address(name: "A", email: "a@x"), date: nil, body: ""),
+                                            notes: [], options: ReplyOptions(from: Fixture.reviewer, now: Fixture.now), sequence: 0)
+        #expect(addressed.unaddressed == nil)
+        #expect(addressed.headers.contains { $0.name == "To" && $0.value == "A <a@x>" })
+    }
 }
