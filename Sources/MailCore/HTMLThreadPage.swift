@@ -255,7 +255,8 @@ enum HTMLThreadPage {
             let first = line(1)
             if !first.hasPrefix("@ "), !first.hasPrefix("From: ") {
                 let found = linksIn(lines[1])
-                if let l = found.first(where: { $0.href?.hasPrefix("#m") == true }), let href = l.href {
+                // `#m<anchor>`, or the page's own URL then `#m<anchor>` when a browser made links absolute.
+                if let href = found.lazy.compactMap({ $0.href.flatMap(pageAnchor) }).first {
                     parent = href
                 } else if first.contains("[not found]"), let l = found.last {
                     let id = Text.trim(page.string(l.text)).trimmingCharacters(in: CharacterSet(charactersIn: "<>"))
@@ -337,6 +338,13 @@ enum HTMLThreadPage {
         }
         return (Entry(span: span, subject: subject, from: from, to: to, cc: cc, date: date, rawDate: rawDate,
                       messageId: id, parent: nil, body: body, defects: defects), parent)
+    }
+
+    /// `#m<anchor>` of a link to an entry on the same page, nil for any other link.
+    static func pageAnchor(_ href: String) -> String? {
+        guard let hash = href.lastIndex(of: "#") else { return nil }
+        let fragment = href[hash...]
+        return fragment.hasPrefix("#m") && fragment.count > 2 ? String(fragment) : nil
     }
 
     /// The page entry as a message.

@@ -10,7 +10,9 @@ import TestSupport
 /// message, `From: names @ date UTC (permalink / raw)`, recipients, body, `^ permalink` footer),
 /// then read back and compared with the mail they came from.
 @Suite struct ThreadPageTests {
-    enum Style { case flat, nested, resaved }
+    /// `resaved`: attributes quoted and on one line, as a browser writes the page back;
+    /// `absolute`: links made absolute (the page's own URL before each `#m` anchor).
+    enum Style { case flat, nested, resaved, absolute }
 
     private static func escaped(_ s: String) -> String {
         var out = ""
@@ -83,7 +85,7 @@ import TestSupport
             style == .resaved ? tag.replacingOccurrences(of: "\n", with: " ") : tag
         }
         func skel(_ i: Int) -> String {
-            "\(stamp(m[i].date)) " + a("<a\nhref=\"#m\(anchor(m[i].messageId))\">") + "\(escaped(m[i].subject))</a> \(escaped(name(m[i].from)))\n"
+            "\(stamp(m[i].date)) " + a("<a\nhref=\"\(style == .absolute ? "https://lore.kernel.org/linux-mm/x%40y/T/" : "")#m\(anchor(m[i].messageId))\">") + "\(escaped(m[i].subject))</a> \(escaped(name(m[i].from)))\n"
         }
         var children: [String: [Int]] = [:]
         for (i, _) in order { if let p = m[i].inReplyTo { children[p, default: []].append(i) } }
@@ -95,7 +97,7 @@ import TestSupport
         for (k, (i, depth)) in order.enumerated() {
             let msg = m[i]
             let id = anchor(msg.messageId)
-            let href = "../../\(midHref(msg.messageId))/"
+            let href = (style == .absolute ? "https://lore.kernel.org/linux-mm/" : "../../") + "\(midHref(msg.messageId))/"
             if style == .nested { html += String(repeating: "<ul><li>", count: depth == 0 ? 0 : 1) + "<pre>" }
             var e = a("<a\nhref=#e\(id)\nid=m\(id)>") + "*</a> <b>\(escaped(msg.subject))</b>\n"
             if let p = msg.inReplyTo {
@@ -145,7 +147,7 @@ import TestSupport
         d.map { Date(timeIntervalSince1970: ($0.timeIntervalSince1970 / 60).rounded(.down) * 60) }
     }
 
-    @Test(arguments: [Style.flat, .nested, .resaved])
+    @Test(arguments: [Style.flat, .nested, .resaved, .absolute])
     func aThreadPageReadsLikeTheThread(_ style: Style) throws {
         let box = try MailReader.read(path: Repo.sharedFile("threads/vm_uffd_ops/v2-thread.mbox").path)
         let page = Self.page(box, style: style)
