@@ -157,7 +157,8 @@ struct HTMLLinkedText {
 ///
 /// The page shows names but no addresses, and times to the minute in UTC; the Message-ID is in
 /// the permalink, the parent is the first line of the thread lines (a link to its entry on the
-/// page, or the Message-ID of a message the archive does not have).
+/// page, or the Message-ID of a message the archive does not have). A search result page lists
+/// entries the same way without thread lines; there an `In-Reply-To:` line names the parent.
 enum HTMLThreadPage {
     struct Entry {
         var span: RawSpan
@@ -297,7 +298,13 @@ enum HTMLThreadPage {
                 var value = Substring(l)
                 if l.hasPrefix("  To: ") { kind = "to"; value = value.dropFirst(6) }
                 else if l.hasPrefix("  Cc: ") { kind = "cc"; value = value.dropFirst(6) }
-                else if l.hasPrefix("In-Reply-To: ") { kind = ""; value = "" }
+                else if l.hasPrefix("In-Reply-To: ") {
+                    // Shown where the page has no thread lines (search results): the parent itself.
+                    let id = Text.trim(String(l.dropFirst(13))).trimmingCharacters(in: CharacterSet(charactersIn: "<>"))
+                    if parent == nil, !id.isEmpty { parent = id }
+                    kind = ""
+                    value = ""
+                }
                 else if !(l.hasPrefix("\t") || l.hasPrefix(" ")) { break }
                 var parts = value.components(separatedBy: "; +Cc: ")
                 if parts.count == 2, kind == "to" {

@@ -12,7 +12,9 @@ import TestSupport
 @Suite struct ThreadPageTests {
     /// `resaved`: attributes quoted and on one line, as a browser writes the page back;
     /// `absolute`: links made absolute (the page's own URL before each `#m` anchor).
-    enum Style { case flat, nested, resaved, absolute }
+    /// `search`: entries as a search result lists them, without thread lines but with an
+    /// `In-Reply-To:` line.
+    enum Style { case flat, nested, resaved, absolute, search }
 
     private static func escaped(_ s: String) -> String {
         var out = ""
@@ -100,17 +102,21 @@ import TestSupport
             let href = (style == .absolute ? "https://lore.kernel.org/linux-mm/" : "../../") + "\(midHref(msg.messageId))/"
             if style == .nested { html += String(repeating: "<ul><li>", count: depth == 0 ? 0 : 1) + "<pre>" }
             var e = a("<a\nhref=#e\(id)\nid=m\(id)>") + "*</a> <b>\(escaped(msg.subject))</b>\n"
-            if let p = msg.inReplyTo {
+            if style == .search {
+                // No thread lines.
+            } else if let p = msg.inReplyTo {
                 if let pi = index[p] {
                     e += "  " + skel(pi)
                 } else {
                     e += "  " + "     [not found] &lt;" + a("<a\nhref=#r\(anchor(p))>") + "\(escaped(p))</a>&gt;\n"
                 }
             }
-            e += "<b>@ \(stamp(msg.date)) \(depth > 0 ? "` " : "")\(escaped(name(msg.from)))</b>\n"
-            let kids = children[msg.messageId] ?? []
-            if let c = kids.first { e += "  " + skel(c) }
-            e += "  " + a("<a\nhref=#r\(id)>") + "0 siblings, \(kids.count) replies; \(total)+ messages in thread</a>\n"
+            if style != .search {
+                e += "<b>@ \(stamp(msg.date)) \(depth > 0 ? "` " : "")\(escaped(name(msg.from)))</b>\n"
+                let kids = children[msg.messageId] ?? []
+                if let c = kids.first { e += "  " + skel(c) }
+                e += "  " + a("<a\nhref=#r\(id)>") + "0 siblings, \(kids.count) replies; \(total)+ messages in thread</a>\n"
+            }
             e += "From: \(escaped(msg.from.name.isEmpty ? name(msg.from) : msg.from.name)) @ \(stamp(msg.date)) UTC ("
                 + a("<a\nhref=\"\(href)\">") + "permalink</a> / " + a("<a\nhref=\"\(href)raw\">") + "raw</a>)\n"
             let to = msg.to.map(name).joined(separator: ", ")
@@ -120,6 +126,9 @@ import TestSupport
                 if !cc.isEmpty { e += "  Cc: \(escaped(cc))\n" }
             } else if !to.isEmpty {
                 e += "  To: \(escaped(to))" + (cc.isEmpty ? "" : "; <b>+Cc:</b> \(escaped(cc))") + "\n"
+            }
+            if style == .search, let p = msg.inReplyTo {
+                e += "In-Reply-To: &lt;" + a("<a\nhref=\"../../\(midHref(p))/\">") + "\(escaped(p))</a>&gt;\n"
             }
             e += "\n" + bodyHTML(msg.body)
             e += "\n" + a("<a\nhref=#m\(id)\nid=e\(id)>") + "^</a> " + a("<a\nhref=\"\(href)\">") + "permalink</a> "
@@ -147,7 +156,7 @@ import TestSupport
         d.map { Date(timeIntervalSince1970: ($0.timeIntervalSince1970 / 60).rounded(.down) * 60) }
     }
 
-    @Test(arguments: [Style.flat, .nested, .resaved, .absolute])
+    @Test(arguments: [Style.flat, .nested, .resaved, .absolute, .search])
     func aThreadPageReadsLikeTheThread(_ style: Style) throws {
         let box = try MailReader.read(path: Repo.sharedFile("threads/vm_uffd_ops/v2-thread.mbox").path)
         let page = Self.page(box, style: style)
