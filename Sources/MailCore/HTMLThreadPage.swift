@@ -78,41 +78,44 @@ struct HTMLLinkedText {
             while q < n, b[q] != 0x3E { q += 1 }
             return (Tag(name: "!", closing: false, attributes: [:]), min(n, q + 1))
         }
+        // A tag is short: a `<` without a `>` in the next few kilobytes is text (which also keeps
+        // a page of unclosed `<a`s from being scanned to its end once per `<`).
+        let limit = min(n, i + 4096)
         var closing = false
         if b[p] == 0x2F { closing = true; p += 1 }
         let nameStart = p
-        while p < n, isNameByte(b[p]) { p += 1 }
+        while p < limit, isNameByte(b[p]) { p += 1 }
         guard p > nameStart else { return nil }
         let name = String(decoding: UnsafeBufferPointer(rebasing: b[nameStart..<p]), as: UTF8.self).lowercased()
         var attributes: [String: String] = [:]
-        while p < n {
-            while p < n, ASCII.isSpace(b[p]) || b[p] == 0x2F { p += 1 }
-            guard p < n else { break }
+        while p < limit {
+            while p < limit, ASCII.isSpace(b[p]) || b[p] == 0x2F { p += 1 }
+            guard p < limit else { break }
             if b[p] == 0x3E { return (Tag(name: name, closing: closing, attributes: attributes), p + 1) }
             let a = p
-            while p < n, !ASCII.isSpace(b[p]), b[p] != 0x3D, b[p] != 0x3E, b[p] != 0x2F { p += 1 }
+            while p < limit, !ASCII.isSpace(b[p]), b[p] != 0x3D, b[p] != 0x3E, b[p] != 0x2F { p += 1 }
             let attr = String(decoding: UnsafeBufferPointer(rebasing: b[a..<p]), as: UTF8.self).lowercased()
             if p == a { p += 1; continue }
-            while p < n, ASCII.isSpace(b[p]) { p += 1 }
-            guard p < n, b[p] == 0x3D else { attributes[attr] = ""; continue }
+            while p < limit, ASCII.isSpace(b[p]) { p += 1 }
+            guard p < limit, b[p] == 0x3D else { attributes[attr] = ""; continue }
             p += 1
-            while p < n, ASCII.isSpace(b[p]) { p += 1 }
-            guard p < n else { break }
+            while p < limit, ASCII.isSpace(b[p]) { p += 1 }
+            guard p < limit else { break }
             var v = p
             var end = p
             if b[p] == 0x22 || b[p] == 0x27 {
                 let q = b[p]
                 v = p + 1
                 end = v
-                while end < n, b[end] != q { end += 1 }
-                p = min(n, end + 1)
+                while end < limit, b[end] != q { end += 1 }
+                p = min(limit, end + 1)
             } else {
-                while end < n, !ASCII.isSpace(b[end]), b[end] != 0x3E { end += 1 }
+                while end < limit, !ASCII.isSpace(b[end]), b[end] != 0x3E { end += 1 }
                 p = end
             }
             attributes[attr] = HTMLText.decodeEntities(String(decoding: UnsafeBufferPointer(rebasing: b[v..<end]), as: UTF8.self))
         }
-        return (Tag(name: name, closing: closing, attributes: attributes), n)
+        return nil
     }
 
     private static func isNameByte(_ c: UInt8) -> Bool {

@@ -207,6 +207,17 @@ import TestSupport
         #expect(m.references == [reply.inReplyTo!])
     }
 
+    /// Markup that never closes its tags is text: the entry after it is still read.
+    @Test func unclosedTagsAreText() throws {
+        let junk = String(repeating: "<a href=x ", count: 1000)
+        let entry = "<pre><a href=#e1 id=m1>*</a> <b>[PATCH] x</b>\nFrom: A @ 2025-06-27 15:46 UTC (<a href=\"../../1@x/\">permalink</a> / raw)\n\nbody &lt;ok&gt;\n\n<a href=#m1 id=e1>^</a> permalink raw reply</pre>"
+        let gap = String(repeating: "text ", count: 1000)
+        let read = MailReader.parse(bytes: Array(("<html>" + junk + gap + entry).utf8), source: "T.html")
+        #expect(read.format == .webArchiveThreadHTML)
+        #expect(read.messages.map(\.messageId) == ["1@x"])
+        #expect(read.messages.first?.body == "body <ok>\n")
+    }
+
     @Test(arguments: [
         ("../../20250627154655.2085903-2-peterx@redhat.com/", "20250627154655.2085903-2-peterx@redhat.com"),
         ("https://lore.kernel.org/linux-mm/abc%2Fdef%25@x.org/", "abc/def%@x.org"),
