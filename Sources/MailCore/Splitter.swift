@@ -134,6 +134,10 @@ enum Splitter {
             }
             r = next
         }
+        if b.contains("\n^ permalink raw reply", from: p) {
+            throw .notMail(offset: p, detail: "not mail: a list archive's thread page saved as text, which shows no Message-IDs;"
+                + " save the page as HTML (patchlab reads the whole thread from it) or download its mbox.gz")
+        }
         let shown = String(decoding: UnsafeBufferPointer(rebasing: b[p..<min(firstEnd, p + 40)]), as: UTF8.self)
         throw .notMail(offset: p, detail: "not mail: no mbox separator or header at the start (\"\(MailboxRendering.sanitise(shown))\")")
     }

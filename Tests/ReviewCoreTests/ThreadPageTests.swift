@@ -207,6 +207,22 @@ import TestSupport
         #expect(m.references == [reply.inReplyTo!])
     }
 
+    /// The thread page saved as text has names and times but no Message-IDs: it is refused with
+    /// advice, not read as one long message.
+    @Test func aThreadPageSavedAsTextIsRefusedWithAdvice() throws {
+        let text = "[PATCH v2 0/4] mm/userfaultfd: modulize memory types\nlinux-mm.kvack.org archive mirror\n"
+            + "* [PATCH v2 0/4] mm/userfaultfd: modulize memory types\n@ 2025-06-27 15:46 Peter Xu\n"
+            + "From: Peter Xu @ 2025-06-27 15:46 UTC (permalink / raw)\n\nbody\n\n"
+            + "^ permalink raw reply\t[flat|nested] 17+ messages in thread\n"
+        do {
+            _ = try MailReader.parseChecked(bytes: Array(text.utf8), source: "T.txt")
+            Issue.record("a text thread page was read as mail")
+        } catch {
+            #expect(error.kind == .notMail)
+            #expect(error.detail.contains("thread page saved as text"))
+        }
+    }
+
     /// Markup that never closes its tags is text: the entry after it is still read.
     @Test func unclosedTagsAreText() throws {
         let junk = String(repeating: "<a href=x ", count: 1000)
