@@ -2,7 +2,7 @@
 # Runs one harness for a total time, restarting after each crash/hang so the whole budget is used.
 #   fuzz/run.sh mail|review [SECONDS=1800]
 # Seeds: every file of ../shared/corpus and ../shared/threads, fuzz/seeds (inputs the shared corpus
-# lacks, e.g. a lore thread page) and fuzz/regressions/<target>.
+# lacks: a lore thread page, MHonArc and Hypermail message pages) and fuzz/regressions/<target>.
 # MAX_LEN (default 32768) caps input size; larger seeds are truncated by libFuzzer.
 # Output: fuzz-out/<target>.log (libFuzzer output of every round), fuzz-out/corpus-<target>/
 # (growing corpus), fuzz-out/artifacts-<target>/ (crash-*, timeout-*, oom-* inputs), and a

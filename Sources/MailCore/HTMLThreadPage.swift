@@ -134,7 +134,7 @@ struct HTMLLinkedText {
 
     /// The UTF-8 of the entity at `i` (`&`) and the offset after its `;`, for the entities
     /// `HTMLText.decodeEntities` knows; nil leaves the `&` as text.
-    private static func entity(_ b: Bytes, _ i: Int, _ n: Int) -> ([UInt8], Int)? {
+    static func entity(_ b: Bytes, _ i: Int, _ n: Int) -> ([UInt8], Int)? {
         var p = i + 1
         let limit = min(n, i + 12)
         while p < limit, b[p] != 0x3B, b[p] != 0x26, !ASCII.isSpace(b[p]) { p += 1 }
@@ -406,18 +406,21 @@ enum HTMLThreadPage {
 }
 
 extension UnsafeBufferPointer where Element == UInt8 {
-    /// Whether the ASCII `needle` occurs at or after `from`.
-    func contains(_ needle: StaticString, from: Int) -> Bool {
+    /// Where the ASCII `needle` first occurs at or after `from`.
+    func range(of needle: StaticString, from: Int) -> Range<Int>? {
         let m = needle.utf8CodeUnitCount
-        guard let base = baseAddress, count - from >= m else { return false }
+        guard m > 0, let base = baseAddress, from >= 0, count - from >= m else { return nil }
         var i = from
         let first = needle.utf8Start[0]
         while i <= count - m {
-            guard let hit = memchr(base + i, Int32(first), count - m - i + 1) else { return false }
+            guard let hit = memchr(base + i, Int32(first), count - m - i + 1) else { return nil }
             let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-            if memcmp(base + at, needle.utf8Start, m) == 0 { return true }
+            if memcmp(base + at, needle.utf8Start, m) == 0 { return at..<(at + m) }
             i = at + 1
         }
-        return false
+        return nil
     }
+
+    /// Whether the ASCII `needle` occurs at or after `from`.
+    func contains(_ needle: StaticString, from: Int) -> Bool { range(of: needle, from: from) != nil }
 }

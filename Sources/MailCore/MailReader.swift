@@ -266,6 +266,7 @@ public enum MailReader {
         case .webArchiveText: return MessageParser.parseWebArchive(b, span: span)
         case .bareDiff: return GitText.diffMessage(b, span: span)
         case .webArchiveHTML: return HTMLArchive.message(b, span: span)
+        case .webArchiveMHonArc: return CommentedArchivePage.message(b, span: span)
         default: return MessageParser.parse(b, span: span, format: split.format, source: source, interner: interner)
         }
     }

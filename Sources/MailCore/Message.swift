@@ -456,6 +456,9 @@ public enum InputFormat: String, Sendable, Equatable, Codable {
     case webArchiveHTML
     /// A list archive's HTML page of a whole thread (public-inbox `/T/` or `/t/`).
     case webArchiveThreadHTML
+    /// A list archive's HTML page of one message written by MHonArc or Hypermail (lkml.iu.edu,
+    /// spinics.net, mail-archive.com): the headers in the generator's comments.
+    case webArchiveMHonArc
     /// A plain directory of mail files (each a message or an mbox).
     case directory
 }

@@ -87,6 +87,9 @@ enum Splitter {
         if isWebArchive(b, p) {
             return Result(format: .webArchiveText, spans: [RawSpan(start: p, contentStart: p, end: n, hasQuotedFrom: false)], defects: [])
         }
+        if let page = CommentedArchivePage.span(b, p) {
+            return Result(format: .webArchiveMHonArc, spans: [page], defects: [])
+        }
         if let page = HTMLArchive.span(b, p) {
             return Result(format: .webArchiveHTML, spans: [page], defects: [])
         }

@@ -1,0 +1,207 @@
+import Foundation
+
+/// A list archive's HTML page of one message written by MHonArc (lkml.iu.edu, spinics.net,
+/// mail-archive.com and many list servers) or by Hypermail: besides the page the reader sees,
+/// the generator leaves the message's headers in HTML comments, and marks where the body starts
+/// and ends.
+///
+///     MHonArc:   <!--X-Subject: ... -->  <!--X-From-R13: ... -->  <!--X-Date: ... -->
+///                <!--X-Message-Id: ... -->  <!--X-Reference: ... -->  (one per reference)
+///                <!--X-Body-of-Message--> ... <!--X-Body-of-Message-End-->
+///     Hypermail: <!-- name="..." -->  <!-- email="..." -->  <!-- subject="..." -->
+///                <!-- sent="..." -->  <!-- id="..." -->  <!-- inreplyto="..." -->
+///                <!-- body="start" --> ... <!-- body="end" -->
+///
+/// Comment values are HTML-escaped; MHonArc's From is scrambled with its own rot13 (letters and
+/// `@` rotated, which is its own inverse). The body is turned into text the way a browser shows
+/// it: `<pre>` keeps its lines and spaces, elsewhere whitespace runs are one space and `<br>` or
+/// a block ends the line.
+enum CommentedArchivePage {
+    private enum Generator { case mhonarc, hypermail }
+
+    private static let markers: [(Generator, start: StaticString, end: StaticString)] = [
+        (.mhonarc, "<!--X-Body-of-Message-->", "<!--X-Body-of-Message-End-->"),
+        (.hypermail, "<!-- body=\"start\" -->", "<!-- body=\"end\" -->"),
+    ]
+
+    /// The page's span when the input, starting with markup at `p`, holds a body marker: from the
+    /// page's start, its content being the body between the markers.
+    static func span(_ b: Bytes, _ p: Int) -> RawSpan? {
+        guard p < b.count, b[p] == ASCII.less else { return nil }
+        for m in markers {
+            guard let start = b.range(of: m.start, from: p) else { continue }
+            let end = b.range(of: m.end, from: start.upperBound)?.lowerBound ?? b.count
+            return RawSpan(start: p, contentStart: start.upperBound, end: end, hasQuotedFrom: false)
+        }
+        return nil
+    }
+
+    /// The message the page shows.
+    static func message(_ b: Bytes, span: RawSpan) -> Message {
+        let head = span.start..<span.contentStart
+        let fields = comments(b, head)
+        let generator: Generator = fields.keys.contains { $0.hasPrefix("x-") } ? .mhonarc : .hypermail
+        var defects = [Defect(kind: .other, offset: span.contentStart,
+                              detail: "list archive HTML page: the headers are read from the generator's comments, the body from its rendering")]
+        func first(_ name: String) -> String? { fields[name]?.first.map { Text.trim($0) } }
+
+        let subject: String
+        let fromText: String
+        let rawDate: String
+        var messageId: String?
+        var references: [String]
+        var inReplyTo: String?
+        switch generator {
+        case .mhonarc:
+            subject = first("x-subject") ?? ""
+            fromText = first("x-from-r13").map(mrot13) ?? first("x-from") ?? ""
+            rawDate = first("x-date") ?? ""
+            messageId = first("x-message-id")
+            references = (fields["x-reference"] ?? []).map { Text.trim($0) }.filter { !$0.isEmpty }
+            inReplyTo = references.last
+        case .hypermail:
+            subject = first("subject") ?? ""
+            let name = first("name") ?? ""
+            let email = first("email") ?? ""
+            fromText = email.isEmpty ? name : name.isEmpty ? email : "\"\(name.replacingOccurrences(of: "\"", with: ""))\" <\(email)>"
+            rawDate = first("sent") ?? ""
+            messageId = first("id")
+            inReplyTo = first("inreplyto").flatMap { $0.isEmpty ? nil : $0 }
+            references = inReplyTo.map { [$0] } ?? []
+        }
+        messageId = messageId.map(bare).flatMap { $0.isEmpty ? nil : $0 }
+        references = references.map(bare)
+        inReplyTo = inReplyTo.map(bare)
+
+        let from = AddressParser.parseFirst(fromText) ?? Address(name: fromText, email: "")
+        let date = DateParser.parse(rawDate)
+        if date == nil {
+            defects.append(Defect(kind: .invalidDate, offset: span.start, detail: "unparseable date \"\(rawDate)\""))
+        }
+        let body = renderedText(b, span.contentStart..<span.end)
+        let id: String
+        if let messageId {
+            id = messageId
+        } else {
+            id = MessageParser.synthesiseId(subject: subject, from: from, date: rawDate, body: body)
+            defects.append(Defect(kind: .missingMessageId, offset: span.start,
+                                  detail: "archive page without a Message-ID comment; synthesised \(id)"))
+        }
+        var headers = [Header(name: "Subject", value: subject), Header(name: "From", value: fromText),
+                       Header(name: "Date", value: rawDate), Header(name: "Message-ID", value: "<\(id)>")]
+        if let inReplyTo { headers.append(Header(name: "In-Reply-To", value: "<\(inReplyTo)>")) }
+        if !references.isEmpty { headers.append(Header(name: "References", value: references.map { "<\($0)>" }.joined(separator: " "))) }
+        return Message(messageId: id, subject: subject, from: from, date: date, rawDate: rawDate, inReplyTo: inReplyTo,
+                       references: references, headers: headers, body: body,
+                       parts: [BodyPart(contentType: "text/plain", charset: "utf-8", text: body, inBody: true)],
+                       defects: defects, offset: span.start, length: span.end - span.start)
+    }
+
+    /// The generator's comments before the body: `X-Name: value` (MHonArc) or `name="value"`
+    /// (Hypermail), names lower-cased, values entity-decoded, every value of a repeated name kept.
+    private static func comments(_ b: Bytes, _ r: Range<Int>) -> [String: [String]] {
+        var out: [String: [String]] = [:]
+        var p = r.lowerBound
+        while let open = b.range(of: "<!--", from: p), open.lowerBound < r.upperBound {
+            let close = b.range(of: "-->", from: open.upperBound)
+            let inner = Text.trim(Text.string(b, open.upperBound..<min(close?.lowerBound ?? r.upperBound, r.upperBound)).0)
+            p = close?.upperBound ?? r.upperBound
+            if let colon = inner.firstIndex(of: ":"), inner.hasPrefix("X-") || inner.hasPrefix("x-") {
+                let name = inner[..<colon].lowercased()
+                out[name, default: []].append(HTMLText.decodeEntities(String(inner[inner.index(after: colon)...])))
+            } else if let eq = inner.firstIndex(of: "="), inner[inner.index(after: eq)...].hasPrefix("\""), inner.hasSuffix("\"") {
+                let name = Text.trim(String(inner[..<eq])).lowercased()
+                let value = inner[inner.index(eq, offsetBy: 2)..<inner.index(before: inner.endIndex)]
+                guard !name.isEmpty, !name.contains(" ") else { continue }
+                out[name, default: []].append(HTMLText.decodeEntities(String(value)))
+            }
+        }
+        return out
+    }
+
+    /// `<id>` or `id` as `id`.
+    private static func bare(_ s: String) -> String {
+        var t = Substring(Text.trim(s))
+        if t.hasPrefix("<") { t = t.dropFirst() }
+        if t.hasSuffix(">") { t = t.dropLast() }
+        return String(t)
+    }
+
+    /// MHonArc's address scrambling: `@`, `A`–`Z`, `[` rotated by 14 among themselves, `a`–`z`
+    /// by 13; applying it twice gives the text back.
+    static func mrot13(_ s: String) -> String {
+        String(decoding: s.utf8.map { c -> UInt8 in
+            switch c {
+            case 0x40...0x5B: return 0x40 + (c - 0x40 + 14) % 28
+            case 0x61...0x7A: return 0x61 + (c - 0x61 + 13) % 26
+            default: return c
+            }
+        }, as: UTF8.self)
+    }
+
+    /// The text a browser shows for `r` of the page: `<pre>` content as written; elsewhere runs of
+    /// whitespace as one space, line breaks from `<br>` and blocks (a blank line before a
+    /// paragraph), spaces at the ends of lines dropped; tags, comments, scripts and styles
+    /// removed; entities decoded.
+    static func renderedText(_ b: Bytes, _ r: Range<Int>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(r.count)
+        var pre = 0
+        var space = false
+        func newline() {
+            while out.last == ASCII.space { out.removeLast() }
+            out.append(ASCII.lf)
+            space = false
+        }
+        func endLine() { if let last = out.last, last != ASCII.lf { newline() } }
+        var i = r.lowerBound
+        let n = r.upperBound
+        while i < n {
+            let c = b[i]
+            if c == ASCII.less, let (tag, next) = HTMLLinkedText.tag(b, i, n) {
+                switch tag.name {
+                case "br": newline()
+                case "pre":
+                    endLine()
+                    pre = max(0, pre + (tag.closing ? -1 : 1))
+                case "p":
+                    endLine()
+                    if !tag.closing, !out.isEmpty, out.count < 2 || out[out.count - 2] != ASCII.lf { newline() }
+                case "div", "blockquote", "li", "ul", "ol", "tr", "table", "hr", "h1", "h2", "h3", "h4", "h5", "h6":
+                    endLine()
+                case "script", "style":
+                    if !tag.closing, let close = b.range(of: tag.name == "script" ? "</script" : "</style", from: next) {
+                        i = close.lowerBound
+                        continue
+                    }
+                default: break
+                }
+                i = next
+                continue
+            }
+            if c == 0x26, let (decoded, next) = HTMLLinkedText.entity(b, i, n) {
+                if space, pre == 0, out.last != ASCII.lf, !out.isEmpty { out.append(ASCII.space) }
+                space = false
+                out.append(contentsOf: decoded)
+                i = next
+                continue
+            }
+            if pre > 0 {
+                if c != ASCII.cr { out.append(c) }
+            } else if c == ASCII.space || c == ASCII.tab || c == ASCII.lf || c == ASCII.cr {
+                space = true
+            } else {
+                if space, !out.isEmpty, out.last != ASCII.lf { out.append(ASCII.space) }
+                space = false
+                out.append(c)
+            }
+            i += 1
+        }
+        while out.last == ASCII.space || out.last == ASCII.lf { out.removeLast() }
+        if !out.isEmpty { out.append(ASCII.lf) }
+        // `&nbsp;` decodes to U+00A0 (C2 A0): shown as a space.
+        var text = String(decoding: out, as: UTF8.self)
+        if text.contains("\u{A0}") { text = text.replacingOccurrences(of: "\u{A0}", with: " ") }
+        return text
+    }
+}
