@@ -45,9 +45,9 @@ enum CommentedArchivePage {
                               detail: "list archive HTML page: the headers are read from the generator's comments, the body from its rendering")]
         func first(_ name: String) -> String? { fields[name]?.first.map { Text.trim($0) } }
 
-        let subject: String
-        let fromText: String
-        let rawDate: String
+        var subject: String
+        var fromText: String
+        var rawDate: String
         var messageId: String?
         var references: [String]
         var inReplyTo: String?
@@ -73,6 +73,13 @@ enum CommentedArchivePage {
         references = references.map(bare)
         inReplyTo = inReplyTo.map(bare)
 
+        // A page whose generator left no header comments still shows the headers to the reader.
+        if subject.isEmpty || fromText.isEmpty || rawDate.isEmpty {
+            let shown = visibleHeaders(b, head)
+            if subject.isEmpty { subject = shown["subject"] ?? shown["h1"] ?? shown["title"] ?? "" }
+            if fromText.isEmpty { fromText = shown["from"] ?? "" }
+            if rawDate.isEmpty { rawDate = shown["date"] ?? "" }
+        }
         let from = AddressParser.parseFirst(fromText) ?? Address(name: fromText, email: "")
         let date = DateParser.parse(rawDate)
         if date == nil {
@@ -115,6 +122,25 @@ enum CommentedArchivePage {
                 guard !name.isEmpty, !name.contains(" ") else { continue }
                 out[name, default: []].append(HTMLText.decodeEntities(String(value)))
             }
+        }
+        return out
+    }
+
+    /// `Subject:`, `From:` and `Date:` as the page shows them above the body, its `<h1>` and `<title>`.
+    private static func visibleHeaders(_ b: Bytes, _ r: Range<Int>) -> [String: String] {
+        var out: [String: String] = [:]
+        for line in renderedText(b, r).split(separator: "\n") {
+            let l = Text.trim(String(line))
+            for name in ["Subject", "From", "Date"] where out[name.lowercased()] == nil && l.hasPrefix(name + ":") {
+                let value = Text.trim(String(l.dropFirst(name.count + 1)))
+                if !value.isEmpty { out[name.lowercased()] = value }
+            }
+        }
+        for (key, open, close) in [("title", "<title>", "</title>"), ("h1", "<h1>", "</h1>")] as [(String, StaticString, StaticString)] {
+            guard let o = b.range(of: open, from: r.lowerBound), o.upperBound < r.upperBound,
+                  let c = b.range(of: close, from: o.upperBound), c.lowerBound <= r.upperBound else { continue }
+            let text = Text.trim(renderedText(b, o.upperBound..<c.lowerBound))
+            if !text.isEmpty { out[key] = Text.collapseSpaces(text) }
         }
         return out
     }

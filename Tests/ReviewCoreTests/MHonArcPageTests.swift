@@ -157,6 +157,31 @@ import TestSupport
         #expect(fromPage.map(\.anchor) == fromMail.map(\.anchor))
     }
 
+    /// A page whose generator kept no header comments: subject, author and date as the page
+    /// shows them (the Message-ID is then made up, and said to be).
+    @Test func headersShownOnThePageWhenTheCommentsAreMissing() throws {
+        let html = """
+            <html><head><title>LKML: Lorenzo Stoakes: Re: [PATCH v2 1/4] mm: Introduce vm_uffd_ops API</title></head><body>
+            <h1>Re: [PATCH v2 1/4] mm: Introduce vm_uffd_ops API</h1>
+            <strong>From: </strong>Lorenzo Stoakes<br>
+            <strong>Date: </strong> Mon Jun 30 2025 - 06:17:33 EST<br>
+            <!--X-Body-of-Message-->
+            <pre>On Fri, Jun 27, 2025 at 11:46:52AM -0400, Peter Xu wrote:
+            &gt; Introduce a generic userfaultfd API
+            OK.</pre>
+            <!--X-Body-of-Message-End-->
+            </body></html>
+            """
+        let box = MailReader.parse(bytes: Array(html.utf8), source: "lkml.html")
+        let m = try #require(box.messages.first)
+        #expect(box.format == .webArchiveMHonArc)
+        #expect(m.subject == "Re: [PATCH v2 1/4] mm: Introduce vm_uffd_ops API")
+        #expect(m.from.name == "Lorenzo Stoakes")
+        #expect(m.date != nil)
+        #expect(m.body.hasSuffix("> Introduce a generic userfaultfd API\nOK.\n"))
+        #expect(m.defects.contains { $0.kind == .missingMessageId })
+    }
+
     @Test(arguments: [
         ("Peter Xu <peterx@redhat.com>", "Brgre Jh <crgrekNerqung.pbz>"),
         ("A-Z [x]", "O-L Mk]"),
