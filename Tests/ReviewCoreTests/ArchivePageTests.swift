@@ -7,7 +7,6 @@ import TestSupport
 /// List archive pages (public-inbox / lore.kernel.org) saved from a browser, as HTML or as text.
 @Suite struct ArchivePageTests {
     static let reply = "threads/vm_uffd_ops/021-v2-re1-rppt-aGD-QxroTEDUh1eX.eml"
-    static let patches = "threads/vm_uffd_ops/v2-thread.mbox"
 
     private static func escaped(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
@@ -43,21 +42,11 @@ import TestSupport
 
     @Test func aLorePageReadsLikeTheMailItShows() throws {
         let raw = try MailReader.read(path: Repo.sharedFile(Self.reply).path).messages[0]
-        let html = Self.page(of: raw)
-        let box = MailReader.parse(bytes: Array(html.utf8), source: "page.html")
-        #expect(box.format == .webArchiveHTML)
-        let m = try #require(box.messages.first)
-        #expect(m.messageId == raw.messageId)
-        #expect(m.inReplyTo == raw.inReplyTo)
-        #expect(m.subject == raw.subject)
-        #expect(m.from == raw.from)
-        #expect(m.date == raw.date)
+        let m = try messageOfPage(Self.page(of: raw), of: raw, format: .webArchiveHTML)
         #expect(m.body.trimmingCharacters(in: .newlines) == raw.body.trimmingCharacters(in: .newlines))
 
         // With the patches it answers, the page gives the comments the mail gives.
-        let thread = try MailReader.read(path: Repo.sharedFile(Self.patches).path).messages.filter { $0.messageId != raw.messageId }
-        let fromMail = ReviewBuilder.build(thread + [raw]).comments.filter { $0.messageId == raw.messageId }
-        let fromPage = ReviewBuilder.build(thread + [m]).comments.filter { $0.messageId == raw.messageId }
+        let (fromMail, fromPage) = try commentsBesideV2Patches(mail: raw, rendered: m)
         #expect(!fromMail.isEmpty)
         #expect(fromPage.map(\.text) == fromMail.map(\.text))
         #expect(fromPage.map(\.anchor) == fromMail.map(\.anchor))

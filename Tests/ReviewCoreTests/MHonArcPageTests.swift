@@ -8,7 +8,6 @@ import TestSupport
 /// saved from the browser: headers in the generator's comments, the body between its markers.
 @Suite struct MHonArcPageTests {
     static let reply = "threads/vm_uffd_ops/021-v2-re1-rppt-aGD-QxroTEDUh1eX.eml"
-    static let patches = "threads/vm_uffd_ops/v2-thread.mbox"
 
     enum Body { case pre, nonfixed }
 
@@ -112,24 +111,14 @@ import TestSupport
     @Test(arguments: [Body.pre, .nonfixed])
     func anMHonArcPageReadsLikeTheMail(_ body: Body) throws {
         let raw = try MailReader.read(path: Repo.sharedFile(Self.reply).path).messages[0]
-        let box = MailReader.parse(bytes: Array(Self.mhonarc(raw, body: body).utf8), source: "00122.html")
-        #expect(box.format == .webArchiveMHonArc)
-        let m = try #require(box.messages.first)
-        #expect(box.messages.count == 1)
-        #expect(m.messageId == raw.messageId)
-        #expect(m.subject == raw.subject)
-        #expect(m.from == raw.from)
-        #expect(m.date == raw.date)
-        #expect(m.inReplyTo == (raw.references.last ?? raw.inReplyTo))
+        let m = try messageOfPage(Self.mhonarc(raw, body: body), of: raw, format: .webArchiveMHonArc)
         if body == .pre {
             #expect(m.body.trimmingCharacters(in: .newlines) == raw.body.trimmingCharacters(in: .newlines))
         } else {
             #expect(Self.words(m.body) == Self.words(raw.body))
         }
         // With the patches it answers, the page gives the comments the mail gives.
-        let thread = try MailReader.read(path: Repo.sharedFile(Self.patches).path).messages.filter { $0.messageId != raw.messageId }
-        let fromMail = ReviewBuilder.build(thread + [raw]).comments.filter { $0.messageId == raw.messageId }
-        let fromPage = ReviewBuilder.build(thread + [m]).comments.filter { $0.messageId == raw.messageId }
+        let (fromMail, fromPage) = try commentsBesideV2Patches(mail: raw, rendered: m)
         #expect(!fromMail.isEmpty)
         #expect(fromPage.map(\.anchor) == fromMail.map(\.anchor))
         #expect(fromPage.map { Self.words($0.text) } == fromMail.map { Self.words($0.text) })
@@ -140,19 +129,10 @@ import TestSupport
     /// matched anyway.
     @Test func aHypermailPageReadsLikeTheMail() throws {
         let raw = try MailReader.read(path: Repo.sharedFile(Self.reply).path).messages[0]
-        let box = MailReader.parse(bytes: Array(Self.hypermail(raw).utf8), source: "01758.html")
-        #expect(box.format == .webArchiveMHonArc)
-        let m = try #require(box.messages.first)
-        #expect(m.messageId == raw.messageId)
-        #expect(m.inReplyTo == raw.inReplyTo)
-        #expect(m.subject == raw.subject)
-        #expect(m.from == raw.from)
-        #expect(m.date == raw.date)
+        let m = try messageOfPage(Self.hypermail(raw), of: raw, format: .webArchiveMHonArc)
         #expect(Self.words(m.body) == Self.words(raw.body))
         #expect(m.body.contains("\n\n"), "paragraphs stay apart")
-        let thread = try MailReader.read(path: Repo.sharedFile(Self.patches).path).messages.filter { $0.messageId != raw.messageId }
-        let fromMail = ReviewBuilder.build(thread + [raw]).comments.filter { $0.messageId == raw.messageId }
-        let fromPage = ReviewBuilder.build(thread + [m]).comments.filter { $0.messageId == raw.messageId }
+        let (fromMail, fromPage) = try commentsBesideV2Patches(mail: raw, rendered: m)
         #expect(fromPage.count == fromMail.count && fromPage.count > 3)
         #expect(fromPage.map(\.anchor) == fromMail.map(\.anchor))
     }
