@@ -78,6 +78,8 @@ enum Splitter {
     static func split(_ b: Bytes, release: ((Range<Int>) -> Void)? = nil) throws(Rejection) -> Result {
         let n = b.count
         var p = 0
+        // A UTF-8 byte order mark (editors on Windows, some browsers' saved pages) is not text.
+        if n >= 3, b[0] == 0xEF, b[1] == 0xBB, b[2] == 0xBF { p = 3 }
         while p < n, ASCII.isSpace(b[p]) { p += 1 }
         guard p < n else { throw .empty }
         let (firstEnd, firstNext) = line(b, p, n)

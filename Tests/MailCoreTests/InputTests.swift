@@ -150,6 +150,19 @@ import TestSupport
         #expect(box.messages[0].body.contains("From me"))
     }
 
+    /// A UTF-8 byte order mark before a message or an mbox (Windows editors, some saved pages)
+    /// is skipped: the first header stays a header, the first separator a separator.
+    @Test func byteOrderMarkIsSkipped() throws {
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        let single = MailReader.parse(bytes: bom + Array("Subject: first\nFrom: A <a@x>\nMessage-ID: <b@x>\n\nhi\n".utf8), source: "b.eml")
+        #expect(single.format == .singleMessage)
+        #expect(single.messages.first?.subject == "first")
+        #expect(single.defects.isEmpty && single.messages.first?.defects.isEmpty == true)
+        let mbox = MailReader.parse(bytes: bom + Array("From a@x Mon Jan  1 00:00:00 2024\nMessage-ID: <1@x>\n\none\n\nFrom a@x Mon Jan  1 00:00:00 2024\nMessage-ID: <2@x>\n\ntwo\n".utf8), source: "b.mbox")
+        #expect(mbox.format == .mboxo)
+        #expect(mbox.messages.map(\.messageId) == ["1@x", "2@x"])
+    }
+
     // MARK: hostile inputs
 
     enum Expect: Sendable { case error(MailInputError.Kind), defect(Defect.Kind), messages(Int) }
