@@ -111,12 +111,15 @@ enum CommentedArchivePage {
         var p = r.lowerBound
         while let open = b.range(of: "<!--", from: p), open.lowerBound < r.upperBound {
             let close = b.range(of: "-->", from: open.upperBound)
-            let inner = Text.trim(Text.string(b, open.upperBound..<min(close?.lowerBound ?? r.upperBound, r.upperBound)).0)
+            let end = max(open.upperBound, min(close?.lowerBound ?? r.upperBound, r.upperBound))
+            let inner = Text.trim(Text.string(b, open.upperBound..<end).0)
             p = close?.upperBound ?? r.upperBound
             if let colon = inner.firstIndex(of: ":"), inner.hasPrefix("X-") || inner.hasPrefix("x-") {
                 let name = inner[..<colon].lowercased()
                 out[name, default: []].append(HTMLText.decodeEntities(String(inner[inner.index(after: colon)...])))
-            } else if let eq = inner.firstIndex(of: "="), inner[inner.index(after: eq)...].hasPrefix("\""), inner.hasSuffix("\"") {
+            } else if let eq = inner.firstIndex(of: "="), inner[inner.index(after: eq)...].hasPrefix("\""),
+                      inner.hasSuffix("\""), inner.distance(from: eq, to: inner.endIndex) >= 3 {
+                // `name="value"`: the opening quote is not also the closing one.
                 let name = Text.trim(String(inner[..<eq])).lowercased()
                 let value = inner[inner.index(eq, offsetBy: 2)..<inner.index(before: inner.endIndex)]
                 guard !name.isEmpty, !name.contains(" ") else { continue }
