@@ -63,7 +63,18 @@ extension UnsafeBufferPointer where Element == UInt8 {
 
     /// Index of `needle` in `from..<to`, or nil.
     func firstRange(of needle: [UInt8], from: Int, to: Int) -> Int? {
-        guard let first = needle.first, needle.count <= to - from else { return nil }
+        needle.withUnsafeBufferPointer { firstIndex(of: $0, from: from, to: to) }
+    }
+
+    /// Where the ASCII `needle` first occurs in `from..<to` (to the end when `to` is nil), or nil.
+    func firstRange(of needle: StaticString, from: Int, to: Int? = nil) -> Range<Int>? {
+        let n = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        return firstIndex(of: n, from: from, to: to ?? count).map { $0..<($0 + n.count) }
+    }
+
+    /// Index of `needle` in `from..<to`: memchr to each candidate first byte, then the rest compared.
+    private func firstIndex(of needle: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> Int? {
+        guard let first = needle.first, from >= 0, needle.count <= to - from else { return nil }
         var i = from
         let last = to - needle.count
         while i <= last {

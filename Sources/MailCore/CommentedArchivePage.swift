@@ -29,8 +29,8 @@ enum CommentedArchivePage {
     static func span(_ b: Bytes, _ p: Int) -> RawSpan? {
         guard p < b.count, b[p] == ASCII.less else { return nil }
         for m in markers {
-            guard let start = b.range(of: m.start, from: p) else { continue }
-            let end = b.range(of: m.end, from: start.upperBound)?.lowerBound ?? b.count
+            guard let start = b.firstRange(of: m.start, from: p) else { continue }
+            let end = b.firstRange(of: m.end, from: start.upperBound)?.lowerBound ?? b.count
             return RawSpan(start: p, contentStart: start.upperBound, end: end, hasQuotedFrom: false)
         }
         return nil
@@ -109,8 +109,8 @@ enum CommentedArchivePage {
     private static func comments(_ b: Bytes, _ r: Range<Int>) -> [String: [String]] {
         var out: [String: [String]] = [:]
         var p = r.lowerBound
-        while let open = b.range(of: "<!--", from: p), open.lowerBound < r.upperBound {
-            let close = b.range(of: "-->", from: open.upperBound)
+        while let open = b.firstRange(of: "<!--", from: p), open.lowerBound < r.upperBound {
+            let close = b.firstRange(of: "-->", from: open.upperBound)
             let end = max(open.upperBound, min(close?.lowerBound ?? r.upperBound, r.upperBound))
             let inner = Text.trim(Text.string(b, open.upperBound..<end).0)
             p = close?.upperBound ?? r.upperBound
@@ -140,8 +140,8 @@ enum CommentedArchivePage {
             }
         }
         for (key, open, close) in [("title", "<title>", "</title>"), ("h1", "<h1>", "</h1>")] as [(String, StaticString, StaticString)] {
-            guard let o = b.range(of: open, from: r.lowerBound), o.upperBound < r.upperBound,
-                  let c = b.range(of: close, from: o.upperBound), c.lowerBound <= r.upperBound else { continue }
+            guard let o = b.firstRange(of: open, from: r.lowerBound), o.upperBound < r.upperBound,
+                  let c = b.firstRange(of: close, from: o.upperBound), c.lowerBound <= r.upperBound else { continue }
             let text = Text.trim(renderedText(b, o.upperBound..<c.lowerBound))
             if !text.isEmpty { out[key] = Text.collapseSpaces(text) }
         }
@@ -199,7 +199,7 @@ enum CommentedArchivePage {
                 case "div", "blockquote", "li", "ul", "ol", "tr", "table", "hr", "h1", "h2", "h3", "h4", "h5", "h6":
                     endLine()
                 case "script", "style":
-                    if !tag.closing, let close = b.range(of: tag.name == "script" ? "</script" : "</style", from: next) {
+                    if !tag.closing, let close = b.firstRange(of: tag.name == "script" ? "</script" : "</style", from: next) {
                         i = close.lowerBound
                         continue
                     }

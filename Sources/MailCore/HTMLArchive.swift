@@ -18,12 +18,12 @@ enum HTMLArchive {
     static func messageBlock(_ b: Bytes, from p: Int) -> Range<Int>? {
         let n = b.count
         var from = p
-        while let start = find(b, [ASCII.less], from: from, to: n) {
+        while case let start = b.find(ASCII.less, from: from, to: n), start < n {
             from = start + 1
             guard start + 4 < n, b[start + 1] | 0x20 == 0x70, b[start + 2] | 0x20 == 0x72, b[start + 3] | 0x20 == 0x65,
                   let (tag, contentStart) = HTMLLinkedText.tag(b, start, n), tag.name == "pre", !tag.closing,
                   tag.attributes["id"] == "b" else { continue }
-            let end = find(b, Array("</pre>".utf8), from: contentStart, to: n) ?? n
+            let end = b.firstRange(of: "</pre>", from: contentStart)?.lowerBound ?? n
             return contentStart..<end
         }
         return nil
@@ -61,20 +61,5 @@ enum HTMLArchive {
                               detail: "list archive HTML page: the message is read from its text rendering"), at: 0)
         message.defects = defects
         return message
-    }
-
-    private static func find(_ b: Bytes, _ needle: [UInt8], from: Int, to: Int) -> Int? {
-        guard let first = needle.first, to - from >= needle.count else { return nil }
-        var i = from
-        let last = to - needle.count
-        while i <= last {
-            if b[i] == first {
-                var k = 1
-                while k < needle.count, b[i + k] == needle[k] { k += 1 }
-                if k == needle.count { return i }
-            }
-            i += 1
-        }
-        return nil
     }
 }

@@ -187,7 +187,7 @@ enum HTMLThreadPage {
     static func read(_ b: Bytes, _ p: Int) -> Page? {
         guard p < b.count, b[p] == 0x3C else { return nil }
         // A cheap test before taking the page apart: entries start with a `*` link.
-        guard b.contains(">*</a>", from: p) else { return nil }
+        guard b.firstRange(of: ">*</a>", from: p) != nil else { return nil }
         let page = HTMLLinkedText(b, p..<b.count)
         let starts = page.links.indices.filter { k in
             let l = page.links[k]
@@ -403,24 +403,4 @@ enum HTMLThreadPage {
         guard let last = h.split(separator: "/", omittingEmptySubsequences: false).last, !last.isEmpty, last != ".." else { return nil }
         return String(last).removingPercentEncoding ?? String(last)
     }
-}
-
-extension UnsafeBufferPointer where Element == UInt8 {
-    /// Where the ASCII `needle` first occurs at or after `from`.
-    func range(of needle: StaticString, from: Int) -> Range<Int>? {
-        let m = needle.utf8CodeUnitCount
-        guard m > 0, let base = baseAddress, from >= 0, count - from >= m else { return nil }
-        var i = from
-        let first = needle.utf8Start[0]
-        while i <= count - m {
-            guard let hit = memchr(base + i, Int32(first), count - m - i + 1) else { return nil }
-            let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-            if memcmp(base + at, needle.utf8Start, m) == 0 { return at..<(at + m) }
-            i = at + 1
-        }
-        return nil
-    }
-
-    /// Whether the ASCII `needle` occurs at or after `from`.
-    func contains(_ needle: StaticString, from: Int) -> Bool { range(of: needle, from: from) != nil }
 }

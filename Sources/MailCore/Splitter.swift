@@ -139,7 +139,7 @@ enum Splitter {
             }
             r = next
         }
-        if b.contains("\n^ permalink raw reply", from: p) {
+        if b.firstRange(of: "\n^ permalink raw reply", from: p) != nil {
             throw .notMail(offset: p, detail: "not mail: a list archive's thread page saved as text, which shows no Message-IDs;"
                 + " save the page as HTML (patchlab reads the whole thread from it) or download its mbox.gz")
         }
