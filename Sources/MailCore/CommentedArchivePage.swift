@@ -168,69 +168,11 @@ enum CommentedArchivePage {
         }, as: UTF8.self)
     }
 
-    /// The text a browser shows for `r` of the page: `<pre>` content as written; elsewhere runs of
-    /// whitespace as one space, line breaks from `<br>` and blocks (a blank line before a
-    /// paragraph), spaces at the ends of lines dropped; tags, comments, scripts and styles
-    /// removed; entities decoded.
+    /// The text a browser shows for `r` of the page (`HTMLLinkedText`), without blank lines at
+    /// the end, ending in a line break.
     static func renderedText(_ b: Bytes, _ r: Range<Int>) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(r.count)
-        var pre = 0
-        var space = false
-        func newline() {
-            while out.last == ASCII.space { out.removeLast() }
-            out.append(ASCII.lf)
-            space = false
-        }
-        func endLine() { if let last = out.last, last != ASCII.lf { newline() } }
-        var i = r.lowerBound
-        let n = r.upperBound
-        while i < n {
-            let c = b[i]
-            if c == ASCII.less, let (tag, next) = HTMLLinkedText.tag(b, i, n) {
-                switch tag.name {
-                case "br": newline()
-                case "pre":
-                    endLine()
-                    pre = max(0, pre + (tag.closing ? -1 : 1))
-                case "p":
-                    endLine()
-                    if !tag.closing, !out.isEmpty, out.count < 2 || out[out.count - 2] != ASCII.lf { newline() }
-                case "div", "blockquote", "li", "ul", "ol", "tr", "table", "hr", "h1", "h2", "h3", "h4", "h5", "h6":
-                    endLine()
-                case "script", "style":
-                    if !tag.closing, let close = b.firstRange(of: tag.name == "script" ? "</script" : "</style", from: next) {
-                        i = close.lowerBound
-                        continue
-                    }
-                default: break
-                }
-                i = next
-                continue
-            }
-            if c == 0x26, let (decoded, next) = HTMLLinkedText.entity(b, i, n) {
-                if space, pre == 0, out.last != ASCII.lf, !out.isEmpty { out.append(ASCII.space) }
-                space = false
-                out.append(contentsOf: decoded)
-                i = next
-                continue
-            }
-            if pre > 0 {
-                if c != ASCII.cr { out.append(c) }
-            } else if c == ASCII.space || c == ASCII.tab || c == ASCII.lf || c == ASCII.cr {
-                space = true
-            } else {
-                if space, !out.isEmpty, out.last != ASCII.lf { out.append(ASCII.space) }
-                space = false
-                out.append(c)
-            }
-            i += 1
-        }
-        while out.last == ASCII.space || out.last == ASCII.lf { out.removeLast() }
-        if !out.isEmpty { out.append(ASCII.lf) }
-        // `&nbsp;` decodes to U+00A0 (C2 A0): shown as a space.
-        var text = String(decoding: out, as: UTF8.self)
-        if text.contains("\u{A0}") { text = text.replacingOccurrences(of: "\u{A0}", with: " ") }
-        return text
+        var out = HTMLLinkedText(b, r).text[...]
+        while let last = out.last, last == ASCII.space || last == ASCII.lf { out.removeLast() }
+        return out.isEmpty ? "" : String(decoding: out, as: UTF8.self) + "\n"
     }
 }

@@ -1,8 +1,11 @@
 import Foundation
 
-/// Text of an HTML page with its links: tags dropped, entities decoded, and for every `<a>`
-/// element where its text lies in the output, its `href` and `id`, and where its tag starts in
-/// the input. Works on bytes; attribute values may be quoted or not, and whitespace (newlines
+/// Text of an HTML page as a browser shows it, with its links. `<pre>` content is kept as
+/// written; elsewhere runs of whitespace are one space, `<br>` and blocks end the line (a blank
+/// line before a paragraph) and spaces at the ends of such lines are dropped; tags, comments,
+/// scripts and styles are removed, entities decoded, no-break spaces shown as spaces. For every
+/// `<a>` element: where its text lies in the output, its `href` and `id`, and where its tag starts
+/// in the input. Works on bytes; attribute values may be quoted or not, and whitespace (newlines
 /// included, as public-inbox writes `<a\nhref=...>`) may separate them.
 struct HTMLLinkedText {
     struct Link {
@@ -19,6 +22,8 @@ struct HTMLLinkedText {
     init(_ b: Bytes, _ range: Range<Int>) {
         text.reserveCapacity(range.count / 2)
         var open: [Int] = []
+        var pre = 0
+        var space = false
         var i = range.lowerBound
         let n = range.upperBound
         while i < n {
@@ -33,26 +38,65 @@ struct HTMLLinkedText {
                         open.append(links.count - 1)
                     }
                 case "br":
-                    text.append(ASCII.lf)
+                    newline(&space)
+                case "pre":
+                    endLine(&space)
+                    pre = max(0, pre + (tag.closing ? -1 : 1))
+                case "p":
+                    endLine(&space)
+                    if !tag.closing, text.count >= 2, text[text.count - 2] != ASCII.lf { newline(&space) }
+                case "hr", "div", "blockquote", "ul", "ol", "li", "form", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6":
+                    endLine(&space)
                 case "script", "style":
                     if !tag.closing { i = HTMLLinkedText.skipElement(b, next, n, name: tag.name); continue }
-                case "pre", "hr", "p", "div", "ul", "ol", "li", "form", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6":
-                    // Blocks start on a line of their own.
-                    if let last = text.last, last != ASCII.lf { text.append(ASCII.lf) }
                 default: break
                 }
                 i = next
                 continue
             }
-            if c == 0x26, let (decoded, next) = HTMLLinkedText.entity(b, i, n) {
-                text.append(contentsOf: decoded)
-                i = next
+            var decoded: [UInt8]?
+            var next = i + 1
+            if c == 0x26, let (d, after) = HTMLLinkedText.entity(b, i, n) {
+                (decoded, next) = (d, after)
+            } else if c == 0xC2, i + 1 < n, b[i + 1] == 0xA0 {
+                (decoded, next) = ([ASCII.space], i + 2)
+            } else if c == ASCII.cr {
+                i += 1
+                continue
+            } else if pre == 0, c == ASCII.space || c == ASCII.tab || c == ASCII.lf {
+                space = true
+                i += 1
                 continue
             }
-            if c != ASCII.cr { text.append(c) }
-            i += 1
+            if pre == 0, space, let last = text.last, last != ASCII.lf { text.append(ASCII.space) }
+            space = false
+            if let decoded {
+                text.append(contentsOf: decoded == [0xC2, 0xA0] ? [ASCII.space] : decoded)
+            } else {
+                text.append(c)
+            }
+            i = next
         }
         for k in open { links[k].text = links[k].text.lowerBound..<text.count }
+    }
+
+    /// Ends the line, dropping the spaces before the break.
+    private mutating func newline(_ space: inout Bool) {
+        let before = text.count
+        while text.last == ASCII.space { text.removeLast() }
+        if text.count < before {
+            // A link whose text ended in the dropped spaces ends at the break.
+            for k in links.indices where links[k].text.upperBound > text.count {
+                links[k].text = min(links[k].text.lowerBound, text.count)..<text.count
+            }
+        }
+        text.append(ASCII.lf)
+        space = false
+    }
+
+    /// Ends the line unless it is empty.
+    private mutating func endLine(_ space: inout Bool) {
+        if let last = text.last, last != ASCII.lf { newline(&space) }
     }
 
     func string(_ r: Range<Int>) -> String { String(decoding: text[r], as: UTF8.self) }
