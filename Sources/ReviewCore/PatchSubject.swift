@@ -115,14 +115,22 @@ public struct PatchSubject: Sendable, Equatable, Hashable {
 
     /// `lowercased()`, without Unicode case mapping (or a copy) when the token is ASCII.
     static func lowercased(_ t: String) -> String {
-        var ascii = true, upper = false
-        for b in t.utf8 {
-            if b >= 0x80 { ascii = false; break }
-            if b >= 0x41 && b <= 0x5A { upper = true }
+        let (ascii, upper) = t.withBytes { u -> (Bool, Bool) in
+            var upper = false
+            for b in u {
+                if b >= 0x80 { return (false, upper) }
+                if b >= 0x41 && b <= 0x5A { upper = true }
+            }
+            return (true, upper)
         }
         if !ascii { return t.lowercased() }
         if !upper { return t }
-        return String(decoding: t.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+        return t.withBytes { u in
+            String(unsafeUninitializedCapacity: u.count) { out in
+                for k in u.indices { out[k] = u[k] >= 0x41 && u[k] <= 0x5A ? u[k] | 0x20 : u[k] }
+                return u.count
+            }
+        }
     }
 
     /// `lowercased(a) == lowercased(b)`, decided on bytes while both are ASCII (any other byte
@@ -180,22 +188,27 @@ public struct PatchSubject: Sendable, Equatable, Hashable {
     /// Removes one `Re:`-like marker at the front (`Re:`, `RE:`, `re:`, `Re `, `AW:`, `Sv:`, `Fwd:`, `Fw:`).
     private static func stripReplyMarker(_ s: String) -> (String, Marker)? {
         // Every marker starts with one of these letters; most subjects start with `[`.
-        let u = s.utf8
-        guard let b = u.first, "rRfFaAsSvV".utf8.contains(b) else { return nil }
-        // The first bytes, ASCII letters lower-cased (markers are ASCII, so bytes decide).
-        var head: [UInt8] = []
-        head.reserveCapacity(6)
-        for c in u.prefix(6) { head.append(c >= 0x41 && c <= 0x5A ? c | 0x20 : c) }
-        for (word, kind) in markers {
-            guard head.count > word.count, head.starts(with: word) else { continue }
-            let c = head[word.count]
-            // `Re:` always; `Re ` only for re (patchwork's `(re|fwd?)[:\s]`).
-            if c == UInt8(ascii: ":") || (c == 0x20 && kind == .forward || c == 0x20 && word == reWord) {
-                let rest = s[u.index(u.startIndex, offsetBy: word.count + 1)...]
-                return (rest.trimmedWhitespace, kind)
+        let found = s.withBytes { u -> (Int, Marker)? in
+            guard let b = u.first else { return nil }
+            switch b | 0x20 {
+            case UInt8(ascii: "r"), UInt8(ascii: "f"), UInt8(ascii: "a"), UInt8(ascii: "s"), UInt8(ascii: "v"): break
+            default: return nil
             }
+            // The first bytes, ASCII letters lower-cased (markers are ASCII, so bytes decide).
+            func lower(_ k: Int) -> UInt8 { u[k] >= 0x41 && u[k] <= 0x5A ? u[k] | 0x20 : u[k] }
+            for (word, kind) in markers {
+                guard u.count > word.count, word.indices.allSatisfy({ lower($0) == word[$0] }) else { continue }
+                let c = u[word.count]
+                // `Re:` always; `Re ` only for re (patchwork's `(re|fwd?)[:\s]`).
+                if c == UInt8(ascii: ":") || (c == 0x20 && kind == .forward || c == 0x20 && word == reWord) {
+                    return (word.count + 1, kind)
+                }
+            }
+            return nil
         }
-        return nil
+        guard let (skip, kind) = found else { return nil }
+        let u = s.utf8
+        return (s[u.index(u.startIndex, offsetBy: skip)...].trimmedWhitespace, kind)
     }
 
     private static let reWord = Array("re".utf8)
@@ -225,9 +238,19 @@ public struct PatchSubject: Sendable, Equatable, Hashable {
     /// Patchwork's `split_prefixes`: split on commas and whitespace, drop empties.
     public static func splitPrefixes(_ prefix: String) -> [String] {
         // ASCII separators are split on bytes; other whitespace needs the character test.
-        if prefix.utf8.allSatisfy({ $0 < 0x80 }) {
-            return prefix.utf8.split { $0 == 0x2C || $0 == 0x20 || ($0 >= 0x09 && $0 <= 0x0D) }.map { String(Substring($0)) }
+        let ascii = prefix.withBytes { u -> [String]? in
+            var out: [String] = []
+            var start = 0
+            for k in 0...u.count {
+                let b: UInt8 = k < u.count ? u[k] : 0x20
+                if b >= 0x80 { return nil }
+                guard b == 0x2C || b == 0x20 || (b >= 0x09 && b <= 0x0D) else { continue }
+                if k > start { out.append(String(decoding: UnsafeBufferPointer(rebasing: u[start..<k]), as: UTF8.self)) }
+                start = k + 1
+            }
+            return out
         }
+        if let ascii { return ascii }
         return prefix.split { $0 == "," || $0.isWhitespace }.map(String.init)
     }
 
@@ -264,6 +287,23 @@ public struct PatchSubject: Sendable, Equatable, Hashable {
 
     /// `(v2)` anywhere in the subject.
     static func parenthesisedVersion(_ s: String) -> Int? {
+        // ASCII (nearly every subject): on bytes, where each byte is its own character.
+        let ascii = s.withBytes { u -> Int?? in
+            guard let base = u.baseAddress else { return .some(nil) }
+            if u.contains(where: { $0 >= 0x80 }) { return nil }
+            var from = 0
+            while from < u.count, let hit = memchr(base + from, Int32(UInt8(ascii: "(")), u.count - from) {
+                let open = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                let v = open + 1
+                if v < u.count, u[v] | 0x20 == UInt8(ascii: "v") {
+                    let end = digitsEnd(u, v + 1)
+                    if end < u.count, u[end] == UInt8(ascii: ")"), let n = digitsValue(u, v + 1, end) { return .some(n) }
+                }
+                from = open + 1
+            }
+            return .some(nil)
+        }
+        if let ascii { return ascii }
         var rest = Substring(s)
         while let open = rest.utf8.firstIndex(of: UInt8(ascii: "(")) {
             let after = rest[rest.index(after: open)...]
@@ -278,33 +318,40 @@ public struct PatchSubject: Sendable, Equatable, Hashable {
 
     /// Whitespace runs (spaces, tabs, line breaks) collapsed to one space, ends trimmed; on bytes.
     static func normaliseSpace(_ s: String) -> String {
-        // Most subjects are already normal: then the text itself is the answer.
-        var previousSpace = true
-        var normal = true
-        for b in s.utf8 {
-            if b == 0x20 {
-                if previousSpace { normal = false; break }
-                previousSpace = true
-            } else if b == 0x09 || b == 0x0A || b == 0x0D || b == 0x0B || b == 0x0C {
-                normal = false
-                break
-            } else {
-                previousSpace = false
+        s.withBytes { u in
+            // Most subjects are already normal: then the text itself is the answer.
+            var previousSpace = true
+            var normal = true
+            for b in u {
+                if b == 0x20 {
+                    if previousSpace { normal = false; break }
+                    previousSpace = true
+                } else if b == 0x09 || b == 0x0A || b == 0x0D || b == 0x0B || b == 0x0C {
+                    normal = false
+                    break
+                } else {
+                    previousSpace = false
+                }
+            }
+            if normal && !(previousSpace && !u.isEmpty) { return s }
+            return String(unsafeUninitializedCapacity: u.count) { out in
+                var n = 0
+                var pending = false
+                for b in u {
+                    if b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == 0x0B || b == 0x0C {
+                        pending = n > 0
+                    } else {
+                        if pending {
+                            out[n] = 0x20
+                            n += 1
+                        }
+                        pending = false
+                        out[n] = b
+                        n += 1
+                    }
+                }
+                return n
             }
         }
-        if normal && !(previousSpace && !s.isEmpty) { return s }
-        var out: [UInt8] = []
-        out.reserveCapacity(s.utf8.count)
-        var pending = false
-        for b in s.utf8 {
-            if b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == 0x0B || b == 0x0C {
-                pending = !out.isEmpty
-            } else {
-                if pending { out.append(0x20) }
-                pending = false
-                out.append(b)
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

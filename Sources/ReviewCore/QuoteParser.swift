@@ -247,20 +247,35 @@ public enum QuoteParser {
     /// `Thanks,`, `Cheers, Lorenzo`, `Regards`, or the replier's first or full name on its own line.
     public static func isSignOff(_ line: some StringProtocol, author: String?) -> Bool {
         let t = line.trimmedWhitespace
-        guard !t.isEmpty, t.count <= 40 else { return false }
-        let bare = t.trimmingBytes("-.,!~ ").lowercased()
-        let closings = ["thanks", "thank you", "thanks a lot", "many thanks", "thx", "cheers", "regards", "best regards",
-                        "kind regards", "best", "br", "ta", "sincerely", "thanks again"]
+        guard !t.isEmpty else { return false }
+        // At most 40 characters: 40 bytes or fewer always are; ASCII without a CR has one
+        // character per byte; anything else is counted by graphemes.
+        if t.utf8.count > 40 {
+            if !t.utf8.contains(where: { $0 >= 0x80 || $0 == 0x0D }) || t.count > 40 { return false }
+        }
+        let bare = PatchSubject.lowercased(t.trimmingBytes("-.,!~ "))
         if closings.contains(bare) { return true }
-        if let comma = bare.firstIndex(of: ","), closings.contains(String(bare[..<comma])),
+        // ASCII text is split on bytes (each byte its own character); anything else by characters.
+        let asciiBare = !bare.utf8.contains { $0 >= 0x80 }
+        if let comma = asciiBare ? bare.utf8.firstIndex(of: UInt8(ascii: ",")) : bare.firstIndex(of: ","),
+           closings.contains(String(bare[..<comma])),
            bare[bare.index(after: comma)...].split(separator: " ").count <= 3 { return true }
         if let author, !author.isEmpty {
-            let full = author.lowercased()
-            let first = full.split(separator: " ").first.map(String.init) ?? full
+            let full = PatchSubject.lowercased(author)
+            let first: String
+            if !full.utf8.contains(where: { $0 >= 0x80 }) {
+                first = full.utf8.split(separator: 0x20).first.map { String(Substring($0)) } ?? full
+            } else {
+                first = full.split(separator: " ").first.map(String.init) ?? full
+            }
             if bare == full || bare == first { return true }
         }
         return false
     }
+
+    private static let closings: Set<String> = ["thanks", "thank you", "thanks a lot", "many thanks", "thx", "cheers",
+                                                "regards", "best regards", "kind regards", "best", "br", "ta",
+                                                "sincerely", "thanks again"]
 
     /// Lines joined with LF, CRs removed and trailing blanks of each line dropped (on bytes).
     static func joinText(_ texts: [Substring]) -> String {

@@ -44,12 +44,19 @@ extension StringProtocol {
     /// Exactly `trimmingCharacters(in: .whitespaces)` (Unicode Zs and tab), on bytes when both
     /// ends are ASCII; only a non-ASCII end takes Foundation's slower path.
     var trimmedWhitespace: String {
-        let (sub, start, end) = blankBounds
-        let u = sub.utf8
-        if start != end, u[start] >= 0x80 || u[u.index(before: end)] >= 0x80 {
-            return sub.trimmingCharacters(in: .whitespaces)
+        // The blank bytes at each end, and whether a non-ASCII byte ends the rest.
+        let (lead, trail, foreign) = withBytes { u -> (Int, Int, Bool) in
+            var start = 0
+            var end = u.count
+            while start != end, u[start] == 0x20 || u[start] == 0x09 { start += 1 }
+            while end != start, u[end - 1] == 0x20 || u[end - 1] == 0x09 { end -= 1 }
+            return (start, u.count - end, start != end && (u[start] >= 0x80 || u[end - 1] >= 0x80))
         }
-        return String(sub[start..<end])
+        if foreign { return trimmingCharacters(in: .whitespaces) }
+        // Nothing to trim from a string: itself, not a copy.
+        if lead == 0, trail == 0, let s = self as? String { return s }
+        let u = utf8
+        return String(Substring(self)[u.index(u.startIndex, offsetBy: lead)..<u.index(u.endIndex, offsetBy: -trail)])
     }
 
     /// The text without leading and trailing spaces and tabs (on bytes).
