@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+@testable import ReviewCore
+
+/// The byte-level fast paths of the review layer give exactly what their Unicode definitions give.
+@Suite struct ByteFastPathTests {
+    /// Texts with blank, non-ASCII and mixed ends.
+    static let texts: [String] = [
+        "", " ", "\t", "plain", "  lead", "trail  ", "\t both \t", "a  b", "\u{00A0}nbsp", "nbsp\u{00A0}",
+        " \u{2003}em space\u{2003} ", "é", " é ", "e\u{301} ", "  日本語  ", "\r\n", " x\r", "\u{202F}narrow",
+        "[PATCH v2 1/3]   spaced   out  ", "Thanks,\t",
+    ]
+
+    @Test(arguments: texts) func trimmedWhitespaceIsFoundationTrimming(_ text: String) {
+        let expected = text.trimmingCharacters(in: .whitespaces)
+        #expect(text.trimmedWhitespace == expected)
+        // As a slice of a longer line too (the substring path).
+        let line = "x" + text + "y"
+        let sub = line.dropFirst().dropLast()
+        #expect(sub.trimmedWhitespace == String(sub).trimmingCharacters(in: .whitespaces))
+    }
+
+    @Test(arguments: ["", "patch", "PATCH", "RFC PATCH v2", "Ünïcode ÀB", "ß", "İstanbul", "mm/UFFD: Foo", "ΣΑΣ"])
+    func lowercasedIsStandardLowercasing(_ text: String) {
+        #expect(PatchSubject.lowercased(text) == text.lowercased())
+    }
+
+    @Test(arguments: [
+        ("a  b", "a b"), ("  a\tb \n c  ", "a b c"), ("already normal", "already normal"), ("", ""), ("   ", ""),
+        ("é  à", "é à"), ("x\u{0B}\u{0C}y", "x y"),
+    ])
+    func normaliseSpaceCollapsesRuns(_ pair: (String, String)) {
+        #expect(PatchSubject.normaliseSpace(pair.0) == pair.1)
+    }
+
+    @Test(arguments: [
+        ("mm: foo (v2)", 2), ("(V12) bar", 12), ("no version", nil), ("(v)", nil), ("(v2", nil), ("(x2) (v3)", 3),
+        ("(v99999999999999999999) (v4)", 4), ("café (v5)", 5), ("(v6)\u{301} combining", nil),
+    ] as [(String, Int?)])
+    func parenthesisedVersion(_ pair: (String, Int?)) {
+        #expect(PatchSubject.parenthesisedVersion(pair.0) == pair.1)
+    }
+
+    @Test(arguments: [
+        ("Re: [PATCH] x", true, false, "x"), ("RE: Fwd: y", true, true, "y"), ("re z", true, false, "z"),
+        ("Fw: w", false, true, "w"), ("AW: Antw: q", true, false, "q"), ("Rebase: no", false, false, "Rebase: no"),
+        ("Sv:", true, false, ""), ("Svelte: x", false, false, "Svelte: x"),
+    ])
+    func replyMarkers(_ c: (String, Bool, Bool, String)) {
+        let s = PatchSubject(c.0)
+        #expect(s.isReply == c.1)
+        #expect(s.isForward == c.2)
+        #expect(s.name == c.3)
+    }
+
+    @Test func signOffCountsCharactersNotBytes() {
+        // 40 characters of accented text (more than 40 bytes) is still short enough to be a name.
+        let name = String(repeating: "é", count: 40)
+        #expect(QuoteParser.isSignOff(name, author: name))
+        #expect(!QuoteParser.isSignOff(name + "é", author: name + "é"))
+        // 41 ASCII bytes never are.
+        let ascii = String(repeating: "a", count: 41)
+        #expect(!QuoteParser.isSignOff(ascii, author: ascii))
+        #expect(QuoteParser.isSignOff("Thanks, Lorenzo", author: nil))
+        #expect(QuoteParser.isSignOff("Cheers,", author: nil))
+        #expect(QuoteParser.isSignOff("peter", author: "Peter Xu"))
+        #expect(QuoteParser.isSignOff("Ünal", author: "Ünal Öztürk"))
+        #expect(!QuoteParser.isSignOff("Thanks, but this breaks the shmem case badly", author: nil))
+    }
+}
