@@ -47,6 +47,13 @@ extension Substring {
     func dropFirstBytes(_ k: Int) -> Substring {
         Substring(utf8.dropFirst(k))
     }
+
+    /// `dropFirst(k)` of a text starting with `k` ASCII characters: cut on UTF-8 when the byte
+    /// after them is ASCII too (it cannot join the last of them into one character).
+    func dropASCIIPrefix(_ k: Int) -> Substring {
+        let next = withBytes { b in b.count > k ? b[k] : 0 }
+        return next < 0x80 ? Substring(utf8.dropFirst(k)) : dropFirst(k)
+    }
 }
 
 /// What `DiffParser.parse` found: the file diffs, where the diff started and ended, and oddities.
@@ -105,7 +112,7 @@ public enum DiffParser {
                 flush()
                 firstLine = firstLine ?? i
                 var file = FileDiff(oldPath: nil, newPath: nil, headerLine: i)
-                let names = gitHeaderNames(line.dropFirst(11))
+                let names = gitHeaderNames(line.dropASCIIPrefix(11))
                 file.oldPath = names.0
                 file.newPath = names.1
                 i += 1
@@ -128,7 +135,7 @@ public enum DiffParser {
             if line.hasBytePrefix("Index: ") {
                 flush()
                 firstLine = firstLine ?? i
-                let p = String(line.dropFirst(7)).trimmedWhitespace
+                let p = String(line.dropASCIIPrefix(7)).trimmedWhitespace
                 current = FileDiff(oldPath: p, newPath: p, headerLine: i)
                 awaitingNames = true
                 i += 1
@@ -138,8 +145,8 @@ public enum DiffParser {
             }
             if line.hasBytePrefix("--- "), i + 1 < n, TextLines.dropCR(lines[i + 1]).hasBytePrefix("+++ "),
                i + 2 < n, TextLines.dropCR(lines[i + 2]).hasBytePrefix("@@ -") || awaitingNames {
-                let old = traditionalName(line.dropFirst(4))
-                let new = traditionalName(TextLines.dropCR(lines[i + 1]).dropFirst(4))
+                let old = traditionalName(line.dropASCIIPrefix(4))
+                let new = traditionalName(TextLines.dropCR(lines[i + 1]).dropASCIIPrefix(4))
                 if !(awaitingNames && current != nil) {
                     flush()
                     firstLine = firstLine ?? i
@@ -438,7 +445,10 @@ public enum DiffParser {
             return (stripGitPrefix(a), stripGitPrefix(b))
         }
         // Prefer a split where both halves name the same file.
-        let candidates = rest.utf8.indices.filter { rest.utf8[$0] == 0x20 }
+        let u = rest.utf8
+        let candidates = rest.withBytes { b in
+            b.indices.filter { b[$0] == 0x20 }
+        }.map { u.index(u.startIndex, offsetBy: $0) }
         if candidates.count == 1, let c = candidates.first {
             // One space: the only split there is (`a/x b/x`, the usual case).
             let a = stripGitPrefix(String(rest[..<c]))
@@ -464,11 +474,23 @@ public enum DiffParser {
     }
 
     static func stripGitPrefix(_ s: String) -> String {
-        if s.hasBytePrefix("a/") || s.hasBytePrefix("b/") || s.hasBytePrefix("i/") || s.hasBytePrefix("w/")
-            || s.hasBytePrefix("c/") || s.hasBytePrefix("o/") {
-            return String(s.dropFirst(2))
+        // `x/` then (usually) an ASCII byte: the two characters are the two bytes, cut on UTF-8.
+        let cut = s.withBytes { u -> Bool? in
+            guard u.count >= 2, u[1] == UInt8(ascii: "/") else { return false }
+            switch u[0] {
+            case UInt8(ascii: "a"), UInt8(ascii: "b"), UInt8(ascii: "i"), UInt8(ascii: "w"), UInt8(ascii: "c"),
+                 UInt8(ascii: "o"):
+                // A non-ASCII byte after the slash may combine with it: then characters decide.
+                return u.count == 2 || u[2] < 0x80 ? true : nil
+            default:
+                return false
+            }
         }
-        return s
+        switch cut {
+        case true: return String(Substring(s.utf8.dropFirst(2)))
+        case false: return s
+        case nil: return String(s.dropFirst(2))
+        }
     }
 
     /// The name on a `---`/`+++` line: unquoted, timestamp after a TAB dropped, nil for `/dev/null`.
@@ -478,7 +500,9 @@ public enum DiffParser {
             name = cQuoted(rest).0
         } else {
             var r = rest
-            if let tab = r.utf8.firstIndex(of: 0x09) { r = r[..<tab] }
+            if let tab = rest.withBytes({ b in b.firstIndex(of: 0x09) }) {
+                r = rest[..<rest.utf8.index(rest.utf8.startIndex, offsetBy: tab)]
+            }
             name = String(r)
             // `--- a/file  2013-01-01 ...` (two spaces before a date, from diff -u without TAB)
             if name.containsBytes("  "), let dbl = name.range(of: "  ") { name = String(name[..<dbl.lowerBound]) }
@@ -490,7 +514,7 @@ public enum DiffParser {
 
     private static func setNames(_ file: inout FileDiff, old: String?, new: String?, stripPrefix: Bool) {
         func strip(_ s: String) -> String {
-            if s.hasBytePrefix("a/") || s.hasBytePrefix("b/") { return String(s.dropFirst(2)) }
+            if s.hasBytePrefix("a/") || s.hasBytePrefix("b/") { return String(Substring(s).dropASCIIPrefix(2)) }
             if !s.hasBytePrefix("/"), let slash = s.firstIndex(of: "/") { return String(s[s.index(after: slash)...]) }
             return s
         }
