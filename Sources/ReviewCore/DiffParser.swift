@@ -77,11 +77,16 @@ public struct DiffParseResult: Sendable, Equatable {
 public enum DiffParser {
     /// Parses every file diff in `text`.
     public static func parse(_ text: String) -> DiffParseResult {
-        parse(lines: TextLines.split(text), from: 0)
+        ByteLines.of(text) { parse($0, from: 0) }
     }
 
     /// Parses the file diffs found in `lines` from index `start` on.
     public static func parse(lines: [Substring], from start: Int) -> DiffParseResult {
+        ByteLines.joining(lines) { parse($0, from: start) }
+    }
+
+    /// Parses the file diffs found in `lines` from index `start` on (line numbers index `lines`).
+    static func parse(_ lines: ByteLines, from start: Int) -> DiffParseResult {
         var files: [FileDiff] = []
         var defects: [ReviewDefect] = []
         var current: FileDiff?
@@ -98,21 +103,20 @@ public enum DiffParser {
         }
 
         while i < n {
-            let raw = lines[i]
             // Only lines starting `d`, `I`, `-` or `@` can start or end anything here.
-            switch raw.utf8.first {
+            switch lines.first(i) {
             case UInt8(ascii: "d"), UInt8(ascii: "I"), UInt8(ascii: "-"), UInt8(ascii: "@"):
                 break
             default:
                 i += 1
                 continue
             }
-            let line = TextLines.dropCR(raw)
-            if line.hasBytePrefix("diff --git ") {
+            let line = lines.dropCR(i)
+            if line.hasPrefix("diff --git ") {
                 flush()
                 firstLine = firstLine ?? i
                 var file = FileDiff(oldPath: nil, newPath: nil, headerLine: i)
-                let names = gitHeaderNames(line.dropASCIIPrefix(11))
+                let names = gitHeaderNames(TextLines.dropCR(lines.substring(i)).dropASCIIPrefix(11))
                 file.oldPath = names.0
                 file.newPath = names.1
                 i += 1
@@ -121,32 +125,32 @@ public enum DiffParser {
                 lastConsumed = i
                 continue
             }
-            if line.hasBytePrefix("diff ") && !line.hasBytePrefix("diff --git") {
+            if line.hasPrefix("diff ") && !line.hasPrefix("diff --git") {
                 // hg `diff -r abc path`, `diff -u a b`, `diff -Nru a b`: names come from ---/+++.
                 flush()
                 firstLine = firstLine ?? i
-                let last = line.split(separator: " ").last.map(String.init)
+                let last = TextLines.dropCR(lines.substring(i)).split(separator: " ").last.map(String.init)
                 current = FileDiff(oldPath: last, newPath: last, headerLine: i)
                 awaitingNames = true
                 i += 1
                 lastConsumed = i
                 continue
             }
-            if line.hasBytePrefix("Index: ") {
+            if line.hasPrefix("Index: ") {
                 flush()
                 firstLine = firstLine ?? i
-                let p = String(line.dropASCIIPrefix(7)).trimmedWhitespace
+                let p = String(TextLines.dropCR(lines.substring(i)).dropASCIIPrefix(7)).trimmedWhitespace
                 current = FileDiff(oldPath: p, newPath: p, headerLine: i)
                 awaitingNames = true
                 i += 1
-                if i < n, TextLines.dropCR(lines[i]).hasBytePrefix("====") { i += 1 }
+                if i < n, lines.dropCR(i).hasPrefix("====") { i += 1 }
                 lastConsumed = i
                 continue
             }
-            if line.hasBytePrefix("--- "), i + 1 < n, TextLines.dropCR(lines[i + 1]).hasBytePrefix("+++ "),
-               i + 2 < n, TextLines.dropCR(lines[i + 2]).hasBytePrefix("@@ -") || awaitingNames {
-                let old = traditionalName(line.dropASCIIPrefix(4))
-                let new = traditionalName(TextLines.dropCR(lines[i + 1]).dropASCIIPrefix(4))
+            if line.hasPrefix("--- "), i + 1 < n, lines.dropCR(i + 1).hasPrefix("+++ "),
+               i + 2 < n, lines.dropCR(i + 2).hasPrefix("@@ -") || awaitingNames {
+                let old = traditionalName(TextLines.dropCR(lines.substring(i)).dropASCIIPrefix(4))
+                let new = traditionalName(TextLines.dropCR(lines.substring(i + 1)).dropASCIIPrefix(4))
                 if !(awaitingNames && current != nil) {
                     flush()
                     firstLine = firstLine ?? i
@@ -163,9 +167,9 @@ public enum DiffParser {
             }
             // Moved out while it grows: a copy left in `current` would make every append copy
             // the hunks so far.
-            if line.hasBytePrefix("@@ -"), var c = current.take() {
+            if line.hasPrefix("@@ -"), var c = current.take() {
                 awaitingNames = false
-                guard let header = parseHunkHeader(line) else {
+                guard let header = parseHunkHeader(lines.substring(i)) else {
                     defects.append(ReviewDefect(kind: .badHunkHeader, messageId: "", line: i,
                                                 detail: "unreadable hunk header"))
                     current = c
@@ -185,7 +189,7 @@ public enum DiffParser {
                 lastConsumed = i
                 continue
             }
-            if line == "-- " || line == "--" {
+            if line.equals("-- ") || line.equals("--") {
                 // Mail signature after the last hunk: not part of the diff.
                 if current != nil { break }
             }
@@ -223,39 +227,37 @@ public enum DiffParser {
             }
         }
 
-        /// The header a line is (its bytes read once), nil for any other line.
-        static func of(_ line: Substring) -> ExtendedHeader? {
-            line.withBytes { u -> ExtendedHeader? in
-                guard let first = u.first, let base = u.baseAddress else { return nil }
-                switch first {
-                case UInt8(ascii: "o"), UInt8(ascii: "n"), UInt8(ascii: "d"), UInt8(ascii: "s"), UInt8(ascii: "r"),
-                     UInt8(ascii: "c"), UInt8(ascii: "i"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "B"),
-                     UInt8(ascii: "G"):
-                    break
-                default:
-                    return nil
-                }
-                for h in allCases {
-                    let p = h.prefix
-                    let k = p.utf8CodeUnitCount
-                    guard u.count >= k, memcmp(base, p.utf8Start, k) == 0 else { continue }
-                    // `GIT binary patch` is the whole line.
-                    if h == .binaryPatch && u.count != k { return nil }
-                    return h
-                }
+        /// The header a line (without its CR) is, nil for any other line.
+        static func of(_ u: UnsafeBufferPointer<UInt8>) -> ExtendedHeader? {
+            switch u.first {
+            case UInt8(ascii: "o"), UInt8(ascii: "n"), UInt8(ascii: "d"), UInt8(ascii: "s"), UInt8(ascii: "r"),
+                 UInt8(ascii: "c"), UInt8(ascii: "i"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "B"),
+                 UInt8(ascii: "G"):
+                break
+            default:
                 return nil
             }
+            for h in allCases where u.hasPrefix(h.prefix) {
+                // `GIT binary patch` is the whole line.
+                if h == .binaryPatch && u.count != h.prefix.utf8CodeUnitCount { return nil }
+                return h
+            }
+            return nil
         }
     }
 
     /// Reads git extended header lines (modes, renames, copies, index, ---/+++, binary) after `diff --git`.
-    private static func parseExtendedHeader(_ lines: [Substring], _ start: Int, _ file: inout FileDiff) -> Int {
+    private static func parseExtendedHeader(_ lines: ByteLines, _ start: Int, _ file: inout FileDiff) -> Int {
         var i = start
         let n = lines.count
         while i < n {
-            let l = TextLines.dropCR(lines[i])
-            guard let header = ExtendedHeader.of(l) else { break }
-            let rest = l.dropFirstBytes(header.prefix.utf8CodeUnitCount)
+            guard let header = ExtendedHeader.of(lines.dropCR(i)) else { break }
+            if header == .index {
+                // hashes and mode; nothing to keep beyond the mode
+                i += 1
+                continue
+            }
+            let rest = TextLines.dropCR(lines.substring(i)).dropFirstBytes(header.prefix.utf8CodeUnitCount)
             switch header {
             case .oldMode:
                 file.oldMode = String(rest)
@@ -282,7 +284,6 @@ public enum DiffParser {
                 file.change = .copied
                 file.newPath = unquote(rest)
             case .index:
-                // hashes and mode; nothing to keep beyond the mode
                 break
             case .oldName:
                 let name = traditionalName(rest)
@@ -298,10 +299,10 @@ public enum DiffParser {
                 file.isBinary = true
                 i += 1
                 while i < n {
-                    let b = TextLines.dropCR(lines[i])
-                    guard b.hasBytePrefix("literal ") || b.hasBytePrefix("delta ") else { break }
+                    let b = lines.dropCR(i)
+                    guard b.hasPrefix("literal ") || b.hasPrefix("delta ") else { break }
                     i += 1
-                    while i < n, !TextLines.dropCR(lines[i]).isEmpty { i += 1 }
+                    while i < n, !lines.dropCR(i).isEmpty { i += 1 }
                     if i < n { i += 1 }
                 }
                 continue
@@ -314,12 +315,12 @@ public enum DiffParser {
     }
 
     /// How many lines `readHunkBody` will take from `start` (the same walk, nothing built).
-    private static func countHunkLines(_ lines: [Substring], _ start: Int, oldCount: Int, newCount: Int) -> Int {
+    private static func countHunkLines(_ lines: ByteLines, _ start: Int, oldCount: Int, newCount: Int) -> Int {
         var i = start
         let n = lines.count
         var oldLeft = oldCount, newLeft = newCount
         while i < n, oldLeft > 0 || newLeft > 0 {
-            switch lines[i].utf8.first {
+            switch lines.first(i) {
             case UInt8(ascii: " "):
                 guard oldLeft > 0, newLeft > 0 else { return i - start }
                 oldLeft -= 1; newLeft -= 1
@@ -338,50 +339,55 @@ public enum DiffParser {
             }
             i += 1
         }
-        if oldLeft == 0, newLeft == 0, i < n, lines[i].utf8.first == UInt8(ascii: "\\") { i += 1 }
+        if oldLeft == 0, newLeft == 0, i < n, lines.first(i) == UInt8(ascii: "\\") { i += 1 }
         return i - start
     }
 
     /// Reads a hunk's body lines until both `@@` counts are used up.
-    private static func readHunkBody(_ lines: [Substring], _ start: Int, _ hunk: inout Hunk,
+    private static func readHunkBody(_ lines: ByteLines, _ start: Int, _ hunk: inout Hunk,
                                      _ defects: inout [ReviewDefect]) -> Int {
         var i = start
         let n = lines.count
+        let text = lines.text
         var oldLeft = hunk.oldCount, newLeft = hunk.newCount
         var o = hunk.oldStart, w = hunk.newStart
+        /// The line without its one-byte marker.
+        func body(_ kind: DiffLine.Kind, _ old: Int?, _ new: Int?) -> DiffLine {
+            let (from, count) = lines.span(i)
+            return DiffLine(kind: kind, oldLine: old, newLine: new, in: text, start: from + 1, count: count - 1)
+        }
         while i < n, oldLeft > 0 || newLeft > 0 {
-            let l = lines[i]
-            let first = l.utf8.first
-            switch first {
+            switch lines.first(i) {
             case UInt8(ascii: " "):
                 guard oldLeft > 0, newLeft > 0 else { return finishShort(i, &hunk, &defects, oldLeft, newLeft) }
-                hunk.lines.append(DiffLine(kind: .context, oldLine: o, newLine: w, afterMarkerOf: l))
+                hunk.lines.append(body(.context, o, w))
                 o += 1; w += 1; oldLeft -= 1; newLeft -= 1
             case UInt8(ascii: "-"):
                 guard oldLeft > 0 else { return finishShort(i, &hunk, &defects, oldLeft, newLeft) }
-                hunk.lines.append(DiffLine(kind: .removed, oldLine: o, newLine: nil, afterMarkerOf: l))
+                hunk.lines.append(body(.removed, o, nil))
                 o += 1; oldLeft -= 1
             case UInt8(ascii: "+"):
                 guard newLeft > 0 else { return finishShort(i, &hunk, &defects, oldLeft, newLeft) }
-                hunk.lines.append(DiffLine(kind: .added, oldLine: nil, newLine: w, afterMarkerOf: l))
+                hunk.lines.append(body(.added, nil, w))
                 w += 1; newLeft -= 1
             case UInt8(ascii: "\\"):
-                hunk.lines.append(DiffLine(kind: .noNewline, oldLine: nil, newLine: nil, afterMarkerOf: l))
+                hunk.lines.append(body(.noNewline, nil, nil))
             default:
                 // Whitespace damage: an empty line (or one that lost its leading space) inside the
                 // counted range stands for a context line.
-                let t = TextLines.dropCR(l)
-                guard oldLeft > 0, newLeft > 0, !t.hasBytePrefix("@@ "), !t.hasBytePrefix("diff ") else {
+                let t = lines.dropCR(i)
+                guard oldLeft > 0, newLeft > 0, !t.hasPrefix("@@ "), !t.hasPrefix("diff ") else {
                     return finishShort(i, &hunk, &defects, oldLeft, newLeft)
                 }
-                hunk.lines.append(DiffLine(kind: .context, oldLine: o, newLine: w, text: l))
+                let (from, count) = lines.span(i)
+                hunk.lines.append(DiffLine(kind: .context, oldLine: o, newLine: w, in: text, start: from, count: count))
                 o += 1; w += 1; oldLeft -= 1; newLeft -= 1
             }
             i += 1
         }
         if oldLeft > 0 || newLeft > 0 { return finishShort(i, &hunk, &defects, oldLeft, newLeft) }
-        if i < n, lines[i].utf8.first == UInt8(ascii: "\\") {
-            hunk.lines.append(DiffLine(kind: .noNewline, oldLine: nil, newLine: nil, afterMarkerOf: lines[i]))
+        if i < n, lines.first(i) == UInt8(ascii: "\\") {
+            hunk.lines.append(body(.noNewline, nil, nil))
             i += 1
         }
         return i

@@ -386,6 +386,22 @@ public struct DiffLine: Sendable, Equatable {
         }
     }
 
+    /// A line whose text is `count` bytes of `text`'s UTF-8 from `start` (a line of `ByteLines`,
+    /// placed without building a substring).
+    init(kind: Kind, oldLine: Int?, newLine: Int?, in text: String, start: Int, count: Int) {
+        old = DiffLine.pack(oldLine)
+        new = DiffLine.pack(newLine)
+        if start <= Int(UInt32.max), count < Int(DiffLine.toEnd) {
+            base = text
+            self.start = UInt32(start)
+            lengthAndKind = UInt32(count) | (kind.code << 30)
+        } else {
+            let u = text.utf8
+            let from = u.index(u.startIndex, offsetBy: start)
+            (base, self.start, lengthAndKind) = DiffLine.place(text[from..<u.index(from, offsetBy: count)], kind: kind)
+        }
+    }
+
     public static func == (a: DiffLine, b: DiffLine) -> Bool {
         a.lengthAndKind >> 30 == b.lengthAndKind >> 30 && a.old == b.old && a.new == b.new && a.text == b.text
     }

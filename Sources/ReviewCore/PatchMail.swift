@@ -29,30 +29,35 @@ public struct PatchMail: Sendable, Equatable {
     ///   - body: the decoded mail body.
     ///   - messageId: used for trailer sources and defect locations.
     public init(body: String, messageId: String = "") {
-        self.init(lines: TextLines.split(body), messageId: messageId)
+        self = ByteLines.of(body) { PatchMail($0, messageId: messageId) }
     }
 
-    /// Splits a body already cut into lines. Works on line indexes into `lines` (no copies of
-    /// the line array); every line number it reports is an index into `lines`.
+    /// Splits a body already cut into lines; every line number it reports is an index into `lines`.
     public init(lines: [Substring], messageId: String = "") {
+        self = ByteLines.joining(lines) { PatchMail($0, messageId: messageId) }
+    }
+
+    /// Splits the body `lines` are the lines of. Works on line indexes (no copies of the lines);
+    /// per-line tests read bytes, and only the few lines kept as text become strings.
+    init(_ lines: ByteLines, messageId: String) {
         let n = lines.count
         var start = 0
         // Scissors: everything above `-- >8 --` is dropped (only when it comes before the patch).
         for k in 0..<n {
-            if PatchMail.isScissors(lines[k]) {
+            if PatchMail.isScissors(lines, k) {
                 start = k + 1
                 break
             }
-            if PatchMail.isPatchBreak(lines[k]) { break }
+            if PatchMail.isPatchBreak(lines, k) { break }
         }
         // In-body From:/Subject:/Date: headers at the top (folded lines continue them).
         var inBodySubject: String?
         var inBodyFrom: Address?
-        while start < n, lines[start].isBlankLine { start += 1 }
+        while start < n, lines.isBlank(start) { start += 1 }
         var j = start
         var fields: [(String, String)] = []
         while j < n {
-            let l = TextLines.dropCR(lines[j])
+            let l = TextLines.dropCR(lines.substring(j))
             if let name = PatchMail.inBodyField(l) {
                 fields.append((name, String(l.dropFirst(name.utf8.count + 2))))
             } else if !fields.isEmpty, l.first == " " || l.first == "\t" {
@@ -62,20 +67,20 @@ public struct PatchMail: Sendable, Equatable {
             }
             j += 1
         }
-        if !fields.isEmpty, j == n || TextLines.dropCR(lines[j]).isEmpty || PatchMail.isPatchBreak(lines[j]) {
+        if !fields.isEmpty, j == n || lines.dropCR(j).isEmpty || PatchMail.isPatchBreak(lines, j) {
             for (name, value) in fields {
                 let v = PatchSubject.normaliseSpace(value)
                 if name == "Subject" { inBodySubject = v }
                 // git leaves the author empty when the in-body From: is not an address.
                 if name == "From" { inBodyFrom = TrailerParser.personAddress(v) ?? Address(name: "", email: "") }
             }
-            start = j < n && TextLines.dropCR(lines[j]).isEmpty ? j + 1 : j
+            start = j < n && lines.dropCR(j).isEmpty ? j + 1 : j
         }
         self.inBodySubject = inBodySubject
         self.inBodyFrom = inBodyFrom
 
         var breakAt = n
-        for k in start..<max(start, n) where PatchMail.isPatchBreak(lines[k]) {
+        for k in start..<max(start, n) where PatchMail.isPatchBreak(lines, k) {
             breakAt = k
             break
         }
@@ -83,17 +88,17 @@ public struct PatchMail: Sendable, Equatable {
         breakLine = breakAt
         // The commit message: up to the break, or to a signature (`-- ` then version) without a diff.
         var messageEnd = breakAt
-        for k in start..<max(start, breakAt) where TextLines.dropCR(lines[k]) == "-- " {
+        for k in start..<max(start, breakAt) where lines.dropCR(k).equals("-- ") {
             messageEnd = k
             break
         }
-        while messageEnd > start, lines[messageEnd - 1].isBlankLine { messageEnd -= 1 }
+        while messageEnd > start, lines.isBlank(messageEnd - 1) { messageEnd -= 1 }
         // Trailer block: the last paragraph when it is made of trailer lines.
         var trailers: [Trailer] = []
         if messageEnd > start {
             var paraStart = messageEnd
-            while paraStart > start, !lines[paraStart - 1].isBlankLine { paraStart -= 1 }
-            let para = lines[paraStart..<messageEnd]
+            while paraStart > start, !lines.isBlank(paraStart - 1) { paraStart -= 1 }
+            let para = lines.substrings(paraStart..<messageEnd)
             var parsed: [Trailer] = []
             var continuation = 0
             for l in para {
@@ -103,20 +108,20 @@ public struct PatchMail: Sendable, Equatable {
             if !parsed.isEmpty, parsed.count + continuation >= para.count {
                 trailers = parsed
                 messageEnd = paraStart > start ? paraStart - 1 : start
-                while messageEnd > start, lines[messageEnd - 1].isBlankLine { messageEnd -= 1 }
+                while messageEnd > start, lines.isBlank(messageEnd - 1) { messageEnd -= 1 }
             }
         }
         self.trailers = trailers
-        message = PatchMail.joinLines(lines[start..<messageEnd])
+        message = PatchMail.joinLines(lines, start..<messageEnd)
 
         // Appendix: diffstat between `---` and the diff.
         var diffstat: [DiffstatEntry] = []
         var summary: String?
-        let diff = DiffParser.parse(lines: lines, from: breakAt)
+        let diff = DiffParser.parse(lines, from: breakAt)
         let appendixEnd = diff.firstLine ?? n
         if breakAt < appendixEnd {
-            for l in lines[breakAt..<appendixEnd] {
-                let t = TextLines.dropCR(l)
+            for k in breakAt..<appendixEnd {
+                let t = TextLines.dropCR(lines.substring(k))
                 if t.hasBytePrefix(" "), let bar = t.utf8.firstIndex(of: UInt8(ascii: "|")) {
                     let path = t[..<bar].trimmedBlanks
                     let graph = t[t.index(after: bar)...].trimmedBlanks
@@ -149,19 +154,45 @@ public struct PatchMail: Sendable, Equatable {
         }
     }
 
-    /// Lines joined with LF, one trailing CR of each dropped, in one allocation.
-    static func joinLines(_ lines: ArraySlice<Substring>) -> String {
+    /// Lines `range` joined with LF, one trailing CR of each dropped, in one allocation.
+    static func joinLines(_ lines: ByteLines, _ range: Range<Int>) -> String {
         var total = 0
-        for l in lines { total += l.utf8.count + 1 }
-        var out: [UInt8] = []
-        out.reserveCapacity(total)
-        for (k, l) in zip(lines.indices, lines) {
-            if k > lines.startIndex { out.append(0x0A) }
-            var line = TextLines.dropCR(l)
-            line.withUTF8 { out.append(contentsOf: $0) }
+        for k in range { total += lines[k].count + 1 }
+        return String(unsafeUninitializedCapacity: total) { out in
+            var n = 0
+            for k in range {
+                if k > range.lowerBound {
+                    out[n] = 0x0A
+                    n += 1
+                }
+                let l = lines.dropCR(k)
+                if let base = l.baseAddress, let to = out.baseAddress { memcpy(to + n, base, l.count) }
+                n += l.count
+            }
+            return n
         }
-        return String(decoding: out, as: UTF8.self)
     }
+
+    /// Whether line `k` is a patch break (see `isPatchBreak(_:)`), read on bytes when it is ASCII.
+    static func isPatchBreak(_ lines: ByteLines, _ k: Int) -> Bool {
+        let l = lines[k]
+        switch l.first {
+        case UInt8(ascii: "-"), UInt8(ascii: "d"), UInt8(ascii: "I"): break
+        default: return false
+        }
+        // Characters decide for other text (a combining mark may join a dash or a space).
+        guard l.allSatisfy({ $0 < 0x80 }) else { return isPatchBreak(lines.substring(k)) }
+        let t = lines.dropCR(k)
+        if t.hasPrefix("---") {
+            let rest = UnsafeBufferPointer(rebasing: t.dropFirst(3))
+            if rest.first == 0x20, rest.count > 1, !isASCIIWhitespace(rest[1]) { return true }
+            return rest.allSatisfy(isASCIIWhitespace)
+        }
+        return t.hasPrefix("diff -") || t.hasPrefix("Index: ")
+    }
+
+    /// `Character.isWhitespace` of an ASCII byte.
+    private static func isASCIIWhitespace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
 
     /// `---` alone (or followed by whitespace), `diff -`, `Index: `: where git mailinfo starts the patch.
     static func isPatchBreak(_ line: Substring) -> Bool {
@@ -178,6 +209,14 @@ public struct PatchMail: Sendable, Equatable {
         return l.hasBytePrefix("diff -") || l.hasBytePrefix("Index: ")
     }
 
+    /// Whether line `k` is a scissors line (bytes rule out nearly every line first).
+    static func isScissors(_ lines: ByteLines, _ k: Int) -> Bool {
+        let l = lines[k]
+        guard l.first == UInt8(ascii: "-") || l.first == UInt8(ascii: " "), l.contains(">8") || l.contains("8<")
+        else { return false }
+        return isScissors(lines.substring(k))
+    }
+
     /// `-- >8 --`, `--8<--`, `------------------------ >8 ------------------------`.
     static func isScissors(_ line: Substring) -> Bool {
         guard line.utf8.first == UInt8(ascii: "-") || line.utf8.first == UInt8(ascii: " "),
@@ -188,19 +227,20 @@ public struct PatchMail: Sendable, Equatable {
     }
 
     /// The URL after `are available in the Git repository at:` (git request-pull).
-    static func findPullRequest(_ lines: [Substring]) -> String? {
-        guard let i = lines.firstIndex(where: {
-            $0.utf8.first == UInt8(ascii: "a") && $0.hasBytePrefix("are available in the ")
-                && ($0.containsBytes("Git repository at") || $0.containsBytes("git repository at"))
+    static func findPullRequest(_ lines: ByteLines) -> String? {
+        guard let i = (0..<lines.count).first(where: { k in
+            let l = lines[k]
+            return l.first == UInt8(ascii: "a") && l.hasPrefix("are available in the ")
+                && (l.contains("Git repository at") || l.contains("git repository at"))
         })
         else { return nil }
         var j = i + 1
-        while j < lines.count, lines[j].isBlankLine { j += 1 }
+        while j < lines.count, lines.isBlank(j) { j += 1 }
         guard j < lines.count else { return nil }
-        var url = lines[j].trimmedWhitespace
+        var url = lines.substring(j).trimmedWhitespace
         // A URL wrapped onto the next line (no blank between).
         if j + 1 < lines.count {
-            let next = lines[j + 1].trimmedWhitespace
+            let next = lines.substring(j + 1).trimmedWhitespace
             if !next.isEmpty, !next.containsBytes(" "), !next.hasBytePrefix("for you to fetch") { url += next }
         }
         return url.isEmpty ? nil : url

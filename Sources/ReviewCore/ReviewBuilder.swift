@@ -94,7 +94,7 @@ public enum ReviewBuilder {
                 // Only a body with a diff header, a pull request or a cover letter needs taking apart.
                 if subject.index == 0 || pullish
                     || TextLines.anyLine(of: m.body, startsWith: ["diff ", "Index: ", "--- "]) {
-                    let pm = PatchMail(lines: TextLines.split(m.body), messageId: m.messageId)
+                    let pm = PatchMail(body: m.body, messageId: m.messageId)
                     if !pm.files.isEmpty || (pm.pullRequest != nil && pullish) {
                         kind = .patch
                         mail = pm
@@ -107,7 +107,7 @@ public enum ReviewBuilder {
             } else if TextLines.anyLine(of: m.body, startsWith: ["diff --git ", "@@ -"]) {
                 // A reply that carries a patch the git way (in-body `From:`/`Subject:` or a scissors
                 // line before an unquoted diff) is a patch; any other reply with a diff is a comment.
-                let pm = PatchMail(lines: TextLines.split(m.body), messageId: m.messageId)
+                let pm = PatchMail(body: m.body, messageId: m.messageId)
                 if !pm.files.isEmpty, pm.inBodySubject != nil || pm.messageStart > 0 {
                     kind = .patch
                     mail = pm
