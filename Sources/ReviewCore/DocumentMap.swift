@@ -137,11 +137,13 @@ struct DocumentMap: Sendable {
         }
     }
 
-    private mutating func buildIndex(_ lines: [Substring]) {
+    private mutating func buildIndex(_ lines: ByteLines) {
         index.reserveCapacity(keys.count)
         for (i, k) in keys.enumerated() where !k.isEmpty {
             index.append((k.hash, i))
-            if k.bytes > DocumentMap.prefixKey { prefixIndex.append((DocumentMap.prefixHash(lines[i]), i)) }
+            if k.bytes > DocumentMap.prefixKey {
+                prefixIndex.append((NormKey(bytes: lines[i], limit: DocumentMap.prefixKey).hash, i))
+            }
         }
         index.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
         prefixIndex.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
@@ -201,11 +203,16 @@ struct DocumentMap: Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The keys of every line, read on bytes.
+    private static func keys(_ lines: ByteLines) -> [NormKey] {
+        (0..<lines.count).map { NormKey(bytes: lines[$0], limit: .max) }
+    }
+
     /// Map of a patch body: commit message paragraphs, then the diff lines.
-    /// - Parameter body: the body `lines` were split from, kept instead of the lines.
-    init(patchLines lines: [Substring], mail: PatchMail, body: String? = nil) {
-        source = body.map { .body($0) } ?? .lines(lines)
-        keys = lines.map(NormKey.init)
+    /// - Parameter stored: the lines when they are not a body's (then kept instead of the body).
+    init(patchLines lines: ByteLines, mail: PatchMail, stored: [Substring]? = nil) {
+        source = stored.map { .lines($0) } ?? .body(lines.text)
+        keys = DocumentMap.keys(lines)
         packed = Array(repeating: Packed(kind: 0, side: .new, file: 0, hunk: 0, line: 0), count: lines.count)
         let end = min(mail.breakLine, lines.count)
         var para = 0
@@ -242,17 +249,17 @@ struct DocumentMap: Sendable {
     }
 
     /// Map of a cover letter (or any prose): paragraphs until the signature.
-    /// - Parameter body: the body `lines` were split from, kept instead of the lines.
-    init(proseLines lines: [Substring], body: String? = nil) {
-        source = body.map { .body($0) } ?? .lines(lines)
-        keys = lines.map(NormKey.init)
+    /// - Parameter stored: the lines when they are not a body's (then kept instead of the body).
+    init(proseLines lines: ByteLines, stored: [Substring]? = nil) {
+        source = stored.map { .lines($0) } ?? .body(lines.text)
+        keys = DocumentMap.keys(lines)
         packed = Array(repeating: Packed(kind: 0, side: .new, file: 0, hunk: 0, line: 0), count: lines.count)
         var para = 0
         var seenText = false
         var inBlank = false
         var signed = false
-        for (i, l) in lines.enumerated() {
-            if TextLines.dropCR(l) == "-- " { signed = true }
+        for i in 0..<lines.count {
+            if lines.dropCR(i).equals("-- ") { signed = true }
             if signed { continue }
             if keys[i].isEmpty {
                 inBlank = true

@@ -170,13 +170,8 @@ public enum QuoteParser {
         if let paren = lastASCII(UInt8(ascii: "("), in: s), s.hasBytePrefix("Quoting") || s.hasByteSuffix(")") { s = String(s[..<paren]) }
         s = s.trimmedWhitespace
         // Keep the trailing words that are neither dates nor times.
-        let words: [Substring]
-        if s.utf8.allSatisfy({ $0 < 0x80 }) {
-            // All ASCII: every byte is its own character (CR LF aside, which is not a space).
-            words = s.utf8.split(separator: UInt8(ascii: " ")).map { Substring($0) }
-        } else {
-            words = s.split(whereSeparator: { $0 == " " || $0 == "\u{202F}" || $0 == "\u{00A0}" })
-        }
+        if let ascii = s.withBytes(asciiAuthor) { return ascii.isEmpty ? s : ascii }
+        let words = s.split(whereSeparator: { $0 == " " || $0 == "\u{202F}" || $0 == "\u{00A0}" })
         var name: [Substring] = []
         for w in words.reversed() {
             if hasNumber(w) || w.hasByteSuffix(",")
@@ -188,6 +183,45 @@ public enum QuoteParser {
         name.reverse()
         let joined = name.joined(separator: " ").trimmingBytes("\"' ")
         return joined.isEmpty ? s : joined
+    }
+
+    /// The name `attributionAuthor` keeps from ASCII text (nil for other text): the trailing
+    /// words up to one with a digit, a final comma or an AM/PM/On/at, joined by single spaces,
+    /// quotes and spaces trimmed. Every byte is its own character (CR LF aside, not a space).
+    private static func asciiAuthor(_ u: UnsafeBufferPointer<UInt8>) -> String? {
+        guard !u.contains(where: { $0 >= 0x80 }) else { return nil }
+        var keptStart = u.count
+        var end = u.count
+        while end > 0 {
+            while end > 0, u[end - 1] == 0x20 { end -= 1 }
+            guard end > 0 else { break }
+            var start = end
+            while start > 0, u[start - 1] != 0x20 { start -= 1 }
+            let w = UnsafeBufferPointer(rebasing: u[start..<end])
+            if w.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) || w.last == UInt8(ascii: ",")
+                || w.equals("AM") || w.equals("PM") || w.equals("am") || w.equals("pm") || w.equals("On")
+                || w.equals("at") {
+                break
+            }
+            keptStart = start
+            end = start
+        }
+        // The kept words with single spaces between them, then quotes and spaces trimmed.
+        var out: [UInt8] = []
+        var k = keptStart
+        while k < u.count {
+            if u[k] == 0x20 {
+                while k < u.count, u[k] == 0x20 { k += 1 }
+                if k < u.count, !out.isEmpty { out.append(0x20) }
+                continue
+            }
+            out.append(u[k])
+            k += 1
+        }
+        let trim: (UInt8) -> Bool = { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") || $0 == 0x20 }
+        let from = out.firstIndex { !trim($0) } ?? out.count
+        let to = (out.lastIndex { !trim($0) } ?? -1) + 1
+        return from < to ? String(decoding: out[from..<to], as: UTF8.self) : ""
     }
 
     /// Whether a word holds a numeric character: decided on bytes when it is ASCII.
@@ -204,7 +238,8 @@ public enum QuoteParser {
     /// search decides only when a non-ASCII neighbour could join the byte into a larger character.
     static func lastASCII(_ byte: UInt8, in text: String) -> String.Index? {
         let u = text.utf8
-        guard let i = u.lastIndex(of: byte) else { return nil }
+        guard let offset = text.withBytes({ b in b.lastIndex(of: byte) }) else { return nil }
+        let i = u.index(u.startIndex, offsetBy: offset)
         let next = u.index(after: i)
         let before = i == u.startIndex ? nil : u[u.index(before: i)]
         if (next == u.endIndex || u[next] < 0x80) && (before.map { $0 < 0x80 } ?? true) {

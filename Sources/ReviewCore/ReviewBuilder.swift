@@ -55,6 +55,11 @@ public enum ReviewBuilder {
         }
 
         var lines: [Substring] { storedLines ?? TextLines.split(message.body) }
+        /// `body` run on the lines as bytes.
+        func withLines<R>(_ body: (ByteLines) -> R) -> R {
+            if let storedLines { return ByteLines.joining(storedLines, body) }
+            return ByteLines.of(message.body, body)
+        }
         var hasMail: Bool { mailBox != nil }
         /// The defects of the patch mail, read in the box (no copy of the mail).
         var mailDefects: [ReviewDefect] { mailBox?.value.defects ?? [] }
@@ -192,9 +197,9 @@ public enum ReviewBuilder {
             let info = infos[i]
             var made: DocumentMap?
             if patchById[id] != nil, let pm = info.mail {
-                made = DocumentMap(patchLines: info.lines, mail: pm, body: info.storedLines == nil ? info.message.body : nil)
+                made = info.withLines { DocumentMap(patchLines: $0, mail: pm, stored: info.storedLines) }
             } else if coverById.contains(id) {
-                made = DocumentMap(proseLines: info.lines, body: info.storedLines == nil ? info.message.body : nil)
+                made = info.withLines { DocumentMap(proseLines: $0, stored: info.storedLines) }
             }
             docs[i] = made
             return made
