@@ -122,7 +122,8 @@ public struct PatchMail: Sendable, Equatable {
         if breakAt < appendixEnd {
             for k in breakAt..<appendixEnd {
                 let t = TextLines.dropCR(lines.substring(k))
-                if t.hasBytePrefix(" "), let bar = t.utf8.firstIndex(of: UInt8(ascii: "|")) {
+                if t.hasBytePrefix(" "), let barOffset = t.withBytes({ $0.firstIndex(of: UInt8(ascii: "|")) }) {
+                    let bar = t.utf8.index(t.utf8.startIndex, offsetBy: barOffset)
                     let path = t[..<bar].trimmedBlanks
                     let graph = t[t.index(after: bar)...].trimmedBlanks
                     let count = Int(graph.prefix { $0.isNumber })
@@ -293,8 +294,7 @@ public enum TrailerParser {
         let name = l[nameStart..<nameEnd]
         let value = l[u.index(after: nameEnd)...].trimmedWhitespace
         guard !value.isEmpty else { return nil }
-        let lower = name.lowercased()
-        let known = canonical[lower]
+        let known = canonical[PatchSubject.lowercased(String(name))]
         // Untrusted shapes: only accept unknown names that contain a dash (`Foo-by`) or look like a person.
         if known == nil, !name.utf8.contains(UInt8(ascii: "-")) { return nil }
         return Trailer(name: known ?? String(name), value: value, person: personAddress(value), source: source,
@@ -306,14 +306,33 @@ public enum TrailerParser {
 
     /// `Name <mail>`, `<mail>`, `mail` -> address.
     static func personAddress(_ value: String) -> Address? {
-        if let lt = value.utf8.firstIndex(of: UInt8(ascii: "<")), let gt = value.utf8[lt...].firstIndex(of: UInt8(ascii: ">")) {
+        // `<` and the first `>` after it, found on bytes.
+        let angles = value.withBytes { b -> (Int, Int)? in
+            guard let lt = b.firstIndex(of: UInt8(ascii: "<")),
+                  let gt = b[lt...].firstIndex(of: UInt8(ascii: ">")) else { return nil }
+            return (lt, gt)
+        }
+        if let (ltOffset, gtOffset) = angles {
+            let lt = value.utf8.index(value.utf8.startIndex, offsetBy: ltOffset)
+            let gt = value.utf8.index(value.utf8.startIndex, offsetBy: gtOffset)
             var name = value[..<lt].trimmedWhitespace
             if name.hasBytePrefix("\""), name.hasByteSuffix("\""), name.count >= 2 { name = String(name.dropFirst().dropLast()) }
             let email = String(value[value.index(after: lt)..<gt])
             guard email.containsBytes("@") else { return nil }
             return Address(name: name, email: email)
         }
-        let bare = value.split(separator: " ").first.map(String.init) ?? ""
+        // The first word (on bytes when ASCII, where each byte is a character).
+        let bare: String
+        if let ascii = value.withBytes({ b -> String? in
+            guard !b.contains(where: { $0 >= 0x80 }) else { return nil }
+            guard let start = b.firstIndex(where: { $0 != 0x20 }) else { return "" }
+            let end = b[start...].firstIndex(of: 0x20) ?? b.count
+            return String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self)
+        }) {
+            bare = ascii
+        } else {
+            bare = value.split(separator: " ").first.map(String.init) ?? ""
+        }
         if bare.containsBytes("@"), !bare.containsBytes("/") { return Address(name: "", email: bare) }
         return nil
     }
