@@ -93,6 +93,13 @@ struct ByteLines {
         return text[from..<u.index(from, offsetBy: bounds[2 * i + 1] - bounds[2 * i])]
     }
 
+    /// Bytes `from..<to` of line `i` as a substring of `text`.
+    func substring(_ i: Int, from: Int, to: Int) -> Substring {
+        let u = text.utf8
+        let start = u.index(u.startIndex, offsetBy: bounds[2 * i] + from)
+        return text[start..<u.index(start, offsetBy: to - from)]
+    }
+
     /// Lines `range` as substrings.
     func substrings(_ range: Range<Int>) -> [Substring] { range.map(substring) }
 

@@ -38,18 +38,45 @@ public struct RawComment: Sendable, Equatable {
 public enum QuoteParser {
     /// Classifies every line of `body`.
     public static func classify(_ body: String) -> [ReplyLine] {
-        classify(lines: TextLines.split(body))
+        ByteLines.of(body, classify)
     }
 
     /// Classifies every line.
     public static func classify(lines: [Substring]) -> [ReplyLine] {
+        ByteLines.joining(lines, classify)
+    }
+
+    /// Classifies every line of a body read as bytes. Depth: `>` markers separated by at most one
+    /// space; the text is cut once, after the last marker and one space following it.
+    static func classify(_ lines: ByteLines) -> [ReplyLine] {
         var out: [ReplyLine] = []
         out.reserveCapacity(lines.count)
-        for (i, raw) in lines.enumerated() {
-            let l = TextLines.dropCR(raw)
-            let (depth, text) = quoteDepth(l)
-            out.append(ReplyLine(depth: depth, text: text, role: depth == 0 ? .text : .quote, bodyLine: i))
+        for i in 0..<lines.count {
+            let u = lines.dropCR(i)
+            var depth = 0
+            var skip = 0
+            if u.first == UInt8(ascii: ">") {
+                var k = 0
+                var afterMarker = 0
+                let n = u.count
+                while k < n, u[k] == UInt8(ascii: ">") {
+                    depth += 1
+                    k += 1
+                    afterMarker = k
+                    if k + 1 < n, u[k] == UInt8(ascii: " "), u[k + 1] == UInt8(ascii: ">") { k += 1 }
+                }
+                skip = afterMarker
+                if skip < n, u[skip] == UInt8(ascii: " ") { skip += 1 }
+            }
+            out.append(ReplyLine(depth: depth, text: lines.substring(i, from: skip, to: u.count),
+                                 role: depth == 0 ? .text : .quote, bodyLine: i))
         }
+        assignRoles(&out)
+        return out
+    }
+
+    /// Signatures, wrapped quotes, trims and attributions among lines classified by depth.
+    private static func assignRoles(_ out: inout [ReplyLine]) {
         // Signature: `-- ` at depth 0 (or a bare `--` with no quotes after it); Outlook's original-message line.
         if let sig = out.indices.first(where: { k in
             guard out[k].depth == 0 else { return false }
@@ -106,30 +133,6 @@ public enum QuoteParser {
             if joinsPrevious { out[k - 1].role = .attribution(author: author) }
             out[k].role = .attribution(author: author)
         }
-        return out
-    }
-
-    /// Depth and text of a line: `>` markers separated by at most one space; one space after the last is dropped.
-    static func quoteDepth(_ l: Substring) -> (Int, Substring) {
-        guard l.utf8.first == UInt8(ascii: ">") else { return (0, l) }
-        var line = l
-        let (depth, skip) = line.withUTF8 { u -> (Int, Int) in
-            var i = 0
-            var depth = 0
-            var afterMarker = 0
-            let n = u.count
-            while i < n, u[i] == UInt8(ascii: ">") {
-                depth += 1
-                i += 1
-                afterMarker = i
-                if i + 1 < n, u[i] == UInt8(ascii: " "), u[i + 1] == UInt8(ascii: ">") { i += 1 }
-            }
-            var start = afterMarker
-            if start < n, u[start] == UInt8(ascii: " ") { start += 1 }
-            return (depth, start)
-        }
-        let u = l.utf8
-        return (depth, Substring(u[u.index(u.startIndex, offsetBy: skip)...]))
     }
 
     /// `[...]`, `[ ... ]`, `<snip>`, `[snip]`, `...`, `<...>`, `[..]`.

@@ -141,13 +141,13 @@ public enum ReviewBuilder {
             guard body.containsBytes("@@ -") || body.containsBytes("diff --git ") else { continue }
             if let t = target(of: i, infos, byId) {
                 // A later reply to a patch already rebuilt from quotes may quote more of it.
-                if infos[t].partial, let (lines, _) = quotedPatchText(QuoteParser.classify(lines: infos[i].lines)) {
+                if infos[t].partial, let (lines, _) = quotedPatchText(infos[i].withLines(QuoteParser.classify)) {
                     mergeQuotedHunks(lines, into: &infos[t])
                 }
                 continue
             }
             if let fallback = subjectTarget(i, infos, bySubject), infos[fallback].kind != .reply { continue }
-            let classified = QuoteParser.classify(lines: infos[i].lines)
+            let classified = infos[i].withLines(QuoteParser.classify)
             guard let (lines, author) = quotedPatchText(classified) else { continue }
             let key = partialKey(infos[i].message, byId)
             if let existing = partialFor[key] {
@@ -255,7 +255,7 @@ public enum ReviewBuilder {
             }
             replies.append(Reply(messageId: m.messageId, subject: m.subject, author: m.from, date: m.date,
                                  replyTo: m.inReplyTo, target: targetId))
-            let classified = QuoteParser.classify(lines: info.lines)
+            let classified = info.withLines(QuoteParser.classify)
             let raws = QuoteParser.comments(classified, author: m.from.name)
             // Align every quoted line to the target document.
             // The anchor found for each quoted line (indexed like `classified`): an index into
