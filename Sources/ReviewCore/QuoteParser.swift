@@ -81,8 +81,9 @@ public enum QuoteParser {
         if let sig = out.indices.first(where: { k in
             guard out[k].depth == 0 else { return false }
             let t = out[k].text
-            if t == "-- " || t.hasBytePrefix("-----Original Message-----") { return true }
-            if t == "--" { return !out[(k + 1)...].contains { $0.depth > 0 } }
+            // ASCII, so comparing bytes is comparing the strings.
+            if t.withBytes({ $0.equals("-- ") }) || t.hasBytePrefix("-----Original Message-----") { return true }
+            if t.withBytes({ $0.equals("--") }) { return !out[(k + 1)...].contains { $0.depth > 0 } }
             return false
         }) {
             for k in sig..<out.count { out[k].role = .signature }

@@ -798,7 +798,7 @@ public enum ReviewBuilder {
             let patches: [Patch] = patchInfos.map { i in makePatch(infos[i], version: version) }
             let cover = coverInfo.map { c in
                 CoverLetter(messageId: c.message.messageId, subject: c.message.subject, parsedSubject: c.subject,
-                            author: c.message.from, date: c.message.date, text: proseText(c.lines),
+                            author: c.message.from, date: c.message.date, text: c.withLines(proseText),
                             naked: c.subject.index != 0)
             }
             let total = p.total
@@ -840,14 +840,14 @@ public enum ReviewBuilder {
         return String(t)
     }
 
-    static func proseText(_ lines: [Substring]) -> String {
-        var out: [Substring] = []
-        for l in lines {
-            if TextLines.dropCR(l) == "-- " { break }
-            out.append(TextLines.dropCR(l))
+    static func proseText(_ lines: ByteLines) -> String {
+        var end = lines.count
+        for k in 0..<lines.count where lines.dropCR(k).equals("-- ") {
+            end = k
+            break
         }
-        while let last = out.last, last.isBlankLine { out.removeLast() }
-        return out.joined(separator: "\n")
+        while end > 0, lines.isBlank(end - 1) { end -= 1 }
+        return PatchMail.joinLines(lines, 0..<end)
     }
 
     static func makePatch(_ info: Info, version: Int) -> Patch {
