@@ -41,30 +41,30 @@ public struct PatchSubject: Sendable, Equatable, Hashable {
         var s = Self.normaliseSpace(subject)
         var reply = false, forward = false
         var tokens: [String] = []
-        var bracketGroups: [[String]] = []
-        // Alternate: strip reply markers and bracketed groups from the front until neither is left.
-        while true {
-            if let (rest, kind) = Self.stripReplyMarker(s) {
-                if kind == .forward { forward = true } else { reply = true }
-                s = rest
-                continue
+        if let front = Self.asciiFront(s) {
+            (tokens, reply, forward, s) = front
+        } else {
+            // Alternate: strip reply markers and bracketed groups from the front until neither is left.
+            while true {
+                if let (rest, kind) = Self.stripReplyMarker(s) {
+                    if kind == .forward { forward = true } else { reply = true }
+                    s = rest
+                    continue
+                }
+                if s.hasBytePrefix("["), let close = s.utf8.firstIndex(of: UInt8(ascii: "]")) {
+                    let inner = String(s[s.index(after: s.startIndex)..<close])
+                    tokens += Self.splitPrefixes(inner)
+                    s = String(s[s.index(after: close)...]).trimmedWhitespace
+                    continue
+                }
+                // Unbracketed `PATCH1/8 name` or `PATCH v2 1/8 name`.
+                if tokens.isEmpty, let (rest, group) = Self.stripBarePatchPrefix(s) {
+                    tokens += group
+                    s = rest
+                    continue
+                }
+                break
             }
-            if s.hasBytePrefix("["), let close = s.utf8.firstIndex(of: UInt8(ascii: "]")) {
-                let inner = String(s[s.index(after: s.startIndex)..<close])
-                let group = Self.splitPrefixes(inner)
-                bracketGroups.append(group)
-                tokens += group
-                s = String(s[s.index(after: close)...]).trimmedWhitespace
-                continue
-            }
-            // Unbracketed `PATCH1/8 name` or `PATCH v2 1/8 name`.
-            if tokens.isEmpty, let (rest, group) = Self.stripBarePatchPrefix(s) {
-                tokens += group
-                bracketGroups.append(group)
-                s = rest
-                continue
-            }
-            break
         }
         self.tokens = tokens
         isReply = reply
@@ -112,6 +112,51 @@ public struct PatchSubject: Sendable, Equatable, Hashable {
     }
 
     private enum Marker { case reply, forward }
+
+    /// The front of a space-normalised ASCII subject taken apart on bytes, where each byte is a
+    /// character: reply markers and bracketed groups (what the loop of `init` strips), their tokens
+    /// and the rest. Nil for other text, and where an unbracketed `PATCH` prefix needs the loop.
+    private static func asciiFront(_ s: String) -> (tokens: [String], reply: Bool, forward: Bool, rest: String)? {
+        s.withBytes { u in
+            guard !u.contains(where: { $0 >= 0x80 }) else { return nil }
+            var tokens: [String] = []
+            var reply = false, forward = false
+            var pos = 0
+            func lower(_ k: Int) -> UInt8 { u[k] >= 0x41 && u[k] <= 0x5A ? u[k] | 0x20 : u[k] }
+            // Normalised text has single spaces: trimming is skipping one (tabs and line breaks are gone).
+            func skipSpace() { while pos < u.count, u[pos] == 0x20 { pos += 1 } }
+            scan: while pos < u.count {
+                for (word, kind) in markers where u.count - pos > word.count
+                    && word.indices.allSatisfy({ lower(pos + $0) == word[$0] }) {
+                    let c = u[pos + word.count]
+                    if c == UInt8(ascii: ":") || (c == 0x20 && kind == .forward || c == 0x20 && word == reWord) {
+                        if kind == .forward { forward = true } else { reply = true }
+                        pos += word.count + 1
+                        skipSpace()
+                        continue scan
+                    }
+                }
+                if u[pos] == UInt8(ascii: "["), let close = u[pos...].firstIndex(of: UInt8(ascii: "]")) {
+                    var start = pos + 1
+                    for k in start...close {
+                        let b = k < close ? u[k] : 0x20
+                        guard b == 0x2C || b == 0x20 || (b >= 0x09 && b <= 0x0D) else { continue }
+                        if k > start { tokens.append(String(decoding: UnsafeBufferPointer(rebasing: u[start..<k]), as: UTF8.self)) }
+                        start = k + 1
+                    }
+                    pos = close + 1
+                    skipSpace()
+                    continue
+                }
+                break
+            }
+            // `PATCH1/8 name` without brackets: the loop of `init` knows it.
+            if tokens.isEmpty, u.count - pos >= 5, (0..<5).allSatisfy({ lower(pos + $0) == Array("patch".utf8)[$0] }) {
+                return nil
+            }
+            return (tokens, reply, forward, String(decoding: UnsafeBufferPointer(rebasing: u[pos...]), as: UTF8.self))
+        }
+    }
 
     /// `lowercased()`, without Unicode case mapping (or a copy) when the token is ASCII.
     static func lowercased(_ t: String) -> String {
