@@ -291,8 +291,8 @@ struct DocumentMap: Sendable {
 
     /// Aligns quoted lines (in order) to this document.
     /// - Returns: for each quoted line, the index of the document line it matched, or nil.
-    func align(_ quotedLines: [Substring]) -> [Int?] {
-        let quoted = quotedLines.map(NormKey.init)
+    /// - Parameter quoted: the keys of `quotedLines`.
+    func align(_ quotedLines: [Substring], keys quoted: [NormKey]) -> [Int?] {
         var result = [Int?](repeating: nil, count: quoted.count)
         var cursor = 0
         var q = 0

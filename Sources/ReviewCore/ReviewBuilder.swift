@@ -269,8 +269,10 @@ public enum ReviewBuilder {
             }
             var placed = 0
             let quoteIdx = classified.indices.filter { classified[$0].role == .quote }
+            // Each quoted line hashed once: for the alignment, the ancestors' anchors and this reply's map.
+            let quoteKeys = quoteIdx.map { NormKey(classified[$0].text) }
             if let (t, k) = targets[i], let doc = document(t, at: k) {
-                let aligned = doc.align(quoteIdx.map { classified[$0].text })
+                let aligned = doc.align(quoteIdx.map { classified[$0].text }, keys: quoteKeys)
                 for (k, a) in aligned.enumerated() {
                     guard let a else { continue }
                     place(quoteIdx[k], anchor(doc.location(a), patch: t))
@@ -285,8 +287,8 @@ public enum ReviewBuilder {
                     if readers[a] == 0 { lineAnchors[a] = nil }
                 }
             }
-            for k in quoteIdx where quoteLoc[k] < 0 {
-                let norm = NormKey(classified[k].text)
+            for (q, k) in quoteIdx.enumerated() where quoteLoc[k] < 0 {
+                let norm = quoteKeys[q]
                 guard norm.scalars >= 3 else { continue }
                 for a in ancestors {
                     if let found = lineAnchors[a]?[norm.hash] {
@@ -353,9 +355,10 @@ public enum ReviewBuilder {
                 }
             }
             if quotedLater {
-                for k in quoteLoc.indices {
+                // Only quoted lines have a location.
+                for (q, k) in quoteIdx.enumerated() {
                     guard let a = location(k) else { continue }
-                    let norm = NormKey(classified[k].text)
+                    let norm = quoteKeys[q]
                     if norm.scalars >= 3, map[norm.hash] == nil { map[norm.hash] = packer.pack(a) }
                 }
                 lineAnchors[me] = map
@@ -923,9 +926,8 @@ final class StringInterner {
     @exclusivity(unchecked) private var strings = Set<String>()
 
     func callAsFunction(_ s: String) -> String {
-        if let known = strings.firstIndex(of: s) { return strings[known] }
-        strings.insert(s)
-        return s
+        // One lookup: the member already there, or `s` now inserted.
+        strings.insert(s).memberAfterInsert
     }
 
     func callAsFunction(_ s: String?) -> String? { s.map { self($0) } }
