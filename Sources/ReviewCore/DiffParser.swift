@@ -169,7 +169,7 @@ public enum DiffParser {
             // the hunks so far.
             if line.hasPrefix("@@ -"), var c = current.take() {
                 awaitingNames = false
-                guard let header = parseHunkHeader(lines.substring(i)) else {
+                guard let header = parseHunkHeader(line) else {
                     defects.append(ReviewDefect(kind: .badHunkHeader, messageId: "", line: i,
                                                 detail: "unreadable hunk header"))
                     current = c
@@ -402,48 +402,52 @@ public enum DiffParser {
 
     /// `@@ -a[,b] +c[,d] @@ section` -> (a, b, c, d, section).
     public static func parseHunkHeader(_ line: Substring) -> (Int, Int, Int, Int, String)? {
-        let s = TextLines.dropCR(line)
-        guard s.hasBytePrefix("@@ -") else { return nil }
+        TextLines.dropCR(line).withBytes(parseHunkHeader)
+    }
+
+    /// `parseHunkHeader` of a line's bytes (without its CR).
+    static func parseHunkHeader(_ u: UnsafeBufferPointer<UInt8>) -> (Int, Int, Int, Int, String)? {
+        guard u.hasPrefix("@@ -") else { return nil }
         // Line numbers beyond any real file are refused (a line keeps its numbers in 32 bits:
         // start and count each below 2^30, so their sum fits).
         let limit = 1 << 30
-        var copy = s
-        let parsed = copy.withUTF8 { u -> (Int, Int, Int, Int, Int)? in
-            var i = 4
-            func number() -> Int? {
-                var v = 0
-                let from = i
-                while i < u.count, u[i] >= 0x30, u[i] <= 0x39 {
-                    v = v * 10 + Int(u[i] - 0x30)
-                    guard v < limit else { return nil }
-                    i += 1
-                }
-                return i > from ? v : nil
+        var i = 4
+        func number() -> Int? {
+            var v = 0
+            let from = i
+            while i < u.count, u[i] >= 0x30, u[i] <= 0x39 {
+                v = v * 10 + Int(u[i] - 0x30)
+                guard v < limit else { return nil }
+                i += 1
             }
-            func range() -> (Int, Int)? {
-                guard let start = number() else { return nil }
-                var count = 1
-                if i < u.count, u[i] == UInt8(ascii: ",") {
-                    i += 1
-                    guard let c = number() else { return nil }
-                    count = c
-                }
-                return (start, count)
-            }
-            guard let old = range(), i + 1 < u.count, u[i] == 0x20, u[i + 1] == UInt8(ascii: "+") else { return nil }
-            i += 2
-            guard let new = range(), i + 2 < u.count, u[i] == 0x20, u[i + 1] == UInt8(ascii: "@"),
-                  u[i + 2] == UInt8(ascii: "@") else { return nil }
-            return (old.0, old.1, new.0, new.1, i + 3)
+            return i > from ? v : nil
         }
-        guard let (a, b, c, d, sectionStart) = parsed else { return nil }
-        let u = s.utf8
-        let section = s[u.index(u.startIndex, offsetBy: sectionStart)...].trimmedBlanks
-        return (a, b, c, d, section)
+        func range() -> (Int, Int)? {
+            guard let start = number() else { return nil }
+            var count = 1
+            if i < u.count, u[i] == UInt8(ascii: ",") {
+                i += 1
+                guard let c = number() else { return nil }
+                count = c
+            }
+            return (start, count)
+        }
+        guard let old = range(), i + 1 < u.count, u[i] == 0x20, u[i + 1] == UInt8(ascii: "+") else { return nil }
+        i += 2
+        guard let new = range(), i + 2 < u.count, u[i] == 0x20, u[i + 1] == UInt8(ascii: "@"),
+              u[i + 2] == UInt8(ascii: "@") else { return nil }
+        // The section without the spaces and tabs around it.
+        var from = i + 3
+        var to = u.count
+        while from < to, u[from] == 0x20 || u[from] == 0x09 { from += 1 }
+        while to > from, u[to - 1] == 0x20 || u[to - 1] == 0x09 { to -= 1 }
+        let section = String(decoding: UnsafeBufferPointer(rebasing: u[from..<to]), as: UTF8.self)
+        return (old.0, old.1, new.0, new.1, section)
     }
 
     /// Old and new path from the rest of a `diff --git` line (`a/x b/y`, C-quoted, spaces, no prefix).
     static func gitHeaderNames(_ rest: Substring) -> (String?, String?) {
+        if let names = rest.withBytes(asciiGitHeaderNames) { return names }
         if rest.first == "\"" {
             let (a, after) = cQuoted(rest)
             let tail = after.drop { $0 == " " }
@@ -479,6 +483,28 @@ public enum DiffParser {
         return (only, only)
     }
 
+    /// `gitHeaderNames` of the usual line, on bytes: ASCII, unquoted, one space (`a/x b/x`).
+    /// Nil for any other, which the character rules take.
+    private static func asciiGitHeaderNames(_ u: UnsafeBufferPointer<UInt8>) -> (String?, String?)? {
+        guard u.first != UInt8(ascii: "\""), !u.contains(where: { $0 >= 0x80 }),
+              let space = u.firstIndex(of: 0x20), space + 1 < u.count, u[space + 1] != UInt8(ascii: "\""),
+              !u[(space + 1)...].contains(0x20) else { return nil }
+        func name(_ from: Int, _ to: Int) -> String {
+            var start = from
+            if to - from >= 2, u[from + 1] == UInt8(ascii: "/") {
+                switch u[from] {
+                case UInt8(ascii: "a"), UInt8(ascii: "b"), UInt8(ascii: "i"), UInt8(ascii: "w"), UInt8(ascii: "c"),
+                     UInt8(ascii: "o"):
+                    start += 2
+                default:
+                    break
+                }
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: u[start..<to]), as: UTF8.self)
+        }
+        return (name(0, space), name(space + 1, u.count))
+    }
+
     static func stripGitPrefix(_ s: String) -> String {
         // `x/` then (usually) an ASCII byte: the two characters are the two bytes, cut on UTF-8.
         let cut = s.withBytes { u -> Bool? in
@@ -501,6 +527,7 @@ public enum DiffParser {
 
     /// The name on a `---`/`+++` line: unquoted, timestamp after a TAB dropped, nil for `/dev/null`.
     static func traditionalName(_ rest: Substring) -> String? {
+        if let name = rest.withBytes(asciiTraditionalName) { return name }
         var name: String
         if rest.first == "\"" {
             name = cQuoted(rest).0
@@ -516,6 +543,20 @@ public enum DiffParser {
         }
         if name == "/dev/null" { return nil }
         return name
+    }
+
+    /// `traditionalName` of an unquoted ASCII name, on bytes (the outer nil: other text, which
+    /// the character rules take).
+    private static func asciiTraditionalName(_ u: UnsafeBufferPointer<UInt8>) -> String?? {
+        guard u.first != UInt8(ascii: "\""), !u.contains(where: { $0 >= 0x80 }) else { return nil }
+        var end = u.firstIndex(of: 0x09) ?? u.count
+        // `--- a/file  2013-01-01 ...` (two spaces before a date, from diff -u without TAB)
+        if end > 1, let double = (0..<(end - 1)).first(where: { u[$0] == 0x20 && u[$0 + 1] == 0x20 }) { end = double }
+        var start = 0
+        while start < end, u[start] == 0x20 || u[start] == 0x09 { start += 1 }
+        while end > start, u[end - 1] == 0x20 || u[end - 1] == 0x09 { end -= 1 }
+        let name = String(decoding: UnsafeBufferPointer(rebasing: u[start..<end]), as: UTF8.self)
+        return .some(name == "/dev/null" ? nil : name)
     }
 
     private static func setNames(_ file: inout FileDiff, old: String?, new: String?, stripPrefix: Bool) {
