@@ -93,6 +93,11 @@ struct ByteLines {
         return text[from..<u.index(from, offsetBy: bounds[2 * i + 1] - bounds[2 * i])]
     }
 
+    /// Line `i` as a substring of `text`, without one trailing CR.
+    func substringDroppingCR(_ i: Int) -> Substring {
+        substring(i, from: 0, to: dropCR(i).count)
+    }
+
     /// Bytes `from..<to` of line `i` as a substring of `text`.
     func substring(_ i: Int, from: Int, to: Int) -> Substring {
         let u = text.utf8
@@ -126,7 +131,17 @@ extension UnsafeBufferPointer<UInt8> {
         count == text.utf8CodeUnitCount && hasPrefix(text)
     }
 
-    /// Whether the ASCII `needle` occurs in the bytes.
+    /// Whether the bytes end with the ASCII `suffix`.
+    @inline(__always)
+    func hasSuffix(_ suffix: StaticString) -> Bool {
+        let n = suffix.utf8CodeUnitCount
+        guard count >= n else { return false }
+        guard n > 0, let base = baseAddress else { return true }
+        return memcmp(base + (count - n), suffix.utf8Start, n) == 0
+    }
+
+    /// Whether the ASCII `needle` occurs in the bytes: memchr to each candidate first byte, then
+    /// memcmp of the whole needle.
     func contains(_ needle: StaticString) -> Bool {
         let n = needle.utf8CodeUnitCount
         guard n > 0 else { return true }
@@ -142,11 +157,4 @@ extension UnsafeBufferPointer<UInt8> {
         return false
     }
 
-    /// Whether the first character is the ASCII byte `b` alone (`Substring.first == b`): a
-    /// non-ASCII byte after it could join it into a larger character, so then characters decide.
-    func firstCharacterIs(_ b: UInt8, in line: () -> Substring) -> Bool {
-        guard let f = first, f == b else { return false }
-        if count == 1 || self[1] < 0x80 && !(b == 0x0D && self[1] == 0x0A) { return true }
-        return line().first == Character(Unicode.Scalar(b))
-    }
 }

@@ -5,28 +5,7 @@ import Foundation
 public enum TextLines {
     /// The lines of `text` without their LF. A final LF does not start an empty last line.
     public static func split(_ text: String) -> [Substring] {
-        // One pass: each newline found with memchr on the contiguous UTF-8 ends a line, sliced
-        // through the UTF-8 view (O(1) offsets on native strings; a newline byte always ends a scalar).
-        var s = text
-        let u = text.utf8
-        var out: [Substring] = []
-        // Mail lines average well over 32 bytes: this rarely needs to grow.
-        out.reserveCapacity(u.count / 32 + 1)
-        s.withUTF8 { buf in
-            guard let base = buf.baseAddress else { return }
-            var from = 0
-            var start = u.startIndex
-            while from < buf.count, let hit = memchr(base + from, 0x0A, buf.count - from) {
-                let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                let end = u.index(start, offsetBy: at - from)
-                // Sliced from the string itself: cheaper than through the UTF-8 view.
-                out.append(text[start..<end])
-                start = u.index(after: end)
-                from = at + 1
-            }
-            if from < buf.count { out.append(text[start..<u.endIndex]) }
-        }
-        return out
+        ByteLines.of(text) { $0.substrings(0..<$0.count) }
     }
 
     /// `line` without one trailing CR.
@@ -116,7 +95,7 @@ public enum DiffParser {
                 flush()
                 firstLine = firstLine ?? i
                 var file = FileDiff(oldPath: nil, newPath: nil, headerLine: i)
-                let names = gitHeaderNames(TextLines.dropCR(lines.substring(i)).dropASCIIPrefix(11))
+                let names = gitHeaderNames(lines.substringDroppingCR(i).dropASCIIPrefix(11))
                 file.oldPath = names.0
                 file.newPath = names.1
                 i += 1
@@ -129,7 +108,7 @@ public enum DiffParser {
                 // hg `diff -r abc path`, `diff -u a b`, `diff -Nru a b`: names come from ---/+++.
                 flush()
                 firstLine = firstLine ?? i
-                let last = TextLines.dropCR(lines.substring(i)).split(separator: " ").last.map(String.init)
+                let last = lines.substringDroppingCR(i).split(separator: " ").last.map(String.init)
                 current = FileDiff(oldPath: last, newPath: last, headerLine: i)
                 awaitingNames = true
                 i += 1
@@ -139,7 +118,7 @@ public enum DiffParser {
             if line.hasPrefix("Index: ") {
                 flush()
                 firstLine = firstLine ?? i
-                let p = String(TextLines.dropCR(lines.substring(i)).dropASCIIPrefix(7)).trimmedWhitespace
+                let p = String(lines.substringDroppingCR(i).dropASCIIPrefix(7)).trimmedWhitespace
                 current = FileDiff(oldPath: p, newPath: p, headerLine: i)
                 awaitingNames = true
                 i += 1
@@ -149,8 +128,8 @@ public enum DiffParser {
             }
             if line.hasPrefix("--- "), i + 1 < n, lines.dropCR(i + 1).hasPrefix("+++ "),
                i + 2 < n, lines.dropCR(i + 2).hasPrefix("@@ -") || awaitingNames {
-                let old = traditionalName(TextLines.dropCR(lines.substring(i)).dropASCIIPrefix(4))
-                let new = traditionalName(TextLines.dropCR(lines.substring(i + 1)).dropASCIIPrefix(4))
+                let old = traditionalName(lines.substringDroppingCR(i).dropASCIIPrefix(4))
+                let new = traditionalName(lines.substringDroppingCR(i + 1).dropASCIIPrefix(4))
                 if !(awaitingNames && current != nil) {
                     flush()
                     firstLine = firstLine ?? i
@@ -257,7 +236,7 @@ public enum DiffParser {
                 i += 1
                 continue
             }
-            let rest = TextLines.dropCR(lines.substring(i)).dropFirstBytes(header.prefix.utf8CodeUnitCount)
+            let rest = lines.substringDroppingCR(i).dropFirstBytes(header.prefix.utf8CodeUnitCount)
             switch header {
             case .oldMode:
                 file.oldMode = String(rest)

@@ -142,17 +142,17 @@ struct DocumentMap: Sendable {
         for (i, k) in keys.enumerated() where !k.isEmpty {
             index.append((k.hash, i))
             if k.bytes > DocumentMap.prefixKey {
-                prefixIndex.append((NormKey(bytes: lines[i], limit: DocumentMap.prefixKey).hash, i))
+                prefixIndex.append((DocumentMap.prefixHash(lines[i]), i))
             }
         }
         index.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
         prefixIndex.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
     }
 
-    static func prefixHash(_ s: Substring) -> UInt64 {
-        var sub = s
-        return sub.withUTF8 { NormKey(bytes: $0, limit: prefixKey).hash }
-    }
+    static func prefixHash(_ s: Substring) -> UInt64 { s.withBytes(prefixHash) }
+
+    /// The hash of the first `prefixKey` bytes of a line's normalised text.
+    static func prefixHash(_ u: UnsafeBufferPointer<UInt8>) -> UInt64 { NormKey(bytes: u, limit: prefixKey).hash }
 
     /// The positions (ascending) of the entries of a sorted table with this hash.
     private static func positions(_ table: [(UInt64, Int)], _ h: UInt64) -> ArraySlice<(UInt64, Int)> {

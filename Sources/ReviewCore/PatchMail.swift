@@ -57,7 +57,7 @@ public struct PatchMail: Sendable, Equatable {
         var j = start
         var fields: [(String, String)] = []
         while j < n {
-            let l = TextLines.dropCR(lines.substring(j))
+            let l = lines.substringDroppingCR(j)
             if let name = PatchMail.inBodyField(l) {
                 fields.append((name, String(l.dropFirst(name.utf8.count + 2))))
             } else if !fields.isEmpty, l.first == " " || l.first == "\t" {
@@ -121,7 +121,7 @@ public struct PatchMail: Sendable, Equatable {
         let appendixEnd = diff.firstLine ?? n
         if breakAt < appendixEnd {
             for k in breakAt..<appendixEnd {
-                let t = TextLines.dropCR(lines.substring(k))
+                let t = lines.substringDroppingCR(k)
                 if t.hasBytePrefix(" "), let barOffset = t.withBytes({ $0.firstIndex(of: UInt8(ascii: "|")) }) {
                     let bar = t.utf8.index(t.utf8.startIndex, offsetBy: barOffset)
                     let path = t[..<bar].trimmedBlanks

@@ -117,45 +117,30 @@ public struct PatchSubject: Sendable, Equatable, Hashable {
     /// character: reply markers and bracketed groups (what the loop of `init` strips), their tokens
     /// and the rest. Nil for other text, and where an unbracketed `PATCH` prefix needs the loop.
     private static func asciiFront(_ s: String) -> (tokens: [String], reply: Bool, forward: Bool, rest: String)? {
-        s.withBytes { u in
+        let front = s.withBytes { u -> (tokens: [String], reply: Bool, forward: Bool, rest: String)? in
             guard !u.contains(where: { $0 >= 0x80 }) else { return nil }
             var tokens: [String] = []
             var reply = false, forward = false
             var pos = 0
-            func lower(_ k: Int) -> UInt8 { u[k] >= 0x41 && u[k] <= 0x5A ? u[k] | 0x20 : u[k] }
-            // Normalised text has single spaces: trimming is skipping one (tabs and line breaks are gone).
+            // Normalised text has single spaces: trimming is skipping them (tabs and line breaks are gone).
             func skipSpace() { while pos < u.count, u[pos] == 0x20 { pos += 1 } }
-            scan: while pos < u.count {
-                for (word, kind) in markers where u.count - pos > word.count
-                    && word.indices.allSatisfy({ lower(pos + $0) == word[$0] }) {
-                    let c = u[pos + word.count]
-                    if c == UInt8(ascii: ":") || (c == 0x20 && kind == .forward || c == 0x20 && word == reWord) {
-                        if kind == .forward { forward = true } else { reply = true }
-                        pos += word.count + 1
-                        skipSpace()
-                        continue scan
-                    }
-                }
-                if u[pos] == UInt8(ascii: "["), let close = u[pos...].firstIndex(of: UInt8(ascii: "]")) {
-                    var start = pos + 1
-                    for k in start...close {
-                        let b = k < close ? u[k] : 0x20
-                        guard b == 0x2C || b == 0x20 || (b >= 0x09 && b <= 0x0D) else { continue }
-                        if k > start { tokens.append(String(decoding: UnsafeBufferPointer(rebasing: u[start..<k]), as: UTF8.self)) }
-                        start = k + 1
-                    }
+            while pos < u.count {
+                if let (length, kind) = replyMarker(u, at: pos) {
+                    if kind == .forward { forward = true } else { reply = true }
+                    pos += length
+                } else if u[pos] == UInt8(ascii: "["), let close = u[pos...].firstIndex(of: UInt8(ascii: "]")) {
+                    tokens += asciiTokens(UnsafeBufferPointer(rebasing: u[(pos + 1)..<close]))
                     pos = close + 1
-                    skipSpace()
-                    continue
+                } else {
+                    break
                 }
-                break
-            }
-            // `PATCH1/8 name` without brackets: the loop of `init` knows it.
-            if tokens.isEmpty, u.count - pos >= 5, (0..<5).allSatisfy({ lower(pos + $0) == Array("patch".utf8)[$0] }) {
-                return nil
+                skipSpace()
             }
             return (tokens, reply, forward, String(decoding: UnsafeBufferPointer(rebasing: u[pos...]), as: UTF8.self))
         }
+        // `PATCH1/8 name` without brackets: the loop of `init` takes that one.
+        if let front, front.tokens.isEmpty, stripBarePatchPrefix(front.rest) != nil { return nil }
+        return front
     }
 
     /// `lowercased()`, without Unicode case mapping (or a copy) when the token is ASCII.
@@ -232,29 +217,32 @@ public struct PatchSubject: Sendable, Equatable, Hashable {
 
     /// Removes one `Re:`-like marker at the front (`Re:`, `RE:`, `re:`, `Re `, `AW:`, `Sv:`, `Fwd:`, `Fw:`).
     private static func stripReplyMarker(_ s: String) -> (String, Marker)? {
-        // Every marker starts with one of these letters; most subjects start with `[`.
-        let found = s.withBytes { u -> (Int, Marker)? in
-            guard let b = u.first else { return nil }
-            switch b | 0x20 {
-            case UInt8(ascii: "r"), UInt8(ascii: "f"), UInt8(ascii: "a"), UInt8(ascii: "s"), UInt8(ascii: "v"): break
-            default: return nil
-            }
-            // The first bytes, ASCII letters lower-cased (markers are ASCII, so bytes decide).
-            func lower(_ k: Int) -> UInt8 { u[k] >= 0x41 && u[k] <= 0x5A ? u[k] | 0x20 : u[k] }
-            for (word, kind) in markers {
-                guard u.count > word.count, word.indices.allSatisfy({ lower($0) == word[$0] }) else { continue }
-                let c = u[word.count]
-                // `Re:` always; `Re ` only for re (patchwork's `(re|fwd?)[:\s]`).
-                if c == UInt8(ascii: ":") || (c == 0x20 && kind == .forward || c == 0x20 && word == reWord) {
-                    return (word.count + 1, kind)
-                }
-            }
-            return nil
-        }
-        guard let (skip, kind) = found else { return nil }
+        guard let (length, kind) = s.withBytes({ replyMarker($0, at: 0) }) else { return nil }
         let u = s.utf8
-        return (s[u.index(u.startIndex, offsetBy: skip)...].trimmedWhitespace, kind)
+        return (s[u.index(u.startIndex, offsetBy: length)...].trimmedWhitespace, kind)
     }
+
+    /// The `Re:`-like marker at byte `pos` of `u` (markers are ASCII, so bytes decide): its
+    /// length with the `:` or space after it, and its kind.
+    private static func replyMarker(_ u: UnsafeBufferPointer<UInt8>, at pos: Int) -> (Int, Marker)? {
+        // Every marker starts with one of these letters; most subjects start with `[`.
+        guard pos < u.count else { return nil }
+        switch u[pos] | 0x20 {
+        case UInt8(ascii: "r"), UInt8(ascii: "f"), UInt8(ascii: "a"), UInt8(ascii: "s"), UInt8(ascii: "v"): break
+        default: return nil
+        }
+        for (word, kind) in markers where u.count - pos > word.count
+            && word.indices.allSatisfy({ asciiLower(u[pos + $0]) == word[$0] }) {
+            let c = u[pos + word.count]
+            // `Re:` always; `Re ` only for re (patchwork's `(re|fwd?)[:\s]`).
+            if c == UInt8(ascii: ":") || (c == 0x20 && kind == .forward || c == 0x20 && word == reWord) {
+                return (word.count + 1, kind)
+            }
+        }
+        return nil
+    }
+
+    private static func asciiLower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
 
     private static let reWord = Array("re".utf8)
     private static let markers: [([UInt8], Marker)] = [
@@ -283,20 +271,22 @@ public struct PatchSubject: Sendable, Equatable, Hashable {
     /// Patchwork's `split_prefixes`: split on commas and whitespace, drop empties.
     public static func splitPrefixes(_ prefix: String) -> [String] {
         // ASCII separators are split on bytes; other whitespace needs the character test.
-        let ascii = prefix.withBytes { u -> [String]? in
-            var out: [String] = []
-            var start = 0
-            for k in 0...u.count {
-                let b: UInt8 = k < u.count ? u[k] : 0x20
-                if b >= 0x80 { return nil }
-                guard b == 0x2C || b == 0x20 || (b >= 0x09 && b <= 0x0D) else { continue }
-                if k > start { out.append(String(decoding: UnsafeBufferPointer(rebasing: u[start..<k]), as: UTF8.self)) }
-                start = k + 1
-            }
-            return out
-        }
+        let ascii = prefix.withBytes { u in u.contains { $0 >= 0x80 } ? nil : asciiTokens(u) }
         if let ascii { return ascii }
         return prefix.split { $0 == "," || $0.isWhitespace }.map(String.init)
+    }
+
+    /// `splitPrefixes` of ASCII bytes: split on commas and ASCII whitespace, empties dropped.
+    private static func asciiTokens(_ u: UnsafeBufferPointer<UInt8>) -> [String] {
+        var out: [String] = []
+        var start = 0
+        for k in 0...u.count {
+            let b: UInt8 = k < u.count ? u[k] : 0x20
+            guard b == 0x2C || b == 0x20 || (b >= 0x09 && b <= 0x0D) else { continue }
+            if k > start { out.append(String(decoding: UnsafeBufferPointer(rebasing: u[start..<k]), as: UTF8.self)) }
+            start = k + 1
+        }
+        return out
     }
 
     /// `v2`, `V6`, `v10`, `PATCHv2`, `v2PATCH1/4` -> the version number (of a lower-cased token).

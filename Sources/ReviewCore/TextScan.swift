@@ -25,20 +25,7 @@ extension StringProtocol {
 
     /// Whether `needle` (ASCII) occurs in the line, searched on bytes.
     func containsBytes(_ needle: StaticString) -> Bool {
-        let n = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
-        guard let first = n.first else { return true }
-        return withBytes { hay -> Bool in
-            guard hay.count >= n.count, let h = hay.baseAddress, let base = n.baseAddress else { return false }
-            // memchr to each candidate first byte, then memcmp of the rest.
-            var from = 0
-            let last = hay.count - n.count
-            while from <= last, let hit = memchr(h + from, Int32(first), last - from + 1) {
-                let at = h.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                if n.count == 1 || memcmp(h + at + 1, base + 1, n.count - 1) == 0 { return true }
-                from = at + 1
-            }
-            return false
-        }
+        withBytes { $0.contains(needle) }
     }
 
     /// Exactly `trimmingCharacters(in: .whitespaces)` (Unicode Zs and tab), on bytes when both
@@ -86,23 +73,13 @@ extension StringProtocol {
     /// git compares bytes too (no grapheme rules, no per-character decoding).
     @inline(__always)
     func hasBytePrefix(_ prefix: StaticString) -> Bool {
-        let n = prefix.utf8CodeUnitCount
-        return withBytes { b in
-            guard b.count >= n else { return false }
-            guard n > 0, let base = b.baseAddress else { return true }
-            return memcmp(base, prefix.utf8Start, n) == 0
-        }
+        withBytes { $0.hasPrefix(prefix) }
     }
 
     /// `hasSuffix` compared on UTF-8 bytes (see `hasBytePrefix`).
     @inline(__always)
     func hasByteSuffix(_ suffix: StaticString) -> Bool {
-        let n = suffix.utf8CodeUnitCount
-        return withBytes { b in
-            guard b.count >= n else { return false }
-            guard n > 0, let base = b.baseAddress else { return true }
-            return memcmp(base + (b.count - n), suffix.utf8Start, n) == 0
-        }
+        withBytes { $0.hasSuffix(suffix) }
     }
 }
 
