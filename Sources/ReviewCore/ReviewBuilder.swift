@@ -191,7 +191,7 @@ public enum ReviewBuilder {
 
         // Documents to match quotes against, built the first time a reply needs one.
         // Keyed by input index: message identifiers are hashed once, when mapped to their index.
-        var docs: [Int: DocumentMap] = [:]
+        var docs = [DocumentMap?](repeating: nil, count: infos.count)
         func document(_ id: String, at i: Int) -> DocumentMap? {
             if let d = docs[i] { return d }
             let info = infos[i]
@@ -210,7 +210,8 @@ public enum ReviewBuilder {
         /// Where each reply's comments went in `comments`: (its input index, first, count).
         var runs: [(info: Int, start: Int, count: Int)] = []
         var replies: [Reply] = []
-        var lineAnchors: [Int: [UInt64: PackedAnchor]] = [:]
+        // Indexed like `infos`: the anchors of a reply's lines by their `NormKey` hash.
+        var lineAnchors = [KeyTable<PackedAnchor>?](repeating: nil, count: infos.count)
         var packer = AnchorPacker()
         // The ancestors of each reply that are in the input, nearest first, as input indexes
         // (an identifier not in the input holds no anchors).
@@ -310,7 +311,7 @@ public enum ReviewBuilder {
             // The anchors of this reply's lines, for the replies that quote it (if any do).
             let me = byId[m.messageId] ?? i
             let quotedLater = answered[me]
-            var map: [UInt64: PackedAnchor] = [:]
+            var map = KeyTable<PackedAnchor>()
             for (ordinal, raw) in raws.enumerated() {
                 var anchorValue: Anchor = .general(patch: targetId)
                 var quotedAuthor: String?
@@ -347,7 +348,7 @@ public enum ReviewBuilder {
                 if quotedLater {
                     for k in raw.textLines {
                         let norm = NormKey(classified[k].text)
-                        if norm.scalars >= 3 { map[norm.hash] = packer.pack(anchorValue) }
+                        if norm.scalars >= 3 { map.set(norm.hash, packer.pack(anchorValue)) }
                     }
                 }
                 for t in trailers where accepts(t, from: m.from) {
@@ -359,14 +360,14 @@ public enum ReviewBuilder {
                 for (q, k) in quoteIdx.enumerated() {
                     guard let a = location(k) else { continue }
                     let norm = quoteKeys[q]
-                    if norm.scalars >= 3, map[norm.hash] == nil { map[norm.hash] = packer.pack(a) }
+                    if norm.scalars >= 3, map[norm.hash] == nil { map.set(norm.hash, packer.pack(a)) }
                 }
                 lineAnchors[me] = map
             }
             if comments.count > firstComment { runs.append((i, firstComment, comments.count - firstComment)) }
         }
-        docs = [:]
-        lineAnchors = [:]
+        docs = []
+        lineAnchors = []
         // Input order (the loop went parent before child): each reply's run of comments moved to
         // its place, in place (no second array of comments).
         runs.sort { $0.info < $1.info }
