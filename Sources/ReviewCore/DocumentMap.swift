@@ -100,10 +100,10 @@ struct DocumentMap: Sendable {
     var keys: [NormKey]
     private var packed: [Packed]
     private var files: [String] = []
-    /// (hash, position) of every non-blank line, sorted: positions of equal lines ascend.
-    private var index: [(UInt64, Int)] = []
-    /// (hash of the first `prefixKey` bytes, position) of lines longer than that, sorted.
-    private var prefixIndex: [(UInt64, Int)] = []
+    /// The positions of every non-blank line by its hash.
+    private var index = LineIndex()
+    /// The positions of lines longer than `prefixKey` bytes by the hash of their first `prefixKey`.
+    private var prefixIndex = LineIndex()
     static let prefixKey = 12
 
     /// The document's lines (split again from the body when that is where they come from).
@@ -138,15 +138,17 @@ struct DocumentMap: Sendable {
     }
 
     private mutating func buildIndex(_ lines: ByteLines) {
-        index.reserveCapacity(keys.count)
+        var entries: [(UInt64, Int)] = []
+        entries.reserveCapacity(keys.count)
+        var prefixEntries: [(UInt64, Int)] = []
         for (i, k) in keys.enumerated() where !k.isEmpty {
-            index.append((k.hash, i))
+            entries.append((k.hash, i))
             if k.bytes > DocumentMap.prefixKey {
-                prefixIndex.append((DocumentMap.prefixHash(lines[i]), i))
+                prefixEntries.append((DocumentMap.prefixHash(lines[i]), i))
             }
         }
-        index.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
-        prefixIndex.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        index = LineIndex(entries)
+        prefixIndex = LineIndex(prefixEntries)
     }
 
     static func prefixHash(_ s: Substring) -> UInt64 { s.withBytes(prefixHash) }
@@ -154,26 +156,14 @@ struct DocumentMap: Sendable {
     /// The hash of the first `prefixKey` bytes of a line's normalised text.
     static func prefixHash(_ u: UnsafeBufferPointer<UInt8>) -> UInt64 { NormKey(bytes: u, limit: prefixKey).hash }
 
-    /// The positions (ascending) of the entries of a sorted table with this hash.
-    private static func positions(_ table: [(UInt64, Int)], _ h: UInt64) -> ArraySlice<(UInt64, Int)> {
-        var lo = 0, hi = table.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if table[mid].0 < h { lo = mid + 1 } else { hi = mid }
-        }
-        var end = lo
-        while end < table.count, table[end].0 == h { end += 1 }
-        return table[lo..<end]
-    }
-
-    /// First position in `list` that is >= `from` (binary search).
-    private static func firstAtOrAfter(_ list: ArraySlice<(UInt64, Int)>, _ from: Int) -> Int? {
+    /// First position in `list` (ascending) that is >= `from` (binary search).
+    private static func firstAtOrAfter(_ list: ArraySlice<Int32>, _ from: Int) -> Int? {
         var lo = list.startIndex, hi = list.endIndex
         while lo < hi {
             let mid = (lo + hi) / 2
-            if list[mid].1 < from { lo = mid + 1 } else { hi = mid }
+            if Int(list[mid]) < from { lo = mid + 1 } else { hi = mid }
         }
-        return lo < list.endIndex ? list[lo].1 : nil
+        return lo < list.endIndex ? Int(list[lo]) : nil
     }
 
     /// Collapses whitespace runs to one space and trims: tolerates tab damage and trailing spaces.
@@ -313,11 +303,11 @@ struct DocumentMap: Sendable {
             }
             let window = t.bytes < 8 ? min(n, cursor + 40) : n
             var found: Int?
-            let list = DocumentMap.positions(index, t.hash)
+            let list = index[t.hash]
             if !list.isEmpty {
                 if let f = DocumentMap.firstAtOrAfter(list, cursor), f < window {
                     found = f
-                } else if t.bytes >= 8, let f = list.first?.1, f < cursor {
+                } else if t.bytes >= 8, let f = list.first.map(Int.init), f < cursor {
                     // Quoted again from earlier in the document.
                     found = f
                 }
@@ -331,7 +321,7 @@ struct DocumentMap: Sendable {
             // A long line wrapped by the replier's mailer: the quoted piece starts a document line and
             // the following quoted lines continue it.
             if t.bytes >= DocumentMap.prefixKey, q + 1 < quoted.count, !quoted[q + 1].isEmpty {
-                let list = DocumentMap.positions(prefixIndex, DocumentMap.prefixHash(quotedLines[q]))
+                let list = prefixIndex[DocumentMap.prefixHash(quotedLines[q])]
                 let text = list.isEmpty ? "" : DocumentMap.normalise(quotedLines[q])
                 let lines: [Substring]
                 if list.isEmpty {
@@ -343,7 +333,7 @@ struct DocumentMap: Sendable {
                     documentLines = lines
                 }
                 var doc = ""
-                for (_, j) in list where j >= cursor && j < lines.count && keys[j].bytes > t.bytes {
+                for j in list.lazy.map(Int.init) where j >= cursor && j < lines.count && keys[j].bytes > t.bytes {
                     let candidate = DocumentMap.normalise(lines[j])
                     if candidate.hasPrefix(text) {
                         found = j
@@ -375,5 +365,51 @@ struct DocumentMap: Sendable {
             q += 1
         }
         return result
+    }
+}
+
+/// Line positions grouped by hash: each hash's positions, ascending, are one slice of a single
+/// array (a counting sort of the lines by hash, where sorting (hash, position) pairs cost about
+/// 250 instructions a line).
+struct LineIndex: Sendable {
+    /// Hash -> group number.
+    private var groups = KeyTable<Int32>()
+    /// Group `g`'s positions are `positions[starts[g]..<starts[g + 1]]`.
+    private var starts: [Int32] = [0]
+    private var positions: [Int32] = []
+
+    init() {}
+
+    /// - Parameter entries: (hash, position) pairs, positions ascending.
+    init(_ entries: [(UInt64, Int)]) {
+        groups = KeyTable(capacity: entries.count)
+        var groupOf = [Int32](repeating: 0, count: entries.count)
+        var counts: [Int32] = []
+        for (k, e) in entries.enumerated() {
+            if let g = groups[e.0] {
+                counts[Int(g)] += 1
+                groupOf[k] = g
+            } else {
+                let g = Int32(truncatingIfNeeded: counts.count)
+                groups.set(e.0, g)
+                counts.append(1)
+                groupOf[k] = g
+            }
+        }
+        starts = [Int32](repeating: 0, count: counts.count + 1)
+        for g in counts.indices { starts[g + 1] = starts[g] + counts[g] }
+        var fill = starts
+        positions = [Int32](repeating: 0, count: entries.count)
+        for (k, e) in entries.enumerated() {
+            let g = Int(groupOf[k])
+            positions[Int(fill[g])] = Int32(truncatingIfNeeded: e.1)
+            fill[g] += 1
+        }
+    }
+
+    /// The positions of the lines with hash `h`, ascending (empty for none).
+    subscript(h: UInt64) -> ArraySlice<Int32> {
+        guard let g = groups[h].map(Int.init) else { return [] }
+        return positions[Int(starts[g])..<Int(starts[g + 1])]
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 /// addressing with linear probing in one array. A `Dictionary` would hash each key again with
 /// SipHash (about 100 instructions a lookup); here a lookup is a multiply, a shift and a compare.
 struct KeyTable<Value> {
-    private struct Slot {
+    fileprivate struct Slot {
         var key: UInt64
         var value: Value
     }
@@ -53,3 +53,6 @@ struct KeyTable<Value> {
         for case let s? in old { slots[find(s.key)] = s }
     }
 }
+
+extension KeyTable: Sendable where Value: Sendable {}
+extension KeyTable.Slot: Sendable where Value: Sendable {}

@@ -36,4 +36,16 @@ import Testing
         #expect(table[0] == nil)
         #expect(table[.max] == nil)
     }
+
+    /// `LineIndex` lists each hash's positions in ascending order, as filtering the entries would.
+    @Test func lineIndexGroupsPositionsByHash() {
+        // Eight hashes over 400 positions (so each repeats), some positions left out.
+        let entries: [(UInt64, Int)] = (0..<400).filter { $0 % 7 != 3 }.map { (UInt64($0 * 31 % 8) &* 0x1000_0000_0001, $0) }
+        let index = LineIndex(entries)
+        for h in Set(entries.map(\.0)) {
+            #expect(Array(index[h].map(Int.init)) == entries.filter { $0.0 == h }.map(\.1))
+        }
+        #expect(index[12345].isEmpty)
+        #expect(LineIndex()[0].isEmpty)
+    }
 }
