@@ -96,9 +96,9 @@ final class Interner {
 }
 
 /// A map from strings to values for the identifiers of one input (Message-IDs while
-/// collapsing duplicates and threading): open addressing on the interner's quick hash of the
+/// collapsing duplicates and threading, and in the review builder): open addressing on the interner's quick hash of the
 /// UTF-8 bytes, which costs less per lookup than `Dictionary`'s seeded hashing of a `String`.
-struct StringTable<Value> {
+public struct StringTable<Value> {
     private var keys: [String] = []
     private var hashes: [UInt64] = []
     private var values: [Value] = []
@@ -106,13 +106,13 @@ struct StringTable<Value> {
     private var slots: [Int32]
 
     /// An empty table with room for `capacity` keys before it grows.
-    init(capacity: Int) {
+    public init(capacity: Int) {
         var n = 16
         while n < capacity * 2 { n <<= 1 }
         slots = Array(repeating: -1, count: n)
     }
 
-    var count: Int { keys.count }
+    public var count: Int { keys.count }
 
     /// Runs `body` on the UTF-8 bytes of `s` (in place when they are contiguous).
     @inline(__always)
@@ -143,13 +143,13 @@ struct StringTable<Value> {
     }
 
     /// The value for `key`, or nil.
-    subscript(key: String) -> Value? {
+    public subscript(key: String) -> Value? {
         let k = Int(slots[find(key).slot])
         return k < 0 ? nil : values[k]
     }
 
     /// The value for `key`, inserting `make()` first when there is none.
-    mutating func value(for key: String, orInsert make: () -> Value) -> Value {
+    public mutating func value(for key: String, orInsert make: () -> Value) -> Value {
         let (slot, h) = find(key)
         let k = Int(slots[slot])
         if k >= 0 { return values[k] }
@@ -163,7 +163,7 @@ struct StringTable<Value> {
     }
 
     /// Sets the value for `key` (inserting it when new).
-    mutating func set(_ key: String, _ value: Value) {
+    public mutating func set(_ key: String, _ value: Value) {
         let (slot, h) = find(key)
         let k = Int(slots[slot])
         if k >= 0 {
@@ -187,3 +187,5 @@ struct StringTable<Value> {
         }
     }
 }
+
+extension StringTable: Sendable where Value: Sendable {}

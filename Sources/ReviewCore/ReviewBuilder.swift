@@ -127,9 +127,10 @@ public enum ReviewBuilder {
             if kind == .other && (subject.isReply || m.inReplyTo != nil || !m.references.isEmpty) { kind = .reply }
             return Info(message: m, subject: subject, storedLines: nil, mail: mail, kind: kind)
         }
-        var byId: [String: Int] = [:]
-        byId.reserveCapacity(infos.count)
-        for (i, info) in infos.enumerated() where byId[info.message.messageId] == nil { byId[info.message.messageId] = i }
+        // Message-ID -> input index, on MailCore's quick byte hash (a `Dictionary` runs SipHash
+        // over every identifier looked up, and the builder looks identifiers up tens of times each).
+        var byId = StringTable<Int>(capacity: infos.count)
+        for (i, info) in infos.enumerated() { _ = byId.value(for: info.message.messageId) { i } }
 
         // Partial patches: replies quoting a diff whose patch is not in the input.
         var partialFor: [String: Int] = [:]
@@ -167,7 +168,7 @@ public enum ReviewBuilder {
                             partial: true)
             infos.append(info)
             partialFor[key] = infos.count - 1
-            byId[key] = infos.count - 1
+            byId.set(key, infos.count - 1)
             defects.append(ReviewDefect(kind: .missingPatch, messageId: infos[i].message.messageId,
                                         detail: "patch not in the input; reconstructed from the quotes"))
         }
@@ -180,12 +181,12 @@ public enum ReviewBuilder {
         // Series: postings of the same change set.
         var series = groupSeries(postings, infos, byId)
         // Where each patch and cover letter sits in `series` (series, version, patch).
-        var patchById: [String: (Int, Int, Int)] = [:]
-        var coverById = Set<String>()
+        var patchById = StringTable<(Int, Int, Int)>(capacity: infos.count)
+        var coverById = StringTable<Bool>(capacity: 16)
         for s in series.indices {
             for v in series[s].versions.indices {
-                for k in series[s].versions[v].patches.indices { patchById[series[s].versions[v].patches[k].messageId] = (s, v, k) }
-                if let c = series[s].versions[v].cover?.messageId { coverById.insert(c) }
+                for k in series[s].versions[v].patches.indices { patchById.set(series[s].versions[v].patches[k].messageId, (s, v, k)) }
+                if let c = series[s].versions[v].cover?.messageId { coverById.set(c, true) }
             }
         }
 
@@ -198,7 +199,7 @@ public enum ReviewBuilder {
             var made: DocumentMap?
             if patchById[id] != nil, let pm = info.mail {
                 made = info.withLines { DocumentMap(patchLines: $0, mail: pm, stored: info.storedLines) }
-            } else if coverById.contains(id) {
+            } else if coverById[id] != nil {
                 made = info.withLines { DocumentMap(proseLines: $0, stored: info.storedLines) }
             }
             docs[i] = made
@@ -237,7 +238,7 @@ public enum ReviewBuilder {
             if let t = target(of: i, infos, byId) { targetId = infos[t].message.messageId }
             else if partialFor[partialKey(m, byId)] != nil { targetId = partialKey(m, byId) }
             else if let t = subjectTarget(i, infos, bySubject) { targetId = infos[t].message.messageId }
-            if let t = targetId, patchById[t] == nil, !coverById.contains(t) { targetId = nil }
+            if let t = targetId, patchById[t] == nil, coverById[t] == nil { targetId = nil }
             if let t = targetId, let k = byId[t] {
                 targets[i] = (t, k)
                 pending[k] += 1
@@ -426,7 +427,7 @@ public enum ReviewBuilder {
 
     /// The Message-ID a reconstructed patch stands for: the nearest ancestor missing from the input,
     /// or a synthetic one when the reply names no parent (a list-archive page).
-    static func partialKey(_ m: Message, _ byId: [String: Int]) -> String {
+    static func partialKey(_ m: Message, _ byId: StringTable<Int>) -> String {
         ancestorIds(of: m).first { byId[$0] == nil } ?? m.inReplyTo ?? "\(m.messageId)/quoted-patch"
     }
 
@@ -519,7 +520,7 @@ public enum ReviewBuilder {
     }
 
     /// The nearest ancestor that is a patch or cover letter.
-    static func target(of i: Int, _ infos: [Info], _ byId: [String: Int]) -> Int? {
+    static func target(of i: Int, _ infos: [Info], _ byId: StringTable<Int>) -> Int? {
         for a in ancestorIds(of: infos[i].message) {
             if let j = byId[a], infos[j].kind == .patch || infos[j].kind == .cover { return j }
         }
@@ -548,7 +549,7 @@ public enum ReviewBuilder {
     /// `depth(of:)` for many messages in linear time: each parent chain is walked once and
     /// its depths remembered (d = 1 + d(parent) off cycles); a walk that meets a cycle falls back to
     /// `depth(of:)` for the messages on it, so the figures are the same.
-    static func depths(of indexes: [Int], _ infos: [Info], _ byId: [String: Int]) -> [Int: Int] {
+    static func depths(of indexes: [Int], _ infos: [Info], _ byId: StringTable<Int>) -> [Int: Int] {
         var memo: [Int: Int] = [:]
         memo.reserveCapacity(indexes.count)
         func parent(_ k: Int) -> Int? {
@@ -587,7 +588,7 @@ public enum ReviewBuilder {
         return out
     }
 
-    static func depth(of i: Int, _ infos: [Info], _ byId: [String: Int]) -> Int {
+    static func depth(of i: Int, _ infos: [Info], _ byId: StringTable<Int>) -> Int {
         var d = 0
         var seen: Set<String> = []
         var cur = infos[i].message.inReplyTo ?? infos[i].message.references.last
@@ -618,9 +619,9 @@ public enum ReviewBuilder {
 
     // MARK: postings and series
 
-    static func assemblePostings(_ infos: [Info], _ byId: [String: Int]) -> [Posting] {
+    static func assemblePostings(_ infos: [Info], _ byId: StringTable<Int>) -> [Posting] {
         var postings: [Posting] = []
-        var postingOf: [String: Int] = [:]
+        var postingOf = StringTable<Int>(capacity: infos.count)
         /// Postings by exact sender and version (unthreaded mail is only grouped with the same
         /// sender), in creation order.
         struct Bucket: Hashable {
@@ -654,7 +655,7 @@ public enum ReviewBuilder {
             postings.append(Posting(version: s.version, labelled: s.versionLabelled, total: s.total, cover: i,
                                     patches: [], author: infos[i].message.from, date: infos[i].message.date,
                                     ids: [byId[infos[i].message.messageId] ?? i]))
-            postingOf[infos[i].message.messageId] = postings.count - 1
+            postingOf.set(infos[i].message.messageId, postings.count - 1)
             let f = infos[i].message.from
             byAuthor[Bucket(author: PatchSubject.lowercased(f.email) + "|" + PatchSubject.lowercased(f.name), version: s.version), default: []]
                 .append(postings.count - 1)
@@ -700,7 +701,7 @@ public enum ReviewBuilder {
                 byAuthor[Bucket(author: key, version: s.version),
                          default: []].append(postings.count - 1)
             }
-            postingOf[m.messageId] = chosen ?? postings.count - 1
+            postingOf.set(m.messageId, chosen ?? postings.count - 1)
         }
         return postings
     }
@@ -725,7 +726,7 @@ public enum ReviewBuilder {
     /// author gets that mail as its (naked) cover letter.
     /// - Returns: whether a cover was attached.
     @discardableResult
-    static func attachNakedCovers(_ postings: inout [Posting], _ infos: inout [Info], _ byId: [String: Int]) -> Bool {
+    static func attachNakedCovers(_ postings: inout [Posting], _ infos: inout [Info], _ byId: StringTable<Int>) -> Bool {
         var covers = Set(postings.compactMap(\.cover))
         var attached = false
         for p in postings.indices where postings[p].cover == nil {
@@ -745,7 +746,7 @@ public enum ReviewBuilder {
         return attached
     }
 
-    static func groupSeries(_ postings: [Posting], _ infos: [Info], _ byId: [String: Int]) -> [Series] {
+    static func groupSeries(_ postings: [Posting], _ infos: [Info], _ byId: StringTable<Int>) -> [Series] {
         struct Group {
             var id: String
             var name: String
@@ -924,11 +925,13 @@ struct AnchorPacker {
 /// people) within one build.
 final class StringInterner {
     // Used by one builder on one thread; accesses never overlap.
-    @exclusivity(unchecked) private var strings = Set<String>()
+    // Keyed on MailCore's quick byte hash: paths and trailer values are hashed once each here.
+    @exclusivity(unchecked) private var strings = StringTable<String>(capacity: 256)
 
     func callAsFunction(_ s: String) -> String {
-        // One lookup: the member already there, or `s` now inserted.
-        strings.insert(s).memberAfterInsert
+        // One lookup: the string already there, or `s` now inserted. Short strings are stored
+        // inline by `String`: nothing to share.
+        s.utf8.count <= 15 ? s : strings.value(for: s) { s }
     }
 
     func callAsFunction(_ s: String?) -> String? { s.map { self($0) } }
