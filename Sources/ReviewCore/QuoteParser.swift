@@ -23,6 +23,56 @@ public struct ReplyLine: Sendable, Equatable {
     public var role: ReplyLineRole
     /// Line index in the body.
     public var bodyLine: Int
+    /// Facts about `text` read once from its bytes when the line is classified, for the tests
+    /// made on every line (a test on the `Substring` costs a pinning of its bytes each time).
+    /// Bytes of `text`.
+    var byteCount: Int32 = 0
+    /// Whether `text` holds only spaces, tabs or CRs (`isBlankLine`).
+    var isBlank = true
+    /// `text.firstNonBlankByte` (0 for none).
+    var firstNonBlank: UInt8 = 0
+    /// `text.lastNonBlankByte` (0 for none).
+    var lastNonBlank: UInt8 = 0
+
+    init(depth: Int, text: Substring, role: ReplyLineRole, bodyLine: Int) {
+        self.depth = depth
+        self.text = text
+        self.role = role
+        self.bodyLine = bodyLine
+        var t = text
+        t.withUTF8 { setFacts($0) }
+    }
+
+    init(depth: Int, text: Substring, role: ReplyLineRole, bodyLine: Int, bytes: UnsafeBufferPointer<UInt8>) {
+        self.depth = depth
+        self.text = text
+        self.role = role
+        self.bodyLine = bodyLine
+        setFacts(bytes)
+    }
+
+    private mutating func setFacts(_ u: UnsafeBufferPointer<UInt8>) {
+        byteCount = Int32(truncatingIfNeeded: min(u.count, Int(Int32.max)))
+        var first: UInt8 = 0
+        for b in u where b != 0x20 && b != 0x09 {
+            first = b
+            break
+        }
+        firstNonBlank = first
+        var last: UInt8?
+        var k = u.count
+        while k > 0 {
+            k -= 1
+            let b = u[k]
+            if b != 0x20 && b != 0x09 && b != 0x0D {
+                last = b
+                break
+            }
+        }
+        lastNonBlank = last ?? 0
+        // Blank: nothing but spaces, tabs and CRs.
+        isBlank = last == nil
+    }
 }
 
 /// One reviewer comment found in a reply, before anchoring.
@@ -69,7 +119,8 @@ public enum QuoteParser {
                 if skip < n, u[skip] == UInt8(ascii: " ") { skip += 1 }
             }
             out.append(ReplyLine(depth: depth, text: lines.substring(i, from: skip, to: u.count),
-                                 role: depth == 0 ? .text : .quote, bodyLine: i))
+                                 role: depth == 0 ? .text : .quote, bodyLine: i,
+                                 bytes: UnsafeBufferPointer(rebasing: u[skip...])))
         }
         assignRoles(&out)
         return out
@@ -79,7 +130,8 @@ public enum QuoteParser {
     private static func assignRoles(_ out: inout [ReplyLine]) {
         // Signature: `-- ` at depth 0 (or a bare `--` with no quotes after it); Outlook's original-message line.
         if let sig = out.indices.first(where: { k in
-            guard out[k].depth == 0 else { return false }
+            // Both separators start with `-` at the first byte.
+            guard out[k].depth == 0, out[k].firstNonBlank == UInt8(ascii: "-") else { return false }
             let t = out[k].text
             // ASCII, so comparing bytes is comparing the strings.
             if t.withBytes({ $0.equals("-- ") }) || t.hasBytePrefix("-----Original Message-----") { return true }
@@ -93,10 +145,10 @@ public enum QuoteParser {
         // continues the quote.
         if out.count > 2 {
             for k in 1..<(out.count - 1) where out[k].depth == 0 && out[k].role == .text {
-                let prev = out[k - 1], next = out[k + 1]
-                guard prev.depth > 0, next.depth > 0, prev.role == .quote, next.role == .quote,
-                      (60...100).contains(prev.text.utf8.count), !out[k].text.isBlankLine, out[k].text.utf8.count <= 30,
-                      let lead = prev.text.utf8.first, !"+- \t@>".utf8.contains(lead),
+                guard out[k - 1].depth > 0, out[k + 1].depth > 0, out[k - 1].role == .quote, out[k + 1].role == .quote,
+                      (60...100).contains(out[k - 1].byteCount), !out[k].isBlank, out[k].byteCount <= 30 else { continue }
+                let prev = out[k - 1]
+                guard let lead = prev.text.utf8.first, !"+- \t@>".utf8.contains(lead),
                       let first = out[k].text.first, first.isLowercase,
                       let end = prev.text.last(where: { $0 != " " }), !".!?:;".contains(end) else { continue }
                 out[k].depth = prev.depth
@@ -104,7 +156,7 @@ public enum QuoteParser {
             }
         }
         for k in out.indices where out[k].role != .signature {
-            switch out[k].text.firstNonBlankByte {
+            switch out[k].firstNonBlank {
             case UInt8(ascii: "["), UInt8(ascii: "<"), UInt8(ascii: "."), 0xE2:
                 if isTrim(out[k].text) { out[k].role = .trim }
             default:
@@ -113,13 +165,13 @@ public enum QuoteParser {
         }
         // Attribution lines: a line (or two) ending in `wrote:`/`writes:` directly before deeper quotes.
         for k in out.indices where out[k].role == .text || out[k].role == .quote {
-            guard out[k].text.lastNonBlankByte == UInt8(ascii: ":") else { continue }
+            guard out[k].lastNonBlank == UInt8(ascii: ":") else { continue }
             let t = out[k].text.trimmedWhitespace
             guard isAttributionEnd(t) else { continue }
             let d = out[k].depth
             // The next non-blank line must be quoted deeper.
             var j = k + 1
-            while j < out.count, out[j].depth == d, out[j].text.isBlankLine { j += 1 }
+            while j < out.count, out[j].depth == d, out[j].isBlank { j += 1 }
             guard j < out.count, out[j].depth > d else { continue }
             var full = t
             var joinsPrevious = false
@@ -344,9 +396,9 @@ public enum QuoteParser {
         var quoted: [Int] = []
         var text: [Int] = []
         func flush() {
-            let kept = text.filter { !lines[$0].text.isBlankLine }
-            if !kept.isEmpty, let first = text.first(where: { !lines[$0].text.isBlankLine }),
-               let last = text.last(where: { !lines[$0].text.isBlankLine }) {
+            let kept = text.filter { !lines[$0].isBlank }
+            if !kept.isEmpty, let first = text.first(where: { !lines[$0].isBlank }),
+               let last = text.last(where: { !lines[$0].isBlank }) {
                 let body = text.filter { $0 >= first && $0 <= last }
                 // A lone salutation before the first quote (`Hi Peter,`) is not a comment.
                 if out.isEmpty, quoted.isEmpty, kept.count == 1, isSalutation(lines[kept[0]].text) {
@@ -365,7 +417,7 @@ public enum QuoteParser {
                 flush()
                 return out
             case .quote:
-                if text.contains(where: { !lines[$0].text.isBlankLine }) { flush() }
+                if text.contains(where: { !lines[$0].isBlank }) { flush() }
                 text = []
                 quoted.append(k)
             case .attribution, .trim:

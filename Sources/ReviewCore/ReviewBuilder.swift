@@ -301,7 +301,7 @@ public enum ReviewBuilder {
                 }
             }
             // Quotes that could be placed nowhere (neither in the patch nor in an earlier reply).
-            let meaningfulQuotes = quoteIdx.filter { classified[$0].text.utf8.count >= 8 }
+            let meaningfulQuotes = quoteIdx.filter { classified[$0].byteCount >= 8 }
             if !meaningfulQuotes.isEmpty, placed == 0, let first = meaningfulQuotes.first {
                 defects.append(ReviewDefect(kind: .unmatchedQuote, messageId: m.messageId, line: classified[first].bodyLine,
                                             detail: "none of \(meaningfulQuotes.count) quoted lines found in "
@@ -319,7 +319,7 @@ public enum ReviewBuilder {
                 // The last quoted line that was found; a bare `>` (blank context) only when nothing
                 // more telling precedes it.
                 let located = raw.quotedLines.filter { quoteLoc[$0] >= 0 }
-                if let last = located.last(where: { !classified[$0].text.isBlankLine }) ?? located.last,
+                if let last = located.last(where: { !classified[$0].isBlank }) ?? located.last,
                    let a = location(last) {
                     anchorValue = a
                 }
