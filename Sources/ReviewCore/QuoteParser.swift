@@ -394,40 +394,46 @@ public enum QuoteParser {
     static func rawComments(_ lines: [ReplyLine]) -> [RawComment] {
         var out: [RawComment] = []
         var quoted: [Int] = []
+        // The replier's lines since the last quote; how many are not blank, and where in `text`
+        // the first and last of those are (kept as the lines arrive: no filtering at each quote).
         var text: [Int] = []
+        text.reserveCapacity(16)
+        var kept = 0, firstKept = -1, lastKept = -1
         func flush() {
-            let kept = text.filter { !lines[$0].isBlank }
-            if !kept.isEmpty, let first = text.first(where: { !lines[$0].isBlank }),
-               let last = text.last(where: { !lines[$0].isBlank }) {
-                let body = text.filter { $0 >= first && $0 <= last }
-                // A lone salutation before the first quote (`Hi Peter,`) is not a comment.
-                if out.isEmpty, quoted.isEmpty, kept.count == 1, isSalutation(lines[kept[0]].text) {
-                    text = []
-                    return
-                }
-                let s = joinText(body.map { lines[$0].text })
-                out.append(RawComment(textLines: body, quotedLines: quoted, text: s))
-                quoted = []
+            defer {
+                text.removeAll(keepingCapacity: true)
+                kept = 0
+                firstKept = -1
+                lastKept = -1
             }
-            text = []
+            guard kept > 0 else { return }
+            // A lone salutation before the first quote (`Hi Peter,`) is not a comment.
+            if out.isEmpty, quoted.isEmpty, kept == 1, isSalutation(lines[text[firstKept]].text) { return }
+            let body = Array(text[firstKept...lastKept])
+            out.append(RawComment(textLines: body, quotedLines: quoted, text: joinText(body.map { lines[$0].text })))
+            quoted = []
         }
-        for (k, line) in lines.enumerated() {
-            switch line.role {
+        for k in lines.indices {
+            switch lines[k].role {
             case .signature:
                 flush()
                 return out
             case .quote:
-                if text.contains(where: { !lines[$0].isBlank }) { flush() }
-                text = []
+                if kept > 0 { flush() } else { text.removeAll(keepingCapacity: true) }
                 quoted.append(k)
             case .attribution, .trim:
-                if line.depth == 0 {
+                if lines[k].depth == 0 {
                     // An attribution or trim marker ends the comment before it.
                     flush()
                 } else {
                     quoted.append(k)
                 }
             case .text:
+                if !lines[k].isBlank {
+                    if firstKept < 0 { firstKept = text.count }
+                    lastKept = text.count
+                    kept += 1
+                }
                 text.append(k)
             }
         }
