@@ -22,8 +22,82 @@ enum DateParser {
     /// The instant, or nil when the text is not a recognisable date.
     static func parse(_ text: String) -> Date? {
         var t = text
-        if let fast = t.withUTF8({ parseASCII($0) }) { return fast }
+        if let fast = t.withUTF8({ parseCommon($0) ?? parseASCII($0) }) { return fast }
         return parseCharacters(text)
+    }
+
+    /// The form nearly every mail has, `[Www, ]D[D] Mmm YYYY HH:MM[:SS] ±HHMM[ (comment)]`, read
+    /// in one pass with no buffers; `.some` only when the text is exactly that, and then what
+    /// `parseASCII` gives (nil for an impossible date). Anything else: nil, for the general reader.
+    static func parseCommon(_ b: Bytes) -> Date?? {
+        let n = b.count
+        var i = 0
+        @inline(__always) func digit(_ k: Int) -> Int? {
+            k < n && b[k] >= 0x30 && b[k] <= 0x39 ? Int(b[k] - 0x30) : nil
+        }
+        @inline(__always) func lower(_ k: Int) -> UInt8 { b[k] | 0x20 }
+        @inline(__always) func letters(_ k: Int) -> Bool { k + 3 <= n && isLetter(b[k]) && isLetter(b[k + 1]) && isLetter(b[k + 2]) }
+        while i < n, b[i] == ASCII.space { i += 1 }
+        // Weekday and comma.
+        if letters(i) {
+            guard isWeekday(lower(i), lower(i + 1), lower(i + 2)), i + 4 < n, b[i + 3] == 0x2C, b[i + 4] == ASCII.space
+            else { return nil }
+            i += 5
+            while i < n, b[i] == ASCII.space { i += 1 }
+        }
+        // Day: one or two digits, then one space.
+        guard let d1 = digit(i) else { return nil }
+        var day = d1
+        i += 1
+        if let d2 = digit(i) { day = day * 10 + d2; i += 1 }
+        guard i < n, b[i] == ASCII.space else { return nil }
+        i += 1
+        // Month: three letters, then one space.
+        guard letters(i), let month = month(lower(i), lower(i + 1), lower(i + 2)), i + 3 < n, b[i + 3] == ASCII.space
+        else { return nil }
+        i += 4
+        // Year: four digits, then one space.
+        guard let y1 = digit(i), let y2 = digit(i + 1), let y3 = digit(i + 2), let y4 = digit(i + 3),
+              i + 4 < n, b[i + 4] == ASCII.space else { return nil }
+        let year = y1 * 1000 + y2 * 100 + y3 * 10 + y4
+        i += 5
+        // HH:MM[:SS], then one space.
+        guard let h1 = digit(i), let h2 = digit(i + 1), i + 2 < n, b[i + 2] == ASCII.colon,
+              let m1 = digit(i + 3), let m2 = digit(i + 4) else { return nil }
+        let hour = h1 * 10 + h2, minute = m1 * 10 + m2
+        i += 5
+        var second = 0
+        if i < n, b[i] == ASCII.colon {
+            guard let s1 = digit(i + 1), let s2 = digit(i + 2) else { return nil }
+            second = s1 * 10 + s2
+            i += 3
+        }
+        guard i < n, b[i] == ASCII.space else { return nil }
+        i += 1
+        // Zone: a sign and four digits.
+        guard i + 5 <= n, b[i] == 0x2B || b[i] == ASCII.dash, let z1 = digit(i + 1), let z2 = digit(i + 2),
+              let z3 = digit(i + 3), let z4 = digit(i + 4) else { return nil }
+        let minutes = (z1 * 10 + z2) * 60 + z3 * 10 + z4
+        let zone = b[i] == ASCII.dash ? -minutes : minutes
+        i += 5
+        // Nothing after but spaces and one comment without nested parentheses (a zone name,
+        // which the numeric zone overrides).
+        while i < n, b[i] == ASCII.space { i += 1 }
+        if i < n, b[i] == ASCII.openParen {
+            i += 1
+            while i < n, b[i] != ASCII.closeParen {
+                if b[i] == ASCII.openParen || b[i] >= 0x80 || b[i] == ASCII.cr || b[i] == ASCII.lf { return nil }
+                i += 1
+            }
+            guard i < n else { return nil }
+            i += 1
+            while i < n, b[i] == ASCII.space { i += 1 }
+        }
+        guard i == n else { return nil }
+        guard (1...31).contains(day), (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second),
+              (1000...9999).contains(year) else { return .some(nil) }
+        let secs = daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - zone * 60
+        return .some(Date(timeIntervalSince1970: TimeInterval(secs)))
     }
 
     @inline(__always) private static func isLetter(_ c: UInt8) -> Bool {
@@ -63,7 +137,7 @@ enum DateParser {
 
     /// `parseCharacters` for text of ASCII bytes without CR LF pairs (each byte is then one
     /// `Character`); nil (not `.some(nil)`) when the text is not such.
-    private static func parseASCII(_ b: Bytes) -> Date?? {
+    static func parseASCII(_ b: Bytes) -> Date?? {
         let n = b.count
         var previous: UInt8 = 0
         for c in b {
