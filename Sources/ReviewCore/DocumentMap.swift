@@ -102,8 +102,9 @@ struct DocumentMap: Sendable {
     private var files: [String] = []
     /// The positions of every non-blank line by its hash.
     private var index = LineIndex()
-    /// The positions of lines longer than `prefixKey` bytes by the hash of their first `prefixKey`.
-    private var prefixIndex = LineIndex()
+    /// The positions of lines longer than `prefixKey` bytes by the hash of their first `prefixKey`:
+    /// built the first time a wrapped quote is looked for (most documents never need it).
+    private var prefixIndex: LineIndex?
     static let prefixKey = 12
 
     /// The document's lines (split again from the body when that is where they come from).
@@ -140,15 +141,8 @@ struct DocumentMap: Sendable {
     private mutating func buildIndex(_ lines: ByteLines) {
         var entries: [(UInt64, Int)] = []
         entries.reserveCapacity(keys.count)
-        var prefixEntries: [(UInt64, Int)] = []
-        for (i, k) in keys.enumerated() where !k.isEmpty {
-            entries.append((k.hash, i))
-            if k.bytes > DocumentMap.prefixKey {
-                prefixEntries.append((DocumentMap.prefixHash(lines[i]), i))
-            }
-        }
+        for (i, k) in keys.enumerated() where !k.isEmpty { entries.append((k.hash, i)) }
         index = LineIndex(entries)
-        prefixIndex = LineIndex(prefixEntries)
     }
 
     static func prefixHash(_ s: Substring) -> UInt64 { s.withBytes(prefixHash) }
@@ -282,7 +276,8 @@ struct DocumentMap: Sendable {
     /// Aligns quoted lines (in order) to this document.
     /// - Returns: for each quoted line, the index of the document line it matched, or nil.
     /// - Parameter quoted: the keys of `quotedLines`.
-    func align(_ quotedLines: [Substring], keys quoted: [NormKey]) -> [Int?] {
+    /// (Mutating: the index of line prefixes is built here the first time it is needed.)
+    mutating func align(_ quotedLines: [Substring], keys quoted: [NormKey]) -> [Int?] {
         var result = [Int?](repeating: nil, count: quoted.count)
         var cursor = 0
         var q = 0
@@ -321,7 +316,16 @@ struct DocumentMap: Sendable {
             // A long line wrapped by the replier's mailer: the quoted piece starts a document line and
             // the following quoted lines continue it.
             if t.bytes >= DocumentMap.prefixKey, q + 1 < quoted.count, !quoted[q + 1].isEmpty {
-                let list = prefixIndex[DocumentMap.prefixHash(quotedLines[q])]
+                if prefixIndex == nil {
+                    let all = documentLines ?? self.lines
+                    documentLines = all
+                    var entries: [(UInt64, Int)] = []
+                    for (i, k) in keys.enumerated() where k.bytes > DocumentMap.prefixKey && i < all.count {
+                        entries.append((DocumentMap.prefixHash(all[i]), i))
+                    }
+                    prefixIndex = LineIndex(entries)
+                }
+                let list = prefixIndex![DocumentMap.prefixHash(quotedLines[q])]
                 let text = list.isEmpty ? "" : DocumentMap.normalise(quotedLines[q])
                 let lines: [Substring]
                 if list.isEmpty {

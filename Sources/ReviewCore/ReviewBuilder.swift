@@ -273,8 +273,10 @@ public enum ReviewBuilder {
             let quoteIdx = classified.indices.filter { classified[$0].role == .quote }
             // Each quoted line hashed once: for the alignment, the ancestors' anchors and this reply's map.
             let quoteKeys = quoteIdx.map { NormKey(classified[$0].text) }
-            if let (t, k) = targets[i], let doc = document(t, at: k) {
-                let aligned = doc.align(quoteIdx.map { classified[$0].text }, keys: quoteKeys)
+            if let (t, k) = targets[i], document(t, at: k) != nil {
+                // Aligned in place: the document keeps what it builds on the way for later replies.
+                let aligned = docs[k]!.align(quoteIdx.map { classified[$0].text }, keys: quoteKeys)
+                let doc = docs[k]!
                 for (k, a) in aligned.enumerated() {
                     guard let a else { continue }
                     place(quoteIdx[k], anchor(doc.location(a), patch: t))
