@@ -56,3 +56,44 @@ struct KeyTable<Value> {
 
 extension KeyTable: Sendable where Value: Sendable {}
 extension KeyTable.Slot: Sendable where Value: Sendable {}
+
+/// Values for a few of `count` indexes (the documents and anchor maps the builder holds at one
+/// time, out of every message of the input): four bytes per index, the values packed densely and
+/// their freed places reused. An array of optionals would hold a whole value's room per index.
+struct SparseSlots<Value> {
+    private var slotOf: [Int32]
+    private var values: [Value?] = []
+    private var free: [Int32] = []
+
+    init(count: Int) {
+        slotOf = [Int32](repeating: -1, count: count)
+    }
+
+    subscript(i: Int) -> Value? {
+        get {
+            let s = slotOf[i]
+            return s < 0 ? nil : values[Int(s)]
+        }
+        set {
+            let s = slotOf[i]
+            if let newValue {
+                if s >= 0 {
+                    values[Int(s)] = newValue
+                } else if let reuse = free.popLast() {
+                    values[Int(reuse)] = newValue
+                    slotOf[i] = reuse
+                } else {
+                    slotOf[i] = Int32(truncatingIfNeeded: values.count)
+                    values.append(newValue)
+                }
+            } else if s >= 0 {
+                values[Int(s)] = nil
+                free.append(s)
+                slotOf[i] = -1
+            }
+        }
+    }
+
+    /// Places in use (for tests).
+    var liveCount: Int { values.count - free.count }
+}

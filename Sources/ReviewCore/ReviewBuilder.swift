@@ -192,7 +192,7 @@ public enum ReviewBuilder {
 
         // Documents to match quotes against, built the first time a reply needs one.
         // Keyed by input index: message identifiers are hashed once, when mapped to their index.
-        var docs = [DocumentMap?](repeating: nil, count: infos.count)
+        var docs = SparseSlots<DocumentMap>(count: infos.count)
         func document(_ id: String, at i: Int) -> DocumentMap? {
             if let d = docs[i] { return d }
             let info = infos[i]
@@ -212,7 +212,7 @@ public enum ReviewBuilder {
         var runs: [(info: Int, start: Int, count: Int)] = []
         var replies: [Reply] = []
         // Indexed like `infos`: the anchors of a reply's lines by their `NormKey` hash.
-        var lineAnchors = [KeyTable<PackedAnchor>?](repeating: nil, count: infos.count)
+        var lineAnchors = SparseSlots<KeyTable<PackedAnchor>>(count: infos.count)
         var packer = AnchorPacker()
         // The ancestors of each reply that are in the input, nearest first, as input indexes
         // (an identifier not in the input holds no anchors).
@@ -369,8 +369,8 @@ public enum ReviewBuilder {
             }
             if comments.count > firstComment { runs.append((i, firstComment, comments.count - firstComment)) }
         }
-        docs = []
-        lineAnchors = []
+        docs = SparseSlots(count: 0)
+        lineAnchors = SparseSlots(count: 0)
         // Input order (the loop went parent before child): each reply's run of comments moved to
         // its place, in place (no second array of comments).
         runs.sort { $0.info < $1.info }

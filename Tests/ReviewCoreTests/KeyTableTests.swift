@@ -48,4 +48,23 @@ import Testing
         #expect(index[12345].isEmpty)
         #expect(LineIndex()[0].isEmpty)
     }
+
+    /// `SparseSlots` reads back what was set, forgets what was cleared and reuses freed places.
+    @Test func sparseSlotsReuseFreedPlaces() {
+        var slots = SparseSlots<String>(count: 100)
+        for i in stride(from: 0, to: 100, by: 10) { slots[i] = "v\(i)" }
+        #expect(slots.liveCount == 10)
+        #expect(slots[30] == "v30")
+        #expect(slots[31] == nil)
+        slots[30] = nil
+        slots[30] = nil
+        #expect(slots[30] == nil)
+        #expect(slots.liveCount == 9)
+        slots[55] = "new"
+        slots[40] = "replaced"
+        #expect(slots[55] == "new")
+        #expect(slots[40] == "replaced")
+        #expect(slots.liveCount == 10)
+        for i in stride(from: 0, to: 100, by: 10) where i != 30 && i != 40 { #expect(slots[i] == "v\(i)") }
+    }
 }
