@@ -208,15 +208,24 @@ public enum DiffParser {
 
         /// The header a line (without its CR) is, nil for any other line.
         static func of(_ u: UnsafeBufferPointer<UInt8>) -> ExtendedHeader? {
+            // The first byte leaves one or a few candidates (no prefix is a prefix of another, so
+            // at most one matches).
+            let candidates: [ExtendedHeader]
             switch u.first {
-            case UInt8(ascii: "o"), UInt8(ascii: "n"), UInt8(ascii: "d"), UInt8(ascii: "s"), UInt8(ascii: "r"),
-                 UInt8(ascii: "c"), UInt8(ascii: "i"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "B"),
-                 UInt8(ascii: "G"):
-                break
-            default:
-                return nil
+            case UInt8(ascii: "i"): candidates = [.index]
+            case UInt8(ascii: "-"): candidates = [.oldName]
+            case UInt8(ascii: "+"): candidates = [.newName]
+            case UInt8(ascii: "o"): candidates = [.oldMode]
+            case UInt8(ascii: "n"): candidates = [.newMode, .newFile]
+            case UInt8(ascii: "d"): candidates = [.deletedFile, .dissimilarity]
+            case UInt8(ascii: "s"): candidates = [.similarity]
+            case UInt8(ascii: "r"): candidates = [.renameFrom, .renameTo, .renameOld, .renameNew]
+            case UInt8(ascii: "c"): candidates = [.copyFrom, .copyTo]
+            case UInt8(ascii: "B"): candidates = [.binaryFiles]
+            case UInt8(ascii: "G"): candidates = [.binaryPatch]
+            default: return nil
             }
-            for h in allCases where u.hasPrefix(h.prefix) {
+            for h in candidates where u.hasPrefix(h.prefix) {
                 // `GIT binary patch` is the whole line.
                 if h == .binaryPatch && u.count != h.prefix.utf8CodeUnitCount { return nil }
                 return h
