@@ -272,7 +272,7 @@ public enum TrailerParser {
         var l = Substring(line)
         // On bytes: blanks, a token of ASCII letters, digits and dashes (a letter first, at most
         // 40 bytes), `:`, a blank, then a value.
-        let found = l.withUTF8 { u -> (Int, Int)? in
+        let found = l.withUTF8 { u -> (Int, Int, String?)? in
             var i = 0
             while i < u.count, u[i] == 0x20 || u[i] == 0x09 { i += 1 }
             let start = i
@@ -285,20 +285,36 @@ public enum TrailerParser {
             }
             guard i - start <= 40, i + 1 < u.count, u[i] == UInt8(ascii: ":"), u[i + 1] == 0x20 || u[i + 1] == 0x09
             else { return nil }
-            return (start, i)
+            return (start, i, canonicalName(UnsafeBufferPointer(rebasing: u[start..<i])))
         }
-        guard let (start, colon) = found else { return nil }
+        guard let (start, colon, known) = found else { return nil }
         let u = l.utf8
         let nameStart = u.index(u.startIndex, offsetBy: start)
         let nameEnd = u.index(nameStart, offsetBy: colon - start)
         let name = l[nameStart..<nameEnd]
         let value = l[u.index(after: nameEnd)...].trimmedWhitespace
         guard !value.isEmpty else { return nil }
-        let known = canonical[PatchSubject.lowercased(String(name))]
         // Untrusted shapes: only accept unknown names that contain a dash (`Foo-by`) or look like a person.
         if known == nil, !name.utf8.contains(UInt8(ascii: "-")) { return nil }
         return Trailer(name: known ?? String(name), value: value, person: personAddress(value), source: source,
                        collected: collected)
+    }
+
+    /// The known names as (lower-cased bytes, spelling), for the lookup made on every trailer line.
+    private static let canonicalBytes: [([UInt8], String)] = canonical.map { (Array($0.key.utf8), $0.value) }
+
+    /// `canonical[name.lowercased()]` for an ASCII token (letters, digits, dashes), on bytes:
+    /// no string is made for a name that is not known.
+    static func canonicalName(_ u: UnsafeBufferPointer<UInt8>) -> String? {
+        for (lower, name) in canonicalBytes where lower.count == u.count {
+            var same = true
+            for k in 0..<u.count where lower[k] != (u[k] >= 0x41 && u[k] <= 0x5A ? u[k] | 0x20 : u[k]) {
+                same = false
+                break
+            }
+            if same { return name }
+        }
+        return nil
     }
 
     /// Whether a trailer names a person (Reviewed-by, Acked-by, ...).
