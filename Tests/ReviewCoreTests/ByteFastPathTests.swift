@@ -68,3 +68,16 @@ import Testing
         #expect(!QuoteParser.isSignOff("Thanks, but this breaks the shmem case badly", author: nil))
     }
 }
+
+/// The byte lookup of trailer names answers as the dictionary of lower-cased names does.
+@Suite struct TrailerNameLookupTests {
+    @Test func canonicalNameIsTheDictionaryLookup() {
+        var names = Array(TrailerParser.canonical.values)
+        names += names.map { $0.uppercased() } + names.map { $0.lowercased() }
+        names += ["Signed-off-byx", "Signed-off-b", "Reviewed-By", "X-Foo", "Fixes1", "", "cc", "CC", "Link"]
+        for name in names {
+            let viaBytes = Array(name.utf8).withUnsafeBufferPointer { TrailerParser.canonicalName($0) }
+            #expect(viaBytes == TrailerParser.canonical[name.lowercased()], "\(name)")
+        }
+    }
+}
