@@ -77,16 +77,20 @@ public enum MailReader {
         if Inflate.isGzip(b) { return try parseBuffer(b, source: source, input: nil) }
         let input = InputSource(.file(path: source, identity: mapped.identity))
         let split: Splitter.Result
-        do { split = try Splitter.split(b, release: mapped.release) } catch { throw rejection(error, source: source) }
+        // Both passes go forward through the file a stride at a time: pages behind are handed
+        // back, the next stride's are mapped in one call (no fault per page, twice over).
+        mapped.populate(0..<releaseStride)
+        do { split = try Splitter.split(b, release: mapped.advance) } catch { throw rejection(error, source: source) }
         var messages: [Message] = []
         messages.reserveCapacity(split.spans.count)
         var lastRelease = 0
         let interner = Interner()
+        mapped.populate(0..<releaseStride)
         for index in split.spans.indices {
             let span = split.spans[index]
             messages.append(message(b, split, index, source: input, interner: interner))
             if span.end - lastRelease > releaseStride {
-                mapped.release(lastRelease..<span.end)
+                mapped.advance(past: lastRelease..<span.end)
                 lastRelease = span.end
             }
         }
