@@ -45,7 +45,8 @@ struct NormKey: Hashable, Sendable {
     private static func hash(_ u: UnsafeBufferPointer<UInt8>, limit: Int, checked: Bool) -> NormKey {
         var h: UInt64 = 0xcbf29ce484222325
         var n = 0
-        var scalars = 0
+        // Every byte taken, or-ed: scalars are counted only when one is not ASCII.
+        var high: UInt8 = 0
         var pending = false
         var i = 0
         let count = u.count
@@ -65,14 +66,28 @@ struct NormKey: Hashable, Sendable {
             if pending {
                 h = (h ^ 0x20) &* 0x100000001b3
                 n += 1
-                scalars += 1
                 pending = false
                 if checked && n == limit { break }
             }
             h = (h ^ UInt64(b)) &* 0x100000001b3
             n += 1
-            if b & 0xC0 != 0x80 { scalars += 1 }
+            high |= b
             i += 1
+        }
+        // Scalars: the bytes taken less their continuation bytes (10xxxxxx), found again over
+        // the input read (a no-break space's second byte is one, and was not taken).
+        var scalars = n
+        if high >= 0x80 {
+            var k = 0
+            while k < i {
+                let b = u[k]
+                if b == 0xC2, k + 1 < count, u[k + 1] == 0xA0 {
+                    k += 2
+                    continue
+                }
+                if b & 0xC0 == 0x80 { scalars -= 1 }
+                k += 1
+            }
         }
         return NormKey(hash: n == 0 ? 0 : h, bytes: n, scalars: scalars)
     }

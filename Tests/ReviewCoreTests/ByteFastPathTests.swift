@@ -81,3 +81,34 @@ import Testing
         }
     }
 }
+
+/// A line's key counts the bytes and scalars of its normalised text, and equal normalised texts
+/// (whatever their spacing) have equal keys.
+@Suite struct NormKeyTests {
+    static let lines: [String] = [
+        "", "   ", "\t\r", "plain", "  lead and trail  ", "a\t\tb", "é", " é  ü ", "日本語 テキスト",
+        "nb\u{00A0}sp", "\u{00A0}\u{00A0}x\u{00A0}", "e\u{301}", "\u{00C2}\u{00A0}", "x\u{00C2}y", "😀 emoji  😀",
+        "static int foo(struct vm_area_struct *vma)", "\t\t\treturn -EINVAL;\r", "\u{0080}\u{00BF}",
+    ]
+
+    @Test(arguments: lines) func countsMatchTheNormalisedText(_ line: String) {
+        let normal = DocumentMap.normalise(line)
+        let key = NormKey(line)
+        #expect(key.bytes == normal.utf8.count)
+        #expect(key.scalars == normal.unicodeScalars.count)
+        #expect(key.isEmpty == normal.isEmpty)
+        // Spacing changed, the same key.
+        let respaced = "  " + line.replacingOccurrences(of: " ", with: " \t ") + " \r"
+        #expect(NormKey(respaced) == key)
+        #expect(NormKey(normal) == key)
+    }
+
+    @Test(arguments: lines) func prefixKeyIsTheKeyOfTheFirstBytes(_ line: String) {
+        let normal = Array(DocumentMap.normalise(line).utf8)
+        guard normal.count > DocumentMap.prefixKey else { return }
+        let head = String(decoding: normal.prefix(DocumentMap.prefixKey), as: UTF8.self)
+        // Only where the cut falls between scalars is the prefix itself a string.
+        guard head.utf8.count == DocumentMap.prefixKey else { return }
+        #expect(DocumentMap.prefixHash(Substring(line)) == NormKey(head).hash)
+    }
+}
