@@ -118,7 +118,8 @@ struct DocumentMap: Sendable {
     /// The positions of every non-blank line by its hash.
     private var index = LineIndex()
     /// The positions of lines longer than `prefixKey` bytes by the hash of their first `prefixKey`:
-    /// built the first time a wrapped quote is looked for (most documents never need it).
+    /// built the first time a quote is looked for as a wrapped line (a document no reply quotes
+    /// that way never builds it).
     private var prefixIndex: LineIndex?
     static let prefixKey = 12
 
@@ -388,8 +389,8 @@ struct DocumentMap: Sendable {
 }
 
 /// Line positions grouped by hash: each hash's positions, ascending, are one slice of a single
-/// array (a counting sort of the lines by hash, where sorting (hash, position) pairs cost about
-/// 250 instructions a line).
+/// array, built by a counting sort of the lines by hash (no comparison sort of (hash, position)
+/// pairs), and a hash's positions are found with one table probe instead of a binary search.
 struct LineIndex: Sendable {
     /// Hash -> group number.
     private var groups = KeyTable<Int32>()

@@ -121,15 +121,22 @@ public struct PatchMail: Sendable, Equatable {
         let appendixEnd = diff.firstLine ?? n
         if breakAt < appendixEnd {
             for k in breakAt..<appendixEnd {
-                let t = lines.substringDroppingCR(k)
-                if t.hasBytePrefix(" "), let barOffset = t.withBytes({ $0.firstIndex(of: UInt8(ascii: "|")) }) {
-                    let bar = t.utf8.index(t.utf8.startIndex, offsetBy: barOffset)
-                    let path = t[..<bar].trimmedBlanks
-                    let graph = t[t.index(after: bar)...].trimmedBlanks
-                    let count = Int(graph.prefix { $0.isNumber })
-                    if !path.isEmpty { diffstat.append(DiffstatEntry(path: path, changes: count, graph: graph)) }
-                } else if t.containsBytes(" changed"), t.containsBytes("file") {
-                    summary = t.trimmedWhitespace
+                let u = lines.dropCR(k)
+                if u.first == 0x20, let bar = u.firstIndex(of: UInt8(ascii: "|")) {
+                    if bar + 1 < u.count, u[bar + 1] >= 0x80 {
+                        // A mark after `|` may join it into one character: the character rules.
+                        let t = lines.substringDroppingCR(k)
+                        let barIndex = t.utf8.index(t.utf8.startIndex, offsetBy: bar)
+                        let path = t[..<barIndex].trimmedBlanks
+                        let graph = t[t.index(after: barIndex)...].trimmedBlanks
+                        if !path.isEmpty {
+                            diffstat.append(DiffstatEntry(path: path, changes: Int(graph.prefix { $0.isNumber }), graph: graph))
+                        }
+                    } else if let entry = PatchMail.diffstatEntry(u, bar: bar) {
+                        diffstat.append(entry)
+                    }
+                } else if u.contains(" changed"), u.contains("file") {
+                    summary = lines.substringDroppingCR(k).trimmedWhitespace
                 }
             }
         }
@@ -143,6 +150,38 @@ public struct PatchMail: Sendable, Equatable {
             return d
         }
         pullRequest = PatchMail.findPullRequest(lines)
+    }
+
+    /// A diffstat line (` path | 12 +++--`, its `|` at `bar`) read on bytes: path and graph
+    /// without their blanks (spaces, tabs), the count the number starting the graph.
+    static func diffstatEntry(_ u: UnsafeBufferPointer<UInt8>, bar: Int) -> DiffstatEntry? {
+        func trimmed(_ from: Int, _ to: Int) -> (Int, Int) {
+            var a = from, b = to
+            while a < b, u[a] == 0x20 || u[a] == 0x09 { a += 1 }
+            while b > a, u[b - 1] == 0x20 || u[b - 1] == 0x09 { b -= 1 }
+            return (a, b)
+        }
+        // The cuts fall next to ASCII bytes, so each part is whole UTF-8.
+        func text(_ r: (Int, Int)) -> String { String(decoding: UnsafeBufferPointer(rebasing: u[r.0..<r.1]), as: UTF8.self) }
+        let path = trimmed(0, bar)
+        guard path.1 > path.0 else { return nil }
+        let graph = trimmed(bar + 1, u.count)
+        var end = graph.0
+        var count: Int? = 0
+        while end < graph.1, u[end] >= 0x30, u[end] <= 0x39 {
+            let (m, o1) = count!.multipliedReportingOverflow(by: 10)
+            let (v, o2) = m.addingReportingOverflow(Int(u[end] - 0x30))
+            count = o1 || o2 ? nil : v
+            if count == nil { break }
+            end += 1
+        }
+        if end == graph.0 { count = nil }
+        let graphText = text(graph)
+        // A non-ASCII byte right after the digits may make a numeric character with them: the
+        // character rule decides (`Int` of the numeric prefix).
+        if count != nil, end < graph.1, u[end] >= 0x80 { count = Int(graphText.prefix { $0.isNumber }) }
+        if count == nil, end == graph.0, graph.0 < graph.1, u[graph.0] >= 0x80 { count = Int(graphText.prefix { $0.isNumber }) }
+        return DiffstatEntry(path: text(path), changes: count, graph: graphText)
     }
 
     /// `Subject`, `From` or `Date` when the line starts with that name, a colon and a space.

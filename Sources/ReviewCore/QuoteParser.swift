@@ -23,8 +23,8 @@ public struct ReplyLine: Sendable, Equatable {
     public var role: ReplyLineRole
     /// Line index in the body.
     public var bodyLine: Int
-    /// Facts about `text` read once from its bytes when the line is classified, for the tests
-    /// made on every line (a test on the `Substring` costs a pinning of its bytes each time).
+    // Facts about `text`, read once from its bytes when the line is classified, for the tests
+    // made on every line (a test on the `Substring` costs a pinning of its bytes each time).
     /// Bytes of `text`.
     var byteCount: Int32 = 0
     /// Whether `text` holds only spaces, tabs or CRs (`isBlankLine`).
@@ -34,15 +34,7 @@ public struct ReplyLine: Sendable, Equatable {
     /// `text.lastNonBlankByte` (0 for none).
     var lastNonBlank: UInt8 = 0
 
-    init(depth: Int, text: Substring, role: ReplyLineRole, bodyLine: Int) {
-        self.depth = depth
-        self.text = text
-        self.role = role
-        self.bodyLine = bodyLine
-        var t = text
-        t.withUTF8 { setFacts($0) }
-    }
-
+    /// - Parameter bytes: the UTF-8 of `text`.
     init(depth: Int, text: Substring, role: ReplyLineRole, bodyLine: Int, bytes: UnsafeBufferPointer<UInt8>) {
         self.depth = depth
         self.text = text

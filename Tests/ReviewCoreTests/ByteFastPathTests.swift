@@ -112,3 +112,28 @@ import Testing
         #expect(DocumentMap.prefixHash(Substring(line)) == NormKey(head).hash)
     }
 }
+
+/// Diffstat lines read on bytes give what the character reading gives.
+@Suite struct DiffstatFastPathTests {
+    static let lines: [String] = [
+        " mm/userfaultfd.c | 12 ++++++------", " include/linux/userfaultfd_k.h  |   3 +++", " a | 0",
+        " bin/blob.png | Bin 0 -> 142 bytes", " \tpath with tab\t|\t7 +\t", " ünïcode/päth.c | 4 ++--",
+        " x | ", " | 3 +", " y |99999999999999999999999 +", " z | 12é", " w | +++", " v |  ٣ ++",
+        " .../deeply/nested/file.c                    | 1024 ++++++++++++++++++++++++++++++++++++++++---",
+    ]
+
+    /// The reading before the byte path: slices, blank trimming and the numeric prefix, on characters.
+    static func reference(_ line: String) -> DiffstatEntry? {
+        let t = Substring(line)
+        guard let barOffset = line.utf8.firstIndex(of: UInt8(ascii: "|")) else { return nil }
+        let path = t[..<barOffset].trimmedBlanks
+        let graph = t[t.index(after: barOffset)...].trimmedBlanks
+        return path.isEmpty ? nil : DiffstatEntry(path: path, changes: Int(graph.prefix { $0.isNumber }), graph: graph)
+    }
+
+    @Test(arguments: lines) func bytesReadLikeCharacters(_ line: String) {
+        let bar = line.utf8.firstIndex(of: UInt8(ascii: "|")).map { line.utf8.distance(from: line.utf8.startIndex, to: $0) }!
+        let fast = Array(line.utf8).withUnsafeBufferPointer { PatchMail.diffstatEntry($0, bar: bar) }
+        #expect(fast == Self.reference(line), "\(line)")
+    }
+}
