@@ -245,6 +245,17 @@ public enum DiffParser {
                 i += 1
                 continue
             }
+            if header == .oldName || header == .newName,
+               let name = asciiTraditionalName(UnsafeBufferPointer(rebasing: lines.dropCR(i)[4...]), strippingGitPrefix: true) {
+                // `--- a/x` / `+++ b/x` in ASCII (nearly all): the name cut from the bytes at once.
+                if header == .oldName {
+                    if name == nil { file.change = .added } else { file.oldPath = name }
+                } else {
+                    if name == nil { file.change = .deleted } else { file.newPath = name }
+                }
+                i += 1
+                continue
+            }
             let rest = lines.substringDroppingCR(i).dropFirstBytes(header.prefix.utf8CodeUnitCount)
             switch header {
             case .oldMode:
@@ -515,7 +526,7 @@ public enum DiffParser {
 
     /// The name on a `---`/`+++` line: unquoted, timestamp after a TAB dropped, nil for `/dev/null`.
     static func traditionalName(_ rest: Substring) -> String? {
-        if let name = rest.withBytes(asciiTraditionalName) { return name }
+        if let name = rest.withBytes({ asciiTraditionalName($0) }) { return name }
         var name: String
         if rest.first == "\"" {
             name = cQuoted(rest).0
@@ -535,7 +546,9 @@ public enum DiffParser {
 
     /// `traditionalName` of an unquoted ASCII name, on bytes (the outer nil: other text, which
     /// the character rules take).
-    private static func asciiTraditionalName(_ u: UnsafeBufferPointer<UInt8>) -> String?? {
+    /// - Parameter strippingGitPrefix: also drop what `stripGitPrefix` drops (`a/`, `b/`, ...),
+    ///   before the string is made.
+    static func asciiTraditionalName(_ u: UnsafeBufferPointer<UInt8>, strippingGitPrefix: Bool = false) -> String?? {
         guard u.first != UInt8(ascii: "\""), !u.contains(where: { $0 >= 0x80 }) else { return nil }
         var end = u.firstIndex(of: 0x09) ?? u.count
         // `--- a/file  2013-01-01 ...` (two spaces before a date, from diff -u without TAB)
@@ -543,8 +556,19 @@ public enum DiffParser {
         var start = 0
         while start < end, u[start] == 0x20 || u[start] == 0x09 { start += 1 }
         while end > start, u[end - 1] == 0x20 || u[end - 1] == 0x09 { end -= 1 }
-        let name = String(decoding: UnsafeBufferPointer(rebasing: u[start..<end]), as: UTF8.self)
-        return .some(name == "/dev/null" ? nil : name)
+        let name = UnsafeBufferPointer(rebasing: u[start..<end])
+        if name.equals("/dev/null") { return .some(nil) }
+        // ASCII: `stripGitPrefix` cuts two bytes after `x/` for these letters.
+        if strippingGitPrefix, name.count >= 2, name[1] == UInt8(ascii: "/") {
+            switch name[0] {
+            case UInt8(ascii: "a"), UInt8(ascii: "b"), UInt8(ascii: "i"), UInt8(ascii: "w"), UInt8(ascii: "c"),
+                 UInt8(ascii: "o"):
+                start += 2
+            default:
+                break
+            }
+        }
+        return .some(String(decoding: UnsafeBufferPointer(rebasing: u[start..<end]), as: UTF8.self))
     }
 
     private static func setNames(_ file: inout FileDiff, old: String?, new: String?, stripPrefix: Bool) {

@@ -137,3 +137,23 @@ import Testing
         #expect(fast == Self.reference(line), "\(line)")
     }
 }
+
+/// `---`/`+++` names cut on bytes with their git prefix give what the string reading gives.
+@Suite struct TraditionalNameFastPathTests {
+    static let names: [String] = [
+        "a/mm/userfaultfd.c", "b/include/linux/userfaultfd_k.h", "/dev/null", "a/file\t2013-01-01 10:00:00",
+        "a/file  2013-01-01", "  a/spaced  ", "i/index", "w/worktree", "c/commit", "o/object", "x/other", "a/", "a",
+        "b", "", "mm/no-prefix.c", "a/with space/in name.c", "\"a/quoted\"", "a/ünïcode.c", "/abs/path", "a//double",
+    ]
+
+    @Test(arguments: names) func bytesCutLikeTheStringReading(_ name: String) {
+        let fast = Array(name.utf8).withUnsafeBufferPointer { DiffParser.asciiTraditionalName($0, strippingGitPrefix: true) }
+        let reference = DiffParser.traditionalName(Substring(name)).map(DiffParser.stripGitPrefix)
+        if let fast {
+            #expect(fast == reference, "\(name)")
+        } else {
+            // Quoted or not ASCII: left to the string reading.
+            #expect(name.hasPrefix("\"") || name.utf8.contains { $0 >= 0x80 })
+        }
+    }
+}
