@@ -311,11 +311,11 @@ public enum TrailerParser {
         var l = Substring(line)
         // On bytes: blanks, a token of ASCII letters, digits and dashes (a letter first, at most
         // 40 bytes), `:`, a blank, then a value.
-        let found = l.withUTF8 { u -> (Int, Int, String?)? in
+        let found = l.withUTF8 { u -> Found in
             var i = 0
             while i < u.count, u[i] == 0x20 || u[i] == 0x09 { i += 1 }
             let start = i
-            guard i < u.count, (u[i] | 0x20) >= UInt8(ascii: "a"), (u[i] | 0x20) <= UInt8(ascii: "z") else { return nil }
+            guard i < u.count, (u[i] | 0x20) >= UInt8(ascii: "a"), (u[i] | 0x20) <= UInt8(ascii: "z") else { return .none }
             while i < u.count, i - start <= 40 {
                 let b = u[i]
                 let alnum = ((b | 0x20) >= UInt8(ascii: "a") && (b | 0x20) <= UInt8(ascii: "z")) || (b >= 0x30 && b <= 0x39)
@@ -323,21 +323,40 @@ public enum TrailerParser {
                 i += 1
             }
             guard i - start <= 40, i + 1 < u.count, u[i] == UInt8(ascii: ":"), u[i + 1] == 0x20 || u[i + 1] == 0x09
-            else { return nil }
-            return (start, i, canonicalName(UnsafeBufferPointer(rebasing: u[start..<i])))
+            else { return .none }
+            let name = UnsafeBufferPointer(rebasing: u[start..<i])
+            let known = canonicalName(name)
+            // Untrusted shapes: only accept unknown names that contain a dash (`Foo-by`).
+            if known == nil, !name.contains(UInt8(ascii: "-")) { return .none }
+            // The value without its spaces and tabs (`trimmedWhitespace` where both ends are ASCII).
+            var a = i + 1, b = u.count
+            while a < b, u[a] == 0x20 || u[a] == 0x09 { a += 1 }
+            while b > a, u[b - 1] == 0x20 || u[b - 1] == 0x09 { b -= 1 }
+            guard a < b else { return .none }
+            if u[a] >= 0x80 || u[b - 1] >= 0x80 { return .unicodeValue(start, i, known) }
+            return .cut(known ?? String(decoding: name, as: UTF8.self),
+                        String(decoding: UnsafeBufferPointer(rebasing: u[a..<b]), as: UTF8.self))
         }
-        guard let (start, colon, known) = found else { return nil }
-        let u = l.utf8
-        let nameStart = u.index(u.startIndex, offsetBy: start)
-        let nameEnd = u.index(nameStart, offsetBy: colon - start)
-        let name = l[nameStart..<nameEnd]
-        let value = l[u.index(after: nameEnd)...].trimmedWhitespace
-        guard !value.isEmpty else { return nil }
-        // Untrusted shapes: only accept unknown names that contain a dash (`Foo-by`) or look like a person.
-        if known == nil, !name.utf8.contains(UInt8(ascii: "-")) { return nil }
-        return Trailer(name: known ?? String(name), value: value, person: personAddress(value), source: source,
-                       collected: collected)
+        switch found {
+        case .none:
+            return nil
+        case .cut(let name, let value):
+            return Trailer(name: name, value: value, person: personAddress(value), source: source, collected: collected)
+        case .unicodeValue(let start, let colon, let known):
+            let u = l.utf8
+            let nameStart = u.index(u.startIndex, offsetBy: start)
+            let nameEnd = u.index(nameStart, offsetBy: colon - start)
+            let value = l[u.index(after: nameEnd)...].trimmedWhitespace
+            guard !value.isEmpty else { return nil }
+            return Trailer(name: known ?? String(l[nameStart..<nameEnd]), value: value, person: personAddress(value),
+                           source: source, collected: collected)
+        }
     }
+
+    /// What the bytes of a line say: not a trailer; name and value cut from the bytes; or where
+    /// the name is, with a value whose ends are not ASCII (Unicode blanks are trimmed too, by
+    /// the string rules).
+    private enum Found { case none, cut(String, String), unicodeValue(Int, Int, String?) }
 
     /// The known names as (lower-cased bytes, spelling), for the lookup made on every trailer line.
     private static let canonicalBytes: [([UInt8], String)] = canonical.map { (Array($0.key.utf8), $0.value) }

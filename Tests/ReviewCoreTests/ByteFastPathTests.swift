@@ -157,3 +157,38 @@ import Testing
         }
     }
 }
+
+/// Trailer lines cut on bytes give what the string reading gives.
+@Suite struct TrailerFastPathTests {
+    static let lines: [String] = [
+        "Reviewed-by: Peter Xu <peterx@redhat.com>", "  Acked-by:\tDavid Hildenbrand <david@redhat.com>  ",
+        "Signed-off-by: Mike Rapoport (Microsoft) <rppt@kernel.org>", "Fixes: 1234567890ab (\"mm: x\")",
+        "Link: https://lore.kernel.org/r/x", "Foo-by: someone", "Foo: bar", "Cc: <stable@vger.kernel.org> # 6.1",
+        "Tested-by: ", "Tested-by:  \t ", "Reviewed-by: Jörg Rödel <joro@8bytes.org>", "Reviewed-by: \u{00A0}Name\u{00A0}",
+        "Acked-by: Name <a@b>\r", "X-Custom-Tag: value", "reviewed-BY: lower case <x@y>", "1Bad: x", "Bad:x",
+    ]
+
+    /// The reading before the byte path (name and value as string slices, Foundation trimming).
+    static func reference(_ line: String) -> Trailer? {
+        let l = Substring(line)
+        let u = Array(line.utf8)
+        var i = 0
+        while i < u.count, u[i] == 0x20 || u[i] == 0x09 { i += 1 }
+        let start = i
+        guard i < u.count, (u[i] | 0x20) >= 0x61, (u[i] | 0x20) <= 0x7A else { return nil }
+        while i < u.count, i - start <= 40, ((u[i] | 0x20) >= 0x61 && (u[i] | 0x20) <= 0x7A) || (u[i] >= 0x30 && u[i] <= 0x39) || u[i] == 0x2D { i += 1 }
+        guard i - start <= 40, i + 1 < u.count, u[i] == 0x3A, u[i + 1] == 0x20 || u[i + 1] == 0x09 else { return nil }
+        let ns = l.utf8.index(l.utf8.startIndex, offsetBy: start), ne = l.utf8.index(ns, offsetBy: i - start)
+        let name = l[ns..<ne]
+        let value = String(l[l.utf8.index(after: ne)...]).trimmingCharacters(in: .whitespaces)
+        guard !value.isEmpty else { return nil }
+        let known = TrailerParser.canonical[name.lowercased()]
+        if known == nil, !name.contains("-") { return nil }
+        return Trailer(name: known ?? String(name), value: value, person: TrailerParser.personAddress(value),
+                       source: "s", collected: false)
+    }
+
+    @Test(arguments: lines) func bytesCutLikeTheStringReading(_ line: String) {
+        #expect(TrailerParser.parse(line, source: "s") == Self.reference(line), "\(line)")
+    }
+}
