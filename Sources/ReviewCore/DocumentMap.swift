@@ -166,6 +166,19 @@ struct DocumentMap: Sendable {
     /// The hash of the first `prefixKey` bytes of a line's normalised text.
     static func prefixHash(_ u: UnsafeBufferPointer<UInt8>) -> UInt64 { NormKey(bytes: u, limit: prefixKey).hash }
 
+    /// The index of line prefixes, read on the body's bytes (no string per line).
+    private func makePrefixIndex() -> LineIndex {
+        var entries: [(UInt64, Int)] = []
+        func add(_ count: Int, _ prefix: (Int) -> UInt64) {
+            for (i, k) in keys.enumerated() where k.bytes > DocumentMap.prefixKey && i < count { entries.append((prefix(i), i)) }
+        }
+        switch source {
+        case .body(let body): ByteLines.of(body) { lines in add(lines.count) { DocumentMap.prefixHash(lines[$0]) } }
+        case .lines(let lines): add(lines.count) { DocumentMap.prefixHash(lines[$0]) }
+        }
+        return LineIndex(entries)
+    }
+
     /// First position in `list` (ascending) that is >= `from` (binary search).
     private static func firstAtOrAfter(_ list: ArraySlice<Int32>, _ from: Int) -> Int? {
         var lo = list.startIndex, hi = list.endIndex
@@ -332,15 +345,7 @@ struct DocumentMap: Sendable {
             // A long line wrapped by the replier's mailer: the quoted piece starts a document line and
             // the following quoted lines continue it.
             if t.bytes >= DocumentMap.prefixKey, q + 1 < quoted.count, !quoted[q + 1].isEmpty {
-                if prefixIndex == nil {
-                    let all = documentLines ?? self.lines
-                    documentLines = all
-                    var entries: [(UInt64, Int)] = []
-                    for (i, k) in keys.enumerated() where k.bytes > DocumentMap.prefixKey && i < all.count {
-                        entries.append((DocumentMap.prefixHash(all[i]), i))
-                    }
-                    prefixIndex = LineIndex(entries)
-                }
+                if prefixIndex == nil { prefixIndex = makePrefixIndex() }
                 let list = prefixIndex![DocumentMap.prefixHash(quotedLines[q])]
                 let text = list.isEmpty ? "" : DocumentMap.normalise(quotedLines[q])
                 let lines: [Substring]
