@@ -10,7 +10,7 @@ struct ByteLines {
     let text: String
     private let bytes: UnsafeBufferPointer<UInt8>
     /// Start and end (exclusive, LF excluded) of line `i` at `2i` and `2i + 1`.
-    private let bounds: [Int]
+    let bounds: [Int]
 
     var count: Int { bounds.count / 2 }
 
@@ -101,9 +101,15 @@ struct ByteLines {
     /// markers), and this skips the index realignment `String`'s range subscript pays (about 170
     /// instructions a call).
     func substring(_ i: Int, from: Int, to: Int) -> Substring {
+        ByteLines.substring(of: text, bounds[2 * i] + from, bounds[2 * i] + to)
+    }
+
+    /// UTF-8 offsets `start..<end` of `text` (on scalar boundaries) as a substring.
+    @inline(__always)
+    static func substring(of text: String, _ start: Int, _ end: Int) -> Substring {
         let u = text.utf8
-        let start = u.index(u.startIndex, offsetBy: bounds[2 * i] + from)
-        return Substring(u[start..<u.index(start, offsetBy: to - from)])
+        let from = u.index(u.startIndex, offsetBy: start)
+        return Substring(u[from..<u.index(from, offsetBy: end - start)])
     }
 
     /// Lines `range` as substrings.

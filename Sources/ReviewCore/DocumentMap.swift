@@ -123,11 +123,30 @@ struct DocumentMap: Sendable {
     private var prefixIndex: LineIndex?
     static let prefixKey = 12
 
-    /// The document's lines (split again from the body when that is where they come from).
-    private var lines: [Substring] {
-        switch source {
-        case .body(let b): TextLines.split(b)
-        case .lines(let l): l
+    /// The document's lines as text, for the rare wrapped-line match: a body's line table is
+    /// found once (two offsets a line) and a line cut from the body only when it is a candidate.
+    private struct TextTable {
+        private let source: Source
+        private let bounds: [Int]
+        let count: Int
+
+        init(_ source: Source) {
+            self.source = source
+            switch source {
+            case .body(let b):
+                bounds = ByteLines.of(b) { $0.bounds }
+                count = bounds.count / 2
+            case .lines(let l):
+                bounds = []
+                count = l.count
+            }
+        }
+
+        subscript(_ j: Int) -> Substring {
+            switch source {
+            case .body(let b): ByteLines.substring(of: b, bounds[2 * j], bounds[2 * j + 1])
+            case .lines(let l): l[j]
+            }
         }
     }
 
@@ -311,9 +330,9 @@ struct DocumentMap: Sendable {
         var cursor = 0
         var q = 0
         let n = keys.count
-        // The document's own lines, split from the body at most once per alignment (only a
+        // The document's own lines, found in the body at most once per alignment (only a
         // wrapped quoted line needs them).
-        var documentLines: [Substring]?
+        var documentLines: TextTable?
         while q < quoted.count {
             let t = quoted[q]
             if t.isEmpty {
@@ -348,17 +367,11 @@ struct DocumentMap: Sendable {
                 if prefixIndex == nil { prefixIndex = makePrefixIndex() }
                 let list = prefixIndex![DocumentMap.prefixHash(quotedLines[q])]
                 let text = list.isEmpty ? "" : DocumentMap.normalise(quotedLines[q])
-                let lines: [Substring]
-                if list.isEmpty {
-                    lines = []
-                } else if let known = documentLines {
-                    lines = known
-                } else {
-                    lines = self.lines
-                    documentLines = lines
-                }
+                if !list.isEmpty, documentLines == nil { documentLines = TextTable(source) }
+                let lineCount = list.isEmpty ? 0 : documentLines!.count
                 var doc = ""
-                for j in list.lazy.map(Int.init) where j >= cursor && j < lines.count && keys[j].bytes > t.bytes {
+                for j in list.lazy.map(Int.init) where j >= cursor && j < lineCount && keys[j].bytes > t.bytes {
+                    let lines = documentLines!
                     let candidate = DocumentMap.normalise(lines[j])
                     if candidate.hasPrefix(text) {
                         found = j

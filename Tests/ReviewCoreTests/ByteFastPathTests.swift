@@ -89,7 +89,30 @@ import Testing
         "", "   ", "\t\r", "plain", "  lead and trail  ", "a\t\tb", "é", " é  ü ", "日本語 テキスト",
         "nb\u{00A0}sp", "\u{00A0}\u{00A0}x\u{00A0}", "e\u{301}", "\u{00C2}\u{00A0}", "x\u{00C2}y", "😀 emoji  😀",
         "static int foo(struct vm_area_struct *vma)", "\t\t\treturn -EINVAL;\r", "\u{0080}\u{00BF}",
+        "a\u{7F}b ~{}", "x\u{01}y\u{1F} z", "!", "~", " \u{7F} ", "tab\tinside\u{00A0}\u{00A0}and é!",
     ]
+
+    /// FNV-1a over the normalised text's bytes (0 when it is empty): what every path must give.
+    static func reference(_ line: String) -> UInt64 {
+        let bytes = Array(DocumentMap.normalise(line).utf8)
+        guard !bytes.isEmpty else { return 0 }
+        var h: UInt64 = 0xcbf29ce484222325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+        return h
+    }
+
+    @Test(arguments: lines) func hashIsFNVOfTheNormalisedText(_ line: String) {
+        #expect(NormKey(line).hash == Self.reference(line))
+        // The bounded reading (a limit below the input's length) agrees where the limit covers
+        // the whole normalised text.
+        let normalBytes = DocumentMap.normalise(line).utf8.count
+        var copy = line + "   "
+        copy.withUTF8 { u in
+            let bounded = NormKey(bytes: u, limit: max(normalBytes, 1))
+            #expect(bounded.hash == Self.reference(line))
+            #expect(bounded.bytes == normalBytes)
+        }
+    }
 
     @Test(arguments: lines) func countsMatchTheNormalisedText(_ line: String) {
         let normal = DocumentMap.normalise(line)
