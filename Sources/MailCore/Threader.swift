@@ -3,66 +3,123 @@ import Foundation
 /// JWZ threading (https://www.jwz.org/doc/threading.html) over Message-ID, References and
 /// In-Reply-To, with subject grouping only for messages that carry no reference headers.
 enum Threader {
-    private final class Container {
-        let id: String
-        // Containers are private to one `thread` call and their properties are never accessed
-        // in overlapping ways there: no run-time access tracking.
-        @exclusivity(unchecked) var index: Int?
-        // Every container lives in `all` until threading ends: no counting needed for parents.
-        @exclusivity(unchecked) unowned(unsafe) var parent: Container?
-        @exclusivity(unchecked) var children: [Container] = []
-        init(id: String) { self.id = id }
+    /// The containers of one `thread` call, each a number into parallel arrays: walking up the
+    /// parents or relinking a child costs no reference counting (the cost of a class per
+    /// container, whose counts touched a cache line per step).
+    private struct Nodes {
+        var ids: [String] = []
+        /// The message's index in the input, -1 for a container standing for an absent message.
+        var index: [Int] = []
+        /// -1 for none.
+        var parent: [Int32] = []
+        var children: [[Int32]] = []
+        var table: StringTable<Int32>
 
-        func isAncestor(of other: Container) -> Bool {
-            var c: Container? = other
+        init(capacity: Int) {
+            table = StringTable(capacity: capacity)
+            ids.reserveCapacity(capacity)
+            index.reserveCapacity(capacity)
+            parent.reserveCapacity(capacity)
+            children.reserveCapacity(capacity)
+        }
+
+        var count: Int { ids.count }
+
+        /// The container of `id`, made when it is new.
+        mutating func node(_ id: String) -> Int {
+            let next = Int32(truncatingIfNeeded: ids.count)
+            let k = Int(table.value(for: id) { next })
+            if k == ids.count {
+                ids.append(id)
+                index.append(-1)
+                parent.append(-1)
+                children.append([])
+            }
+            return k
+        }
+
+        func isAncestor(_ a: Int, of other: Int) -> Bool {
+            var c = other
             var steps = 0
-            while let x = c, steps < 100_000 {
-                if x === self { return true }
-                c = x.parent
+            while c >= 0, steps < 100_000 {
+                if c == a { return true }
+                c = Int(parent[c])
                 steps += 1
             }
             return false
         }
 
-        func removeChild(_ c: Container) {
-            if let k = children.firstIndex(where: { $0 === c }) { children.remove(at: k) }
+        mutating func removeChild(_ p: Int, _ c: Int) {
+            if let k = children[p].firstIndex(of: Int32(truncatingIfNeeded: c)) { children[p].remove(at: k) }
+        }
+
+        mutating func link(parent p: Int, child c: Int) {
+            if Int(parent[c]) == p { return }
+            if c == p || isAncestor(c, of: p) { return }
+            if parent[c] >= 0 { removeChild(Int(parent[c]), c) }
+            parent[c] = Int32(truncatingIfNeeded: p)
+            children[p].append(Int32(truncatingIfNeeded: c))
+        }
+
+        /// Removes empty containers: childless ones vanish; others are replaced by their children
+        /// (at the root only when there is a single child). A list with no empty container comes
+        /// back as it was (no new array), its subtrees pruned in place.
+        mutating func prune(_ list: [Int32], isRoot: Bool) -> [Int32] {
+            var hasEmpty = false
+            for c32 in list {
+                let c = Int(c32)
+                if !children[c].isEmpty {
+                    let kids = children[c]
+                    let kept = prune(kids, isRoot: false)
+                    if kept != kids {
+                        children[c] = kept
+                        for k in kept { parent[Int(k)] = c32 }
+                    }
+                }
+                if index[c] < 0 { hasEmpty = true }
+            }
+            guard hasEmpty else { return list }
+            var out: [Int32] = []
+            out.reserveCapacity(list.count)
+            for c32 in list {
+                let c = Int(c32)
+                if index[c] < 0 {
+                    if children[c].isEmpty { continue }
+                    if !isRoot || children[c].count == 1 {
+                        for k in children[c] { parent[Int(k)] = -1 }
+                        out += children[c]
+                        continue
+                    }
+                }
+                out.append(c32)
+            }
+            return out
+        }
+
+        func firstIndex(_ c: Int) -> Int {
+            var best = index[c] < 0 ? Int.max : index[c]
+            for k in children[c] { best = min(best, firstIndex(Int(k))) }
+            return best
         }
     }
 
     /// Builds the thread forest. `messages` must already have unique Message-IDs.
     static func thread(_ messages: [Message]) -> [ThreadNode] {
-        var table = StringTable<Container>(capacity: messages.count * 2)
-        var all: [Container] = []
-        // `parent` does not own its container: `all` keeps every container alive until the end.
-        defer { withExtendedLifetime(all) {} }
-        func container(_ id: String) -> Container {
-            table.value(for: id) {
-                let c = Container(id: id)
-                all.append(c)
-                return c
-            }
-        }
-        func link(parent: Container, child: Container) {
-            if child.parent === parent { return }
-            if child === parent || child.isAncestor(of: parent) { return }
-            child.parent?.removeChild(child)
-            child.parent = parent
-            parent.children.append(child)
-        }
+        var nodes = Nodes(capacity: messages.count * 2)
 
         // Pass 1: chain every message's References (each the parent of the next) where the
         // containers are not linked yet.
-        var lastReference: [Container?] = []
+        var lastReference: [Int] = []
         lastReference.reserveCapacity(messages.count)
         for (i, m) in messages.enumerated() {
-            let c = container(m.messageId)
-            if c.index == nil { c.index = i }
-            var prev: Container?
+            let c = nodes.node(m.messageId)
+            if nodes.index[c] < 0 { nodes.index[c] = i }
+            var prev = -1
             func chain(_ r: String) {
                 guard r != m.messageId else { return }
-                let rc = container(r)
-                if let p = prev, rc.parent == nil, !rc.isAncestor(of: p), rc !== p {
-                    link(parent: p, child: rc)
+                let rc = nodes.node(r)
+                if prev >= 0, nodes.parent[rc] < 0, !nodes.isAncestor(rc, of: prev), rc != prev {
+                    nodes.link(parent: prev, child: rc)
                 }
                 prev = rc
             }
@@ -77,71 +134,79 @@ enum Threader {
         // Pass 2: a message's own headers decide its parent, over whatever other messages'
         // (possibly out-of-order) References chains implied.
         for (i, m) in messages.enumerated() {
-            guard let c = table[m.messageId], c.index == i else { continue }
-            if let p = lastReference[i] {
-                if c.parent !== p, !c.isAncestor(of: p), c !== p { link(parent: p, child: c) }
-            } else if let old = c.parent {
-                old.removeChild(c)
-                c.parent = nil
+            guard let c32 = nodes.table[m.messageId], nodes.index[Int(c32)] == i else { continue }
+            let c = Int(c32)
+            let p = lastReference[i]
+            if p >= 0 {
+                if Int(nodes.parent[c]) != p, !nodes.isAncestor(c, of: p), c != p { nodes.link(parent: p, child: c) }
+            } else if nodes.parent[c] >= 0 {
+                nodes.removeChild(Int(nodes.parent[c]), c)
+                nodes.parent[c] = -1
             }
         }
 
-        var roots = all.filter { $0.parent == nil }
-        roots = prune(roots, isRoot: true)
+        var roots: [Int32] = []
+        for c in 0..<nodes.count where nodes.parent[c] < 0 { roots.append(Int32(truncatingIfNeeded: c)) }
+        roots = nodes.prune(roots, isRoot: true)
 
         // Subject fallback, only for messages without any reference headers.
-        var bySubject: [String: Container] = [:]
+        var bySubject: [String: Int32] = [:]
         for r in roots {
-            guard let i = r.index else { continue }
+            let i = nodes.index[Int(r)]
+            guard i >= 0 else { continue }
             let subject = messages[i].subject
             guard !isReply(subject) else { continue }
             let key = normalisedSubject(subject)
             if !key.isEmpty, bySubject[key] == nil { bySubject[key] = r }
         }
-        var finalRoots: [Container] = []
+        var finalRoots: [Int32] = []
         for r in roots {
-            if let i = r.index {
+            let i = nodes.index[Int(r)]
+            if i >= 0 {
                 let m = messages[i]
                 if m.references.isEmpty, m.inReplyTo == nil, isReply(m.subject),
-                   let target = bySubject[normalisedSubject(m.subject)], target !== r {
-                    r.parent = target
-                    target.children.append(r)
+                   let target = bySubject[normalisedSubject(m.subject)], target != r {
+                    nodes.parent[Int(r)] = target
+                    nodes.children[Int(target)].append(r)
                     continue
                 }
             }
             finalRoots.append(r)
         }
-        finalRoots = groupSeries(finalRoots, messages)
+        finalRoots = groupSeries(finalRoots, messages, &nodes)
 
-        func firstDate(_ c: Container) -> (Double, Int) {
-            if let i = c.index {
+        func firstDate(_ c: Int) -> (Double, Int) {
+            let i = nodes.index[c]
+            if i >= 0 {
                 return (messages[i].date?.timeIntervalSince1970 ?? .infinity, i)
             }
-            return c.children.map(firstDate).min { $0 < $1 } ?? (.infinity, Int.max)
+            return nodes.children[c].map { firstDate(Int($0)) }.min { $0 < $1 } ?? (.infinity, Int.max)
         }
-        func build(_ c: Container, depth: Int) -> ThreadNode {
-            var kids = c.children
+        func build(_ c: Int, depth: Int) -> ThreadNode {
+            var kids = nodes.children[c]
             if kids.count > 1 {
                 // Keys computed once per child; the same comparisons as sorting by `firstDate`.
-                let keyed = kids.map { (firstDate($0), $0) }.sorted { $0.0 < $1.0 }
+                let keyed = kids.map { (firstDate(Int($0)), $0) }.sorted { $0.0 < $1.0 }
                 kids = keyed.map { $0.1 }
             }
-            return ThreadNode(messageId: c.id, messageIndex: c.index,
-                              children: depth > 10_000 ? [] : kids.map { build($0, depth: depth + 1) })
+            let i = nodes.index[c]
+            return ThreadNode(messageId: nodes.ids[c], messageIndex: i < 0 ? nil : i,
+                              children: depth > 10_000 ? [] : kids.map { build(Int($0), depth: depth + 1) })
         }
-        let ordered = finalRoots.map { (firstIndex($0), $0) }.sorted { $0.0 < $1.0 }
-        return ordered.map { build($0.1, depth: 0) }
+        let ordered = finalRoots.map { (nodes.firstIndex(Int($0)), $0) }.sorted { $0.0 < $1.0 }
+        return ordered.map { build(Int($0.1), depth: 0) }
     }
 
     /// Patches `[PATCH n/m]` sent without usable reference headers are hung below their `0/m`
     /// cover (or, with no cover, below `1/m`) when tags, count and sender name agree and the
     /// dates are within three days.
-    private static func groupSeries(_ roots: [Container], _ messages: [Message]) -> [Container] {
+    private static func groupSeries(_ roots: [Int32], _ messages: [Message], _ nodes: inout Nodes) -> [Int32] {
         struct Key: Hashable { var tags: String; var total: Int; var sender: String }
         // Candidates carry only the date (not the whole Message): the pairing below is
         // quadratic per key, and copying a Message costs a retain per field.
-        func info(_ c: Container) -> (Key, Int, Date?)? {
-            guard let i = c.index else { return nil }
+        func info(_ c: Int32) -> (Key, Int, Date?)? {
+            let i = nodes.index[Int(c)]
+            guard i >= 0 else { return nil }
             let m = messages[i]
             guard m.references.isEmpty, m.inReplyTo == nil, !isReply(m.subject),
                   let pos = seriesPosition(m.subject) else { return nil }
@@ -149,12 +214,12 @@ enum Threader {
             return (Key(tags: pos.tags, total: pos.total, sender: sender), pos.number, m.date)
         }
         let infos = roots.map(info)
-        var heads: [Key: [(Int, Container, Date?)]] = [:]
+        var heads: [Key: [(Int, Int32, Date?)]] = [:]
         for (r, i) in zip(roots, infos) {
             if let (key, n, date) = i, n <= 1 { heads[key, default: []].append((n, r, date)) }
         }
         guard !heads.isEmpty else { return roots }
-        var out: [Container] = []
+        var out: [Int32] = []
         for (r, i) in zip(roots, infos) {
             guard let (key, n, date) = i, n >= 1, let candidates = heads[key] else {
                 out.append(r)
@@ -165,7 +230,7 @@ enum Threader {
             var best: Int?
             var bestDistance = 0.0
             for (k, cand) in candidates.enumerated() {
-                guard cand.1 !== r, cand.0 < n else { continue }
+                guard cand.1 != r, cand.0 < n else { continue }
                 if let a = cand.2, let b = date, abs(a.timeIntervalSince(b)) > 3 * 86400 { continue }
                 let distance = abs((cand.2 ?? .distantPast).timeIntervalSince(date ?? .distantPast))
                 if let b = best {
@@ -180,8 +245,8 @@ enum Threader {
                 continue
             }
             let head = candidates[best].1
-            r.parent = head
-            head.children.append(r)
+            nodes.parent[Int(r)] = head
+            nodes.children[Int(head)].append(r)
         }
         return out
     }
@@ -257,34 +322,6 @@ enum Threader {
         }
         guard let (n, m) = position else { return nil }
         return (tags.joined(separator: " "), n, m)
-    }
-
-    private static func firstIndex(_ c: Container) -> Int {
-        var best = c.index ?? Int.max
-        for k in c.children { best = min(best, firstIndex(k)) }
-        return best
-    }
-
-    /// Removes empty containers: childless ones vanish; others are replaced by their children
-    /// (at the root only when there is a single child).
-    private static func prune(_ list: [Container], isRoot: Bool) -> [Container] {
-        var out: [Container] = []
-        for c in list {
-            if !c.children.isEmpty {
-                c.children = prune(c.children, isRoot: false)
-                for k in c.children { k.parent = c }
-            }
-            if c.index == nil {
-                if c.children.isEmpty { continue }
-                if !isRoot || c.children.count == 1 {
-                    for k in c.children { k.parent = nil }
-                    out += c.children
-                    continue
-                }
-            }
-            out.append(c)
-        }
-        return out
     }
 
     /// Subject without `Re:`/`Fwd:`/`Aw:` prefixes, lower-cased, whitespace collapsed.
