@@ -320,18 +320,28 @@ public enum ReviewBuilder {
                 var quotedAuthor: String?
                 // The last quoted line that was found; a bare `>` (blank context) only when nothing
                 // more telling precedes it.
-                let located = raw.quotedLines.filter { quoteLoc[$0] >= 0 }
-                if let last = located.last(where: { !classified[$0].isBlank }) ?? located.last,
-                   let a = location(last) {
+                // The last located quoted line, a non-blank one first (one backward pass, no list).
+                var lastLocated: Int?
+                var lastLocatedText: Int?
+                for k in raw.quotedLines.reversed() where quoteLoc[k] >= 0 {
+                    if lastLocated == nil { lastLocated = k }
+                    if !classified[k].isBlank {
+                        lastLocatedText = k
+                        break
+                    }
+                }
+                if let last = lastLocatedText ?? lastLocated, let a = location(last) {
                     anchorValue = a
                 }
-                let quoteText = raw.quotedLines.filter { classified[$0].role == .quote }
-                let innermost = quoteText.last.map { classified[$0].depth } ?? 0
+                let innermost = raw.quotedLines.last { classified[$0].role == .quote }.map { classified[$0].depth } ?? 0
                 if let lastQuote = raw.quotedLines.last {
                     quotedAuthor = attribution(for: lastQuote, depth: classified[lastQuote].depth, classified)
                 }
-                let quoted = quoteText.filter { classified[$0].depth == innermost || innermost == 0 }
-                    .map { classified[$0].text }
+                var quoted: [Substring] = []
+                for k in raw.quotedLines where classified[k].role == .quote
+                    && (innermost == 0 || classified[k].depth == innermost) {
+                    quoted.append(classified[k].text)
+                }
                 let trailers = raw.textLines.compactMap { k -> Trailer? in
                     guard let t = TrailerParser.parse(classified[k].text, source: m.messageId, collected: true),
                           TrailerParser.canonical[t.name.lowercased()] != nil,
