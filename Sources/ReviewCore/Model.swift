@@ -150,7 +150,12 @@ public struct Patch: Sendable, Equatable, Identifiable {
     public var author: Address
     public var date: Date?
     /// The commit message body (subject line not included), trailers removed.
-    public var commitMessage: String
+    public var commitMessage: String {
+        get { storedMessage.string }
+        set { storedMessage = SharedText(newValue) }
+    }
+    /// The commit message as its range of the mail body when it was parsed from one.
+    var storedMessage: SharedText
     /// Trailers of the patch itself, then those collected from replies and the cover letter.
     public var trailers: [Trailer]
     /// Diffstat lines between `---` and the diff.
@@ -175,7 +180,7 @@ public struct Patch: Sendable, Equatable, Identifiable {
         self.total = total
         self.author = author
         self.date = date
-        self.commitMessage = commitMessage
+        storedMessage = SharedText(commitMessage)
         self.trailers = trailers
         self.diffstat = diffstat
         self.diffstatSummary = diffstatSummary

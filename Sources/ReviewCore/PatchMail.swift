@@ -5,7 +5,12 @@ import MailCore
 /// the appendix after `---` (diffstat, notes) and the diff.
 public struct PatchMail: Sendable, Equatable {
     /// The commit message without the trailer block, trailing blank lines removed.
-    public var message: String
+    public var message: String {
+        get { storedMessage.string }
+        set { storedMessage = SharedText(newValue) }
+    }
+    /// The commit message as its range of the body (when no line of it ends in a CR).
+    var storedMessage: SharedText
     public var trailers: [Trailer]
     public var diffstat: [DiffstatEntry]
     public var diffstatSummary: String?
@@ -112,7 +117,7 @@ public struct PatchMail: Sendable, Equatable {
             }
         }
         self.trailers = trailers
-        message = PatchMail.joinLines(lines, start..<messageEnd)
+        storedMessage = PatchMail.messageText(lines, start..<messageEnd)
 
         // Appendix: diffstat between `---` and the diff.
         var diffstat: [DiffstatEntry] = []
@@ -192,6 +197,16 @@ public struct PatchMail: Sendable, Equatable {
         case UInt8(ascii: "D"): return l.hasBytePrefix("Date: ") ? "Date" : nil
         default: return nil
         }
+    }
+
+    /// Lines `range` joined with LF, one trailing CR of each dropped: the body's own bytes when
+    /// no line of the range ends in a CR (one range, no copy), else a joined copy.
+    static func messageText(_ lines: ByteLines, _ range: Range<Int>) -> SharedText {
+        guard !range.isEmpty else { return SharedText("") }
+        for k in range where lines[k].last == 0x0D { return SharedText(joinLines(lines, range)) }
+        let first = lines.span(range.lowerBound)
+        let last = lines.span(range.upperBound - 1)
+        return SharedText(lines.text, start: first.start, end: last.start + last.count)
     }
 
     /// Lines `range` joined with LF, one trailing CR of each dropped, in one allocation.

@@ -870,11 +870,14 @@ public enum ReviewBuilder {
     static func makePatch(_ info: Info, version: Int) -> Patch {
         let pm = info.mail ?? PatchMail(lines: info.lines, messageId: info.message.messageId)
         let partial = info.partial
-        return Patch(messageId: info.message.messageId, subject: info.message.subject, parsedSubject: info.subject,
-                     version: version, index: info.subject.index, total: info.subject.total,
-                     author: pm.inBodyFrom ?? info.message.from,
-                     date: info.message.date, commitMessage: pm.message, trailers: pm.trailers, diffstat: pm.diffstat,
-                     diffstatSummary: pm.diffstatSummary, files: pm.files, partial: partial, pullRequest: pm.pullRequest)
+        var patch = Patch(messageId: info.message.messageId, subject: info.message.subject, parsedSubject: info.subject,
+                          version: version, index: info.subject.index, total: info.subject.total,
+                          author: pm.inBodyFrom ?? info.message.from,
+                          date: info.message.date, commitMessage: "", trailers: pm.trailers, diffstat: pm.diffstat,
+                          diffstatSummary: pm.diffstatSummary, files: pm.files, partial: partial, pullRequest: pm.pullRequest)
+        // The message stays the range of the body it was parsed from (no copy).
+        patch.storedMessage = pm.storedMessage
+        return patch
     }
 }
 

@@ -5,6 +5,23 @@ import ReviewCore
 import TestSupport
 
 @Suite struct PatchMailTests {
+    /// The commit message is the body's own range when no line of it ends in a CR, a joined copy
+    /// without the CRs otherwise; either way the same text, and patches compare by that text.
+    @Test(arguments: ["\n", "\r\n"]) func commitMessageIsTheSameTextHoweverItIsKept(_ eol: String) {
+        let lines = ["mm: add vm_uffd_ops", "", "Sé the hooks,", "  indented.", "",
+                     "Signed-off-by: A <a@example.org>", "---", " mm/x.c | 1 +", "",
+                     "diff --git a/mm/x.c b/mm/x.c", "--- a/mm/x.c", "+++ b/mm/x.c", "@@ -1 +1,2 @@", " a", "+b"]
+        let body = lines.joined(separator: eol) + eol
+        let pm = PatchMail(body: body)
+        #expect(pm.message == "mm: add vm_uffd_ops\n\nSé the hooks,\n  indented.")
+        #expect(pm.trailers.map(\.name) == ["Signed-off-by"])
+        var copy = pm
+        copy.message = String(pm.message)
+        #expect(copy == pm)
+        copy.message += " "
+        #expect(copy != pm)
+    }
+
     @Test func scissorsDropsTheTextAboveIt() {
         let body = """
         Thanks for the report; how about this?
