@@ -337,11 +337,15 @@ public enum ReviewBuilder {
                 if let lastQuote = raw.quotedLines.last {
                     quotedAuthor = attribution(for: lastQuote, depth: classified[lastQuote].depth, classified)
                 }
-                var quoted: [Substring] = []
-                for k in raw.quotedLines where classified[k].role == .quote
-                    && (innermost == 0 || classified[k].depth == innermost) {
-                    quoted.append(classified[k].text)
+                // Counted first: the comment keeps this array, at its exact size.
+                func isQuotedText(_ k: Int) -> Bool {
+                    classified[k].role == .quote && (innermost == 0 || classified[k].depth == innermost)
                 }
+                var quotedCount = 0
+                for k in raw.quotedLines where isQuotedText(k) { quotedCount += 1 }
+                var quoted: [Substring] = []
+                quoted.reserveCapacity(quotedCount)
+                for k in raw.quotedLines where isQuotedText(k) { quoted.append(classified[k].text) }
                 let trailers = raw.textLines.compactMap { k -> Trailer? in
                     guard let t = TrailerParser.parse(classified[k].text, source: m.messageId, collected: true),
                           TrailerParser.canonical[t.name.lowercased()] != nil,
