@@ -52,8 +52,11 @@ enum Phases {
         // and interdiffs stay out of the profile.
         if ProcessInfo.processInfo.environment["PATCHLAB_BENCH_TIMED_ONLY"] != nil {
             print("seconds=\(String(format: "%.4f", mailSeconds + reviewSeconds)) cpu=\(String(format: "%.3f", mailCPU + reviewCPU))")
-            if let st = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) { print(st.split(separator: "\n").filter { $0.hasPrefix("Rss") || $0.hasPrefix("VmHWM") }.joined(separator: " ")) }
-            exit(0)
+            if let st = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) {
+                print(st.split(separator: "\n").filter { $0.hasPrefix("Rss") || $0.hasPrefix("VmHWM") }.joined(separator: " "))
+            }
+            // Exits with the results alive: their teardown is not part of the profile either.
+            withExtendedLifetime((box, review)) { exit(0) }
         }
         let files = review.patches.reduce(0) { $0 + $1.files.count }
         let hunks = review.patches.reduce(0) { $0 + $1.files.reduce(0) { $0 + $1.hunks.count } }
