@@ -313,7 +313,14 @@ public enum MailReader {
             boxDefects.append(Defect(kind: .duplicateMessageId, offset: 0,
                                      detail: "\(sameCopies) message(s) found in more than one file with the same text; the first copy of each is kept"))
         }
-        return Mailbox(source: source, format: format, messages: kept, threads: Threader.thread(kept), defects: boxDefects)
+        var flattened: [Int] = []
+        let threads = Threader.thread(kept, flattened: &flattened)
+        for i in flattened {
+            let at = i >= 0 ? "<\(kept[i].messageId)>" : "an absent message"
+            boxDefects.append(Defect(kind: .threadTooDeep, offset: i >= 0 ? kept[i].offset : 0,
+                                     detail: "thread deeper than \(Threader.maxDepth) replies: the replies below \(at) are shown flat, in date order"))
+        }
+        return Mailbox(source: source, format: format, messages: kept, threads: threads, defects: boxDefects)
     }
 
     private static func location(of m: Message) -> String {

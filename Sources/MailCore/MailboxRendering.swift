@@ -27,7 +27,8 @@ public enum MailboxRendering {
     public static func human(_ box: Mailbox) -> String {
         var out = ""
         func line(_ node: ThreadNode, depth: Int) {
-            let indent = String(repeating: "  ", count: depth)
+            // Indented up to 32 levels; deeper lines say their depth instead of indenting more.
+            let indent = String(repeating: "  ", count: min(depth, 32)) + (depth > 32 ? "[\(depth)] " : "")
             if let i = node.messageIndex {
                 let m = box.messages[i]
                 let author = m.from.name.isEmpty ? m.from.email : m.from.name

@@ -54,6 +54,9 @@ public struct Defect: Sendable, Equatable, Hashable, Codable, CustomStringConver
         case lineTooLong
         case contentLengthMismatch
         case truncatedGzip
+        /// A thread deeper than `Threader.maxDepth`: the replies below that depth are shown
+        /// flat, in date order, under the message at that depth.
+        case threadTooDeep
         /// The input was not mail (`git log -p` output, a bare diff): headers were made up.
         case synthesisedHeaders
         case other

@@ -39,6 +39,9 @@ enum Threader {
         }
 
         func isAncestor(_ a: Int, of other: Int) -> Bool {
+            // No container has a childless one as its parent (while linking, `parent` and
+            // `children` agree): no walk up a reply chain that may be very deep.
+            if children[a].isEmpty { return a == other }
             var c = other
             var steps = 0
             while c >= 0, steps < 100_000 {
@@ -62,23 +65,39 @@ enum Threader {
         }
 
         /// Removes empty containers: childless ones vanish; others are replaced by their children
-        /// (at the root only when there is a single child). A list with no empty container comes
-        /// back as it was (no new array), its subtrees pruned in place.
-        mutating func prune(_ list: [Int32], isRoot: Bool) -> [Int32] {
-            var hasEmpty = false
-            for c32 in list {
-                let c = Int(c32)
-                if !children[c].isEmpty {
-                    let kids = children[c]
-                    let kept = prune(kids, isRoot: false)
-                    if kept != kids {
-                        children[c] = kept
-                        for k in kept { parent[Int(k)] = c32 }
-                    }
+        /// (at the root only when there is a single child). Bottom-up over an explicit stack, so
+        /// a reply chain of any depth prunes without recursion; a list with no empty container
+        /// is kept as it was.
+        mutating func prune(_ roots: [Int32]) -> [Int32] {
+            // Post-order: every container after the containers below it.
+            var order: [Int32] = []
+            var seen = [Bool](repeating: false, count: count)
+            var stack: [(node: Int32, expanded: Bool)] = roots.reversed().map { ($0, false) }
+            while let (c, expanded) = stack.popLast() {
+                if expanded {
+                    order.append(c)
+                    continue
                 }
-                if index[c] < 0 { hasEmpty = true }
+                guard !seen[Int(c)] else { continue }
+                seen[Int(c)] = true
+                stack.append((c, true))
+                for k in children[Int(c)].reversed() where !seen[Int(k)] { stack.append((k, false)) }
             }
-            guard hasEmpty else { return list }
+            for c in order where !children[Int(c)].isEmpty {
+                let kept = spliced(children[Int(c)], isRoot: false)
+                if kept != children[Int(c)] {
+                    children[Int(c)] = kept
+                    for k in kept { parent[Int(k)] = c }
+                }
+            }
+            let top = spliced(roots, isRoot: true)
+            if top != roots { for k in top { parent[Int(k)] = -1 } }
+            return top
+        }
+
+        /// `list` with its empty containers dropped or replaced by their (already pruned) children.
+        private func spliced(_ list: [Int32], isRoot: Bool) -> [Int32] {
+            guard list.contains(where: { index[Int($0)] < 0 }) else { return list }
             var out: [Int32] = []
             out.reserveCapacity(list.count)
             for c32 in list {
@@ -86,7 +105,6 @@ enum Threader {
                 if index[c] < 0 {
                     if children[c].isEmpty { continue }
                     if !isRoot || children[c].count == 1 {
-                        for k in children[c] { parent[Int(k)] = -1 }
                         out += children[c]
                         continue
                     }
@@ -96,15 +114,35 @@ enum Threader {
             return out
         }
 
+        /// The first input index in `c`'s subtree (Int.max for none), without recursion.
         func firstIndex(_ c: Int) -> Int {
-            var best = index[c] < 0 ? Int.max : index[c]
-            for k in children[c] { best = min(best, firstIndex(Int(k))) }
+            var best = Int.max
+            var stack = [c]
+            var steps = 0
+            while let x = stack.popLast(), steps < count {
+                steps += 1
+                if index[x] >= 0 { best = min(best, index[x]) }
+                for k in children[x] { stack.append(Int(k)) }
+            }
             return best
         }
     }
 
+    /// Thread depth beyond which replies are hung flat under the message at this depth (every
+    /// message stays in the tree; consumers that walk it, JSON writers among them, never go
+    /// deeper: a JSON rendering stays linear in the thread size). Real review threads are a
+    /// few dozen replies deep.
+    static let maxDepth = 100
+
     /// Builds the thread forest. `messages` must already have unique Message-IDs.
     static func thread(_ messages: [Message]) -> [ThreadNode] {
+        var flattened: [Int] = []
+        return thread(messages, flattened: &flattened)
+    }
+
+    /// Builds the thread forest; `flattened` receives the container at `maxDepth` of each
+    /// subtree that was hung flat (as input indexes, -1 for an absent message).
+    static func thread(_ messages: [Message], flattened: inout [Int]) -> [ThreadNode] {
         var nodes = Nodes(capacity: messages.count * 2)
 
         // Pass 1: chain every message's References (each the parent of the next) where the
@@ -147,7 +185,7 @@ enum Threader {
 
         var roots: [Int32] = []
         for c in 0..<nodes.count where nodes.parent[c] < 0 { roots.append(Int32(truncatingIfNeeded: c)) }
-        roots = nodes.prune(roots, isRoot: true)
+        roots = nodes.prune(roots)
 
         // Subject fallback, only for messages without any reference headers.
         var bySubject: [String: Int32] = [:]
@@ -183,15 +221,32 @@ enum Threader {
             return nodes.children[c].map { firstDate(Int($0)) }.min { $0 < $1 } ?? (.infinity, Int.max)
         }
         func build(_ c: Int, depth: Int) -> ThreadNode {
+            let i = nodes.index[c]
+            if depth >= maxDepth, !nodes.children[c].isEmpty {
+                // Everything below, flat and in date order (iteratively: the chain may be long).
+                var below: [Int32] = []
+                var stack = nodes.children[c].reversed().map { $0 }
+                var seen = Set<Int32>()
+                while let x = stack.popLast() {
+                    guard seen.insert(x).inserted else { continue }
+                    below.append(x)
+                    stack.append(contentsOf: nodes.children[Int(x)].reversed())
+                }
+                flattened.append(i)
+                let keyed = below.map { (firstDate(Int($0)), $0) }.sorted { $0.0 < $1.0 }
+                return ThreadNode(messageId: nodes.ids[c], messageIndex: i < 0 ? nil : i, children: keyed.map {
+                    let k = nodes.index[Int($0.1)]
+                    return ThreadNode(messageId: nodes.ids[Int($0.1)], messageIndex: k < 0 ? nil : k)
+                })
+            }
             var kids = nodes.children[c]
             if kids.count > 1 {
                 // Keys computed once per child; the same comparisons as sorting by `firstDate`.
                 let keyed = kids.map { (firstDate(Int($0)), $0) }.sorted { $0.0 < $1.0 }
                 kids = keyed.map { $0.1 }
             }
-            let i = nodes.index[c]
             return ThreadNode(messageId: nodes.ids[c], messageIndex: i < 0 ? nil : i,
-                              children: depth > 10_000 ? [] : kids.map { build(Int($0), depth: depth + 1) })
+                              children: kids.map { build(Int($0), depth: depth + 1) })
         }
         let ordered = finalRoots.map { (nodes.firstIndex(Int($0)), $0) }.sorted { $0.0 < $1.0 }
         return ordered.map { build(Int($0.1), depth: 0) }

@@ -150,4 +150,38 @@ import TestSupport
         box.threads.forEach(walk)
         #expect(count == 2)
     }
+
+    /// A reply chain far deeper than any thread (each message answering the previous one, with
+    /// References only naming the parent, or naming every ancestor): it threads without
+    /// recursing down the chain, every message appears once, the tree stops at `maxDepth` with
+    /// the deeper replies flat and in order below the message there, a `threadTooDeep` defect
+    /// says so, and both renderings finish.
+    @Test(arguments: [false, true]) func deepReplyChain(_ fullReferences: Bool) {
+        let n = fullReferences ? 1_500 : 30_000
+        var raw = ""
+        for i in 0..<n {
+            raw += "From x Mon Sep 17 00:00:00 2001\nMessage-ID: <m\(i)@x>\n"
+            if i > 0 {
+                let refs = fullReferences ? (0..<i).map { "<m\($0)@x>" }.joined(separator: " ") : "<m\(i - 1)@x>"
+                raw += "In-Reply-To: <m\(i - 1)@x>\nReferences: \(refs)\n"
+            }
+            raw += "Subject: Re: chain\nDate: Mon, 1 Jan 2024 00:00:00 +0000\n\nbody \(i)\n"
+        }
+        let box = MailReader.parse(bytes: Array(raw.utf8), source: "chain")
+        #expect(box.messages.count == n)
+        #expect(box.threads.count == 1)
+        var order: [Int] = []
+        var maxDepth = 0
+        var stack: [(ThreadNode, Int)] = box.threads.map { ($0, 0) }
+        while let (node, depth) = stack.popLast() {
+            if let i = node.messageIndex { order.append(i) }
+            maxDepth = max(maxDepth, depth)
+            stack += node.children.reversed().map { ($0, depth + 1) }
+        }
+        #expect(order == Array(0..<n))
+        #expect(maxDepth == Threader.maxDepth + 1)
+        #expect(box.defects.filter { $0.kind == .threadTooDeep }.count == 1)
+        #expect(MailboxRendering.human(box).hasSuffix("\(n) messages, 1 thread, 1 defect, format mboxo\n"))
+        #expect(MailboxRendering.json(box).count > n * 20)
+    }
 }
