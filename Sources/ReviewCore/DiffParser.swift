@@ -75,6 +75,8 @@ public enum DiffParser {
         var lastConsumed = start
         var i = start
         let n = lines.count
+        // The box every diff line of this body keeps its text in.
+        let box = DiffText(lines.text)
 
         func flush() {
             if let c = current.take() { files.append(c) }
@@ -161,7 +163,7 @@ public enum DiffParser {
                 // Exact capacity, counted before the lines are built: a patch's lines are a large
                 // part of what a review keeps, and a copy to trim them would touch each line twice.
                 hunk.lines.reserveCapacity(countHunkLines(lines, i, oldCount: header.1, newCount: header.3))
-                i = readHunkBody(lines, i, &hunk, &defects)
+                i = readHunkBody(lines, box, i, &hunk, &defects)
                 if hunk.lines.capacity > hunk.lines.count + hunk.lines.count / 8 { hunk.lines = hunk.lines.exactCopy() }
                 c.hunks.append(hunk)
                 current = c
@@ -343,11 +345,11 @@ public enum DiffParser {
     }
 
     /// Reads a hunk's body lines until both `@@` counts are used up.
-    private static func readHunkBody(_ lines: ByteLines, _ start: Int, _ hunk: inout Hunk,
+    private static func readHunkBody(_ lines: ByteLines, _ box: DiffText, _ start: Int, _ hunk: inout Hunk,
                                      _ defects: inout [ReviewDefect]) -> Int {
         var i = start
         let n = lines.count
-        let text = lines.text
+        let text = box
         var oldLeft = hunk.oldCount, newLeft = hunk.newCount
         var o = hunk.oldStart, w = hunk.newStart
         /// The line without its one-byte marker.

@@ -284,6 +284,13 @@ public struct Hunk: Sendable, Equatable {
 }
 
 /// One line of a hunk. The text is a slice of the mail body it was read from (no copy per line).
+/// The text (a mail body) the lines of a diff are ranges of: one box per parsed body, shared by
+/// its lines.
+final class DiffText: Sendable {
+    let string: String
+    init(_ string: String) { self.string = string }
+}
+
 public struct DiffLine: Sendable, Equatable {
     public enum Kind: String, Sendable, Equatable, Codable {
         case context, added, removed, noNewline
@@ -307,10 +314,11 @@ public struct DiffLine: Sendable, Equatable {
         }
     }
 
-    // A patch has hundreds of thousands of lines, so a line is kept in 32 bytes: its text is a
-    // UTF-8 range of `base` (the mail body, shared by every line of it), the kind rides in the
-    // top two bits of the length, and line numbers are 32-bit.
-    private var base: String
+    // A patch has hundreds of thousands of lines, so a line is kept in 24 bytes: its text is a
+    // UTF-8 range of `base` (the mail body, one box shared by every line of it: a reference of
+    // 8 bytes where a `String` takes 16), the kind rides in the top two bits of the length, and
+    // line numbers are 32-bit.
+    private var base: DiffText
     private var start: UInt32
     /// Byte length (low 30 bits, `DiffLine.toEnd` for "the rest of `base`") and kind (top 2 bits).
     private var lengthAndKind: UInt32
@@ -330,7 +338,7 @@ public struct DiffLine: Sendable, Equatable {
     /// The text without its one-character prefix (CR kept if the file had CRLF).
     public var text: Substring {
         get {
-            let u = base.utf8
+            let u = base.string.utf8
             let from = u.index(u.startIndex, offsetBy: Int(start))
             let length = lengthAndKind & DiffLine.lengthMask
             let to = length == DiffLine.toEnd ? u.endIndex : u.index(from, offsetBy: Int(length))
@@ -358,14 +366,14 @@ public struct DiffLine: Sendable, Equatable {
 
     /// Where `text` lies in its string, with `kind` packed in; a copy of the text when its place
     /// does not fit in 32 bits (a body beyond 4 GB, a line beyond 1 GB).
-    private static func place(_ text: Substring, kind: Kind) -> (String, UInt32, UInt32) {
+    private static func place(_ text: Substring, kind: Kind) -> (DiffText, UInt32, UInt32) {
         let u = text.base.utf8
         let from = u.distance(from: u.startIndex, to: text.startIndex)
         let length = text.utf8.count
         if from <= Int(UInt32.max), length < Int(toEnd) {
-            return (text.base, UInt32(from), UInt32(length) | (kind.code << 30))
+            return (DiffText(text.base), UInt32(from), UInt32(length) | (kind.code << 30))
         }
-        return (String(text), 0, toEnd | (kind.code << 30))
+        return (DiffText(String(text)), 0, toEnd | (kind.code << 30))
     }
 
     public init(kind: Kind, oldLine: Int?, newLine: Int?, text: some StringProtocol) {
@@ -374,33 +382,17 @@ public struct DiffLine: Sendable, Equatable {
         (base, start, lengthAndKind) = DiffLine.place(Substring(text), kind: kind)
     }
 
-    /// A line whose text is `line` without its first byte (the diff marker), placed without
-    /// building the substring.
-    init(kind: Kind, oldLine: Int?, newLine: Int?, afterMarkerOf line: Substring) {
-        old = DiffLine.pack(oldLine)
-        new = DiffLine.pack(newLine)
-        let u = line.base.utf8
-        let from = u.distance(from: u.startIndex, to: line.startIndex) + 1
-        let length = line.utf8.count - 1
-        if length >= 0, from <= Int(UInt32.max), length < Int(DiffLine.toEnd) {
-            base = line.base
-            start = UInt32(from)
-            lengthAndKind = UInt32(length) | (kind.code << 30)
-        } else {
-            (base, start, lengthAndKind) = DiffLine.place(TextLines.dropMarker(line), kind: kind)
-        }
-    }
-
     /// A line whose text is `count` bytes of `text`'s UTF-8 from `start` (a line of `ByteLines`,
     /// placed without building a substring).
-    init(kind: Kind, oldLine: Int?, newLine: Int?, in text: String, start: Int, count: Int) {
+    init(kind: Kind, oldLine: Int?, newLine: Int?, in box: DiffText, start: Int, count: Int) {
         old = DiffLine.pack(oldLine)
         new = DiffLine.pack(newLine)
         if start <= Int(UInt32.max), count < Int(DiffLine.toEnd) {
-            base = text
+            base = box
             self.start = UInt32(start)
             lengthAndKind = UInt32(count) | (kind.code << 30)
         } else {
+            let text = box.string
             let u = text.utf8
             let from = u.index(u.startIndex, offsetBy: start)
             (base, self.start, lengthAndKind) = DiffLine.place(text[from..<u.index(from, offsetBy: count)], kind: kind)

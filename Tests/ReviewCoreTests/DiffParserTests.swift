@@ -42,6 +42,21 @@ func gitNumstat(_ text: String) throws -> [(Int?, Int?)]? {
 @Suite struct DiffParserTests {
     static let unidiffSamples = Repo.sharedFiles(under: "corpus/python-unidiff").map { $0.lastPathComponent }
 
+    /// A diff line is 24 bytes (a patch has hundreds of thousands), and lines cut from one body
+    /// read back their own text whatever is done to the copies.
+    @Test func diffLinesAreSmallAndShareTheirBody() throws {
+        #expect(MemoryLayout<DiffLine>.stride == 24)
+        let body = "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n ctx é\n-old\n+new\n"
+        let result = DiffParser.parse(body)
+        let lines = try #require(result.files.first?.hunks.first?.lines)
+        #expect(lines.map(\.diffText) == [" ctx é", "-old", "+new"])
+        var edited = lines
+        edited[1].text = "changed"
+        #expect(edited[1].diffText == "-changed")
+        #expect(lines[1].diffText == "-old")
+        #expect(edited[0] == lines[0] && edited[2] == lines[2] && edited[1] != lines[1])
+    }
+
     @Test(.enabled(if: Unidiff.available, "python3 -c 'import unidiff' failed: pip install unidiff to run this oracle"),
           arguments: unidiffSamples)
     func filesHunksAndCountsMatchPythonUnidiff(_ name: String) throws {
