@@ -134,13 +134,7 @@ enum Threader {
     /// few dozen replies deep.
     static let maxDepth = 100
 
-    /// Builds the thread forest. `messages` must already have unique Message-IDs.
-    static func thread(_ messages: [Message]) -> [ThreadNode] {
-        var flattened: [Int] = []
-        return thread(messages, flattened: &flattened)
-    }
-
-    /// Builds the thread forest; `flattened` receives the container at `maxDepth` of each
+    /// Builds the thread forest (`messages` must already have unique Message-IDs); `flattened` receives the container at `maxDepth` of each
     /// subtree that was hung flat (as input indexes, -1 for an absent message).
     static func thread(_ messages: [Message], flattened: inout [Int]) -> [ThreadNode] {
         var nodes = Nodes(capacity: messages.count * 2)

@@ -349,13 +349,12 @@ public enum DiffParser {
                                      _ defects: inout [ReviewDefect]) -> Int {
         var i = start
         let n = lines.count
-        let text = box
         var oldLeft = hunk.oldCount, newLeft = hunk.newCount
         var o = hunk.oldStart, w = hunk.newStart
         /// The line without its one-byte marker.
         func body(_ kind: DiffLine.Kind, _ old: Int?, _ new: Int?) -> DiffLine {
             let (from, count) = lines.span(i)
-            return DiffLine(kind: kind, oldLine: old, newLine: new, in: text, start: from + 1, count: count - 1)
+            return DiffLine(kind: kind, oldLine: old, newLine: new, in: box, start: from + 1, count: count - 1)
         }
         while i < n, oldLeft > 0 || newLeft > 0 {
             switch lines.first(i) {
@@ -381,7 +380,7 @@ public enum DiffParser {
                     return finishShort(i, &hunk, &defects, oldLeft, newLeft)
                 }
                 let (from, count) = lines.span(i)
-                hunk.lines.append(DiffLine(kind: .context, oldLine: o, newLine: w, in: text, start: from, count: count))
+                hunk.lines.append(DiffLine(kind: .context, oldLine: o, newLine: w, in: box, start: from, count: count))
                 o += 1; w += 1; oldLeft -= 1; newLeft -= 1
             }
             i += 1

@@ -368,10 +368,10 @@ struct DocumentMap: Sendable {
                 let list = prefixIndex![DocumentMap.prefixHash(quotedLines[q])]
                 let text = list.isEmpty ? "" : DocumentMap.normalise(quotedLines[q])
                 if !list.isEmpty, documentLines == nil { documentLines = TextTable(source) }
-                let lineCount = list.isEmpty ? 0 : documentLines!.count
+                let lines = documentLines
                 var doc = ""
-                for j in list.lazy.map(Int.init) where j >= cursor && j < lineCount && keys[j].bytes > t.bytes {
-                    let lines = documentLines!
+                for j in list.lazy.map(Int.init) where j >= cursor && j < (lines?.count ?? 0) && keys[j].bytes > t.bytes {
+                    guard let lines else { break }
                     let candidate = DocumentMap.normalise(lines[j])
                     if candidate.hasPrefix(text) {
                         found = j

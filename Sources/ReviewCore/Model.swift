@@ -283,7 +283,6 @@ public struct Hunk: Sendable, Equatable {
     }
 }
 
-/// One line of a hunk. The text is a slice of the mail body it was read from (no copy per line).
 /// The text (a mail body) the lines of a diff are ranges of: one box per parsed body, shared by
 /// its lines.
 final class DiffText: Sendable {
@@ -291,6 +290,7 @@ final class DiffText: Sendable {
     init(_ string: String) { self.string = string }
 }
 
+/// One line of a hunk. The text is a slice of the mail body it was read from (no copy per line).
 public struct DiffLine: Sendable, Equatable {
     public enum Kind: String, Sendable, Equatable, Codable {
         case context, added, removed, noNewline

@@ -319,8 +319,7 @@ public enum ReviewBuilder {
                 var anchorValue: Anchor = .general(patch: targetId)
                 var quotedAuthor: String?
                 // The last quoted line that was found; a bare `>` (blank context) only when nothing
-                // more telling precedes it.
-                // The last located quoted line, a non-blank one first (one backward pass, no list).
+                // more telling precedes it (one backward pass, no list).
                 var lastLocated: Int?
                 var lastLocatedText: Int?
                 for k in raw.quotedLines.reversed() where quoteLoc[k] >= 0 {
